@@ -1,0 +1,21 @@
+/** The `kineo` command line. Each command lives in its own module; this file only wires them up. */
+import { Command, CommanderError } from 'commander';
+import { registerWorldCommands } from './world.js';
+import { registerEvalCommand } from './eval.js';
+
+const program = new Command()
+  .name('kineo')
+  .description('Kineo: open, self-hostable AI video generation (world renderer, judge, engine, server)')
+  .showHelpAfterError();
+
+registerWorldCommands(program);
+registerEvalCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  // Errors we raise on purpose carry a sentence for the user; show it without a stack trace.
+  console.error(`kineo: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

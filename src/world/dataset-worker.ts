@@ -1,0 +1,19 @@
+/** Renders the clips of one shard on a worker thread and hands the bytes back without copying. */
+import { parentPort } from 'node:worker_threads';
+import { clipSeed, sampleClip } from './index.js';
+import type { ShardJob, ShardResult } from './dataset-writer.js';
+
+parentPort!.on('message', (job: ShardJob) => {
+  const clipBytes = job.frames * job.size * job.size * 3;
+  const data = new Uint8Array(job.count * clipBytes);
+  const lines: string[] = [];
+  for (let k = 0; k < job.count; k++) {
+    const seed = clipSeed(job.seed, job.first + k);
+    const sample = sampleClip(job.split, seed, { frames: job.frames, height: job.size, width: job.size });
+    data.set(sample.clip.data, k * clipBytes);
+    lines.push(JSON.stringify({ caption: sample.caption, labels: sample.labels, seed, split: job.split }));
+    if ((k + 1) % 25 === 0) parentPort!.postMessage({ kind: 'progress', shard: job.shard, rendered: k + 1 });
+  }
+  const result: ShardResult = { kind: 'done', shard: job.shard, data, lines };
+  parentPort!.postMessage(result, [data.buffer]);
+});

@@ -1,0 +1,94 @@
+/** Draws a scene into frames: background through the camera, then every actor's sprites. */
+import type { Scene } from './scene.js';
+import { backgroundVariant, WORLD_MARGIN } from './backgrounds.js';
+import { createCanvas, drawSprite, loadSprites, type Canvas } from './sprites.js';
+
+export interface ClipSize {
+  frames: number;
+  height: number;
+  width: number;
+}
+
+/** A clip as packed RGB bytes: frames × height × width × 3. */
+export interface Clip extends ClipSize {
+  data: Uint8Array;
+}
+
+export function renderScene(scene: Scene, size: ClipSize): Clip {
+  const { frames, height, width } = size;
+  const sprites = loadSprites();
+  const background = backgroundVariant(scene.labels.background, scene.backgroundVariant, Math.max(width, height));
+  const frame = createCanvas(width, height);
+  const data = new Uint8Array(frames * height * width * 3);
+  const pixels = new Uint8ClampedArray(data.buffer);
+  // A still camera sees the same background in every frame: sample it once.
+  let still: Float32Array | undefined;
+  for (let f = 0; f < frames; f++) {
+    const t = frames > 1 ? f / (frames - 1) : 0;
+    const cam = scene.camera(t);
+    if (scene.labels.camera === 'none') {
+      if (!still) {
+        sampleBackground(background, frame, cam.x, cam.y, cam.zoom);
+        still = frame.rgb.slice();
+      } else {
+        frame.rgb.set(still);
+      }
+    } else {
+      sampleBackground(background, frame, cam.x, cam.y, cam.zoom);
+    }
+    const view = Math.max(width, height);
+    for (const actor of scene.actors) {
+      for (const d of actor.at(t)) {
+        drawSprite(frame, sprites.get(d.sprite)!, {
+          cx: ((d.x - 0.5 - cam.x) * cam.zoom + 0.5) * width,
+          cy: ((d.y - 0.5 - cam.y) * cam.zoom + 0.5) * height,
+          sizeX: d.sizeX * cam.zoom * view,
+          sizeY: d.sizeY * cam.zoom * view,
+          angle: d.angle,
+          opacity: d.opacity,
+          ...(d.margin !== undefined && { margin: d.margin }),
+          ...(d.warp && { warp: d.warp }),
+          ...(d.tint && { tint: d.tint }),
+        });
+      }
+    }
+    // Native float → clamped byte conversion (rounds to nearest).
+    pixels.set(frame.rgb, f * height * width * 3);
+  }
+  return { frames, height, width, data };
+}
+
+/** Bilinear lookup of the background canvas through the camera, filling the frame. */
+function sampleBackground(bg: Canvas, frame: Canvas, camX: number, camY: number, zoom: number): void {
+  const scale = bg.width / (1 + 2 * WORLD_MARGIN);
+  const { width, height, rgb } = frame;
+  const src = bg.rgb;
+  const maxX = bg.width - 1;
+  const maxY = bg.height - 1;
+  for (let j = 0; j < height; j++) {
+    const wy = ((j + 0.5) / height - 0.5) / zoom + 0.5 + camY;
+    let fy = (wy + WORLD_MARGIN) * scale - 0.5;
+    fy = fy < 0 ? 0 : fy > maxY ? maxY : fy;
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, maxY);
+    const ty = fy - y0;
+    for (let i = 0; i < width; i++) {
+      const wx = ((i + 0.5) / width - 0.5) / zoom + 0.5 + camX;
+      let fx = (wx + WORLD_MARGIN) * scale - 0.5;
+      fx = fx < 0 ? 0 : fx > maxX ? maxX : fx;
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, maxX);
+      const tx = fx - x0;
+      const a = (y0 * bg.width + x0) * 3;
+      const b = (y0 * bg.width + x1) * 3;
+      const c = (y1 * bg.width + x0) * 3;
+      const d = (y1 * bg.width + x1) * 3;
+      const o = (j * width + i) * 3;
+      for (let k = 0; k < 3; k++) {
+        const top = src[a + k]! + (src[b + k]! - src[a + k]!) * tx;
+        const bottom = src[c + k]! + (src[d + k]! - src[c + k]!) * tx;
+        rgb[o + k] = top + (bottom - top) * ty;
+      }
+    }
+  }
+}

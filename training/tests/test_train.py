@@ -1,0 +1,45 @@
+import json
+import os
+
+import torch
+
+from training.judge import train as T
+from training.judge.model import Judge
+from training.shards import WorldShards
+
+
+def test_overfit_one_batch(fixture_dir):
+    d, _, _ = fixture_dir
+    ds = WorldShards(d)
+    torch.manual_seed(0)
+    m = Judge(ds.vocab_sizes(), dropout=0.0)
+    opt = torch.optim.AdamW(m.parameters(), lr=3e-3)
+    frames, lab = ds.batch(range(4))
+    x = T.to_float(frames)
+    y = {h: torch.from_numpy(v) for h, v in lab.items()}
+    losses = [T.train_step(m, opt, x, y, ds.heads)[0] for _ in range(20)]
+    assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_cli_resume(fixture_dir, tmp_path, capsys):
+    d, _, _ = fixture_dir
+    out = str(tmp_path / "ckpt")
+    common = ["--data", d, "--out", out, "--minutes", "5", "--batch", "4", "--log-every", "0"]
+    r = T.main(common + ["--max-steps", "2"])
+    assert r["step"] == 2
+    assert os.path.exists(os.path.join(out, "ckpt.pt"))
+    met = json.load(open(os.path.join(out, "metrics.json")))
+    assert met["step"] == 2 and set(met["val"]) == {"clean", "blur1.5"}
+    assert met["val_clips"] == 2 and "object" in met["val"]["clean"]
+    r2 = T.main(common + ["--max-steps", "3", "--resume"])
+    assert r2["step"] == 3 and r2["samples_seen"] == 12
+    ck = torch.load(os.path.join(out, "ckpt.pt"))
+    assert ck["step"] == 3 and ck["elapsed"] > 0
+    log = capsys.readouterr().out
+    assert "resumed from step 2" in log and "[train] step" in log and "[eval]" in log
+
+
+def test_lr_schedule():
+    assert T.lr_at(0, 100, 1.0, 10) < 1e-6
+    assert abs(T.lr_at(10, 100, 1.0, 10) - 0.5 * (1 + __import__("math").cos(0.1 * 3.14159265))) < 1e-3
+    assert T.lr_at(100, 100, 1.0, 10) < 1e-9
