@@ -150,7 +150,7 @@ def main(argv=None) -> dict:
 
     ds = WorldShards(a.data)
     splits = [ds.record(i).get("split") for i in range(len(ds))]
-    train_idx = np.asarray([i for i, s in enumerate(splits) if s in (None, "train")], dtype=np.int64)
+    train_idx = np.asarray([i for i, s in enumerate(splits) if s != "val"], dtype=np.int64)
     if len(train_idx) == 0:
         train_idx = np.arange(len(ds), dtype=np.int64)
     if a.val:
