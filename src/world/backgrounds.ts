@@ -22,8 +22,9 @@ interface PaintContext {
  * the costliest part of a clip, so variants are painted once per process and reused; a variant depends only
  * on (kind, variant, size), so caching never changes a clip's bytes.
  */
-export const BACKGROUND_VARIANTS = 96;
-const CACHE_LIMIT = 512;
+export const BACKGROUND_VARIANTS = 64;
+/** Holds every variant of every background at one size (≈ 80 MB at 64 px). */
+const CACHE_LIMIT = 1024;
 const cache = new Map<string, Canvas>();
 
 export function backgroundVariant(kind: Background, variant: number, size: number): Canvas {

@@ -1,7 +1,7 @@
 /** Draws a scene into frames: background through the camera, then every actor's sprites. */
 import type { Scene } from './scene.js';
 import { backgroundVariant, WORLD_MARGIN } from './backgrounds.js';
-import { createCanvas, drawSprite, loadSprites, type Canvas } from './sprites.js';
+import { drawSprite, loadSprites, type Canvas } from './sprites.js';
 
 export interface ClipSize {
   frames: number;
@@ -18,18 +18,18 @@ export function renderScene(scene: Scene, size: ClipSize): Clip {
   const { frames, height, width } = size;
   const sprites = loadSprites();
   const background = backgroundVariant(scene.labels.background, scene.backgroundVariant, Math.max(width, height));
-  const frame = createCanvas(width, height);
   const data = new Uint8Array(frames * height * width * 3);
-  const pixels = new Uint8ClampedArray(data.buffer);
+  const frameBytes = height * width * 3;
   // A still camera sees the same background in every frame: sample it once.
-  let still: Float32Array | undefined;
+  let still: Uint8ClampedArray | undefined;
   for (let f = 0; f < frames; f++) {
     const t = frames > 1 ? f / (frames - 1) : 0;
     const cam = scene.camera(t);
+    const frame: Canvas = { width, height, rgb: new Uint8ClampedArray(data.buffer, data.byteOffset + f * frameBytes, frameBytes) };
     if (scene.labels.camera === 'none') {
       if (!still) {
         sampleBackground(background, frame, cam.x, cam.y, cam.zoom);
-        still = frame.rgb.slice();
+        still = frame.rgb.slice() as Uint8ClampedArray;
       } else {
         frame.rgb.set(still);
       }
@@ -52,8 +52,6 @@ export function renderScene(scene: Scene, size: ClipSize): Clip {
         });
       }
     }
-    // Native float → clamped byte conversion (rounds to nearest).
-    pixels.set(frame.rgb, f * height * width * 3);
   }
   return { frames, height, width, data };
 }

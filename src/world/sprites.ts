@@ -73,13 +73,13 @@ export function spriteLevelFor(sprite: Sprite, pixelsAcross: number): SpriteLeve
 }
 
 /**
- * An RGB float canvas with values in [0,255]: the byte scale, so that a finished frame converts to bytes
- * with one native clamped copy.
+ * An RGB canvas with values in [0,255]. Backgrounds paint into floats; frames are byte views straight into the
+ * clip's buffer (Uint8ClampedArray rounds and clamps on store), so a finished frame needs no conversion pass.
  */
 export interface Canvas {
   width: number;
   height: number;
-  rgb: Float32Array;
+  rgb: Float32Array | Uint8ClampedArray;
 }
 
 export function createCanvas(width: number, height: number): Canvas {
