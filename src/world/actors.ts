@@ -2,19 +2,15 @@
  * What moves in a clip. An actor turns clip time t ∈ [0,1] into the sprites to draw at that instant,
  * in world units (the view at rest covers [0,1]²; sizes are fractions of the view width).
  */
-import type { SpriteWarp } from './sprites.js';
+import type { SpriteStyle } from './sprites.js';
 
-export interface SpriteDraw {
+/** A sprite placed in world units: centre (x, y) and size as fractions of the view. */
+export interface SpriteDraw extends SpriteStyle {
   sprite: string;
   x: number;
   y: number;
   sizeX: number;
   sizeY: number;
-  angle: number;
-  opacity: number;
-  margin?: number;
-  warp?: SpriteWarp;
-  tint?: (rgba: Float32Array) => void;
 }
 
 export interface Actor {

@@ -40,15 +40,11 @@ export function renderScene(scene: Scene, size: ClipSize): Clip {
     for (const actor of scene.actors) {
       for (const d of actor.at(t)) {
         drawSprite(frame, sprites.get(d.sprite)!, {
+          ...d,
           cx: ((d.x - 0.5 - cam.x) * cam.zoom + 0.5) * width,
           cy: ((d.y - 0.5 - cam.y) * cam.zoom + 0.5) * height,
           sizeX: d.sizeX * cam.zoom * view,
           sizeY: d.sizeY * cam.zoom * view,
-          angle: d.angle,
-          opacity: d.opacity,
-          ...(d.margin !== undefined && { margin: d.margin }),
-          ...(d.warp && { warp: d.warp }),
-          ...(d.tint && { tint: d.tint }),
         });
       }
     }

@@ -97,13 +97,8 @@ export interface WarpResult {
   alpha: number;
 }
 
-export interface SpritePlacement {
-  /** Centre in canvas pixels. */
-  cx: number;
-  cy: number;
-  /** Size of the sprite's square in canvas pixels along its local x and y axes. */
-  sizeX: number;
-  sizeY: number;
+/** How a sprite is drawn, whatever the coordinate space it is placed in. */
+export interface SpriteStyle {
   /** Rotation in radians (clockwise on screen). */
   angle: number;
   opacity: number;
@@ -112,6 +107,15 @@ export interface SpritePlacement {
   warp?: SpriteWarp;
   /** Colour transform applied to the sampled premultiplied colour (e.g. fluffy's pastel). */
   tint?: (rgba: Float32Array) => void;
+}
+
+export interface SpritePlacement extends SpriteStyle {
+  /** Centre in canvas pixels. */
+  cx: number;
+  cy: number;
+  /** Size of the sprite's square in canvas pixels along its local x and y axes. */
+  sizeX: number;
+  sizeY: number;
 }
 
 const warpOut: WarpResult = { u: 0, v: 0, alpha: 1 };
