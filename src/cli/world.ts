@@ -6,6 +6,8 @@ import { SPLITS, type Split } from '../world/splits.js';
 import { WORLD_FPS } from '../world/dataset-writer.js';
 import { encodeVideo, formatFromPath } from '../engine/video.js';
 import { createProgress } from './progress.js';
+import { writeFileSync } from 'node:fs';
+import { buildVocabulary } from '../engine/tokenizer.js';
 import { choiceOption, intOption } from './options.js';
 
 export function registerWorldCommands(program: Command): void {
@@ -29,6 +31,17 @@ export function registerWorldCommands(program: Command): void {
       const reused = summary.reusedShards ? ` (${summary.reusedShards} finished shards kept from an earlier run)` : '';
       console.log(`wrote ${summary.clips} clips in ${summary.shards} shards to ${opts.out}${reused}: ` +
         `${summary.seconds.toFixed(1)} s, ${summary.clipsPerSecond.toFixed(0)} clips/s at ${opts.size}x${opts.size}x${opts.frames}`);
+    });
+
+  world
+    .command('vocab')
+    .description('write the tokenizer vocabulary of the caption grammar (vocab.json)')
+    .requiredOption('-o, --out <file>', 'output file')
+    .option('--max-tokens <n>', 'tokens per caption', intOption(4, 512), 32)
+    .action((opts) => {
+      const vocab = buildVocabulary(opts.maxTokens);
+      writeFileSync(opts.out, JSON.stringify(vocab, null, 1) + '\n');
+      console.log(`${opts.out}: ${vocab.tokens.length} tokens, ${vocab.maxTokens} per caption`);
     });
 
   world
