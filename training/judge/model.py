@@ -20,6 +20,7 @@ import torch.nn as nn
 
 FRAMES, HEIGHT, WIDTH = 16, 64, 64
 MEAN, STD = 0.45, 0.25
+WHERE_CHANNELS = 32
 
 
 def conv_bn(ci: int, co: int, stride=1, kernel=3, padding=1) -> nn.Sequential:
@@ -52,7 +53,12 @@ class Judge(nn.Module):
         self.frame_pool = nn.AvgPool3d(kernel_size=(1, s1 // 4, (img_width // 4) // 4))
         self.frame_dim = w1 * 16
         self.dropout = nn.Dropout(dropout)
-        feat = w3 + w2  # pooled stage3 + pooled stage2 (multi-scale)
+        # Where things are, frame by frame, matters for motion, camera and count: a small projection of
+        # stage 3 keeps its (T/4 x H/16 x W/16) layout and is flattened beside the pooled features.
+        self.where = nn.Sequential(nn.Conv3d(w3, WHERE_CHANNELS, 1), nn.ReLU(inplace=True))
+        where_cells = (frames // 4) * (height // 16) * (img_width // 16)
+        # mean + max of stage 3 (max finds a small object on a big background), mean of stage 2, layout
+        feat = 2 * w3 + w2 + WHERE_CHANNELS * where_cells
         self.heads = nn.ModuleDict({k: nn.Linear(feat, n) for k, n in self.vocab_sizes.items()})
         self.output_names = [f"logits_{k}" for k in self.vocab_sizes] + ["frame_features"]
         for m in self.modules():
@@ -70,7 +76,8 @@ class Judge(nn.Module):
         fp = self.frame_pool(f1)
         b, c, t = fp.shape[0], fp.shape[1], fp.shape[2]
         frame_features = fp.permute(0, 2, 1, 3, 4).reshape(b, t, c * 16)
-        g = torch.cat([f3.mean(dim=(2, 3, 4)), f2.mean(dim=(2, 3, 4))], dim=1)
+        where = self.where(f3).flatten(1)
+        g = torch.cat([f3.mean(dim=(2, 3, 4)), f3.amax(dim=(2, 3, 4)), f2.mean(dim=(2, 3, 4)), where], dim=1)
         g = self.dropout(g)
         out: Dict[str, torch.Tensor] = OrderedDict()
         for k, head in self.heads.items():
