@@ -1,0 +1,146 @@
+"""Rectified flow for kineo-mini: training loss, EMA, and the reference Euler + CFG sampler.
+
+Conventions (the TypeScript engine re-implements the sampler with exactly these):
+
+* sigma in [0, 1]; ``x_sigma = (1 - sigma) * x0 + sigma * eps``; the model predicts the velocity
+  ``v = eps - x0`` (so ``dx/dsigma = v``). The DiT's ``timestep`` input *is* sigma (it embeds
+  ``1000 * sigma`` internally).
+* training sigma ~ logit-normal: ``sigmoid(N(0, 1))``.
+* caption dropout 10 %: the caption is replaced by the unconditional caption -- all ``<pad>``
+  ids (0) with ``mask = [1, 0, 0, ...]`` (one key, so cross-attention is well defined).
+* sampling: ``sigmas = linspace(1, 0, steps + 1)``, shifted ``s * sigma / (1 + (s - 1) * sigma)``;
+  start from ``x = eps ~ N(0, I)``; for each step ``x += (sigma_next - sigma) * v(x, sigma)``.
+  CFG runs cond and uncond as one batch-2 call (text states for both computed once):
+  ``v = v_uncond + g * (v_cond - v_uncond)``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CAPTION_DROPOUT = 0.1
+
+
+def sample_sigma(n: int, generator: Optional[torch.Generator] = None, mean: float = 0.0, std: float = 1.0):
+    """Logit-normal sigmas (n,)."""
+    return torch.sigmoid(torch.randn(n, generator=generator) * std + mean)
+
+
+def noisy(x0: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    s = sigma.reshape(-1, *([1] * (x0.dim() - 1)))
+    return (1.0 - s) * x0 + s * noise
+
+
+def uncond_tokens(batch: int, max_tokens: int):
+    ids = torch.zeros(batch, max_tokens, dtype=torch.long)
+    mask = torch.zeros(batch, max_tokens, dtype=torch.long)
+    mask[:, 0] = 1
+    return ids, mask
+
+
+def drop_captions(ids: torch.Tensor, mask: torch.Tensor, p: float, generator: Optional[torch.Generator] = None):
+    """Replace each caption with the unconditional one with probability ``p``."""
+    if p <= 0:
+        return ids, mask
+    drop = torch.rand(ids.shape[0], generator=generator) < p
+    if not bool(drop.any()):
+        return ids, mask
+    u_ids, u_mask = uncond_tokens(ids.shape[0], ids.shape[1])
+    d = drop[:, None]
+    return torch.where(d, u_ids, ids), torch.where(d, u_mask, mask)
+
+
+def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None, p_uncond: float = CAPTION_DROPOUT,
+              sigma: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini)."""
+    b = x0.shape[0]
+    if sigma is None:
+        sigma = sample_sigma(b, generator)
+    if noise is None:
+        noise = torch.randn(x0.shape, generator=generator)
+    ids, mask = drop_captions(ids, mask, p_uncond, generator)
+    v = model(noisy(x0, noise, sigma), sigma, ids, mask)
+    return F.mse_loss(v, noise - x0)
+
+
+class EMA:
+    """Exponential moving average of parameters (and a copy of buffers).
+
+    decay ramps up as ``min(decay, (1 + n) / (10 + n))`` over the first updates.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.999):
+        self.decay = decay
+        self.updates = 0
+        self.shadow: Dict[str, torch.Tensor] = {k: v.detach().clone().float()
+                                                for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model: nn.Module):
+        self.updates += 1
+        d = min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
+        params = dict(model.named_parameters())
+        for k, v in model.state_dict().items():
+            if k in params and v.dtype.is_floating_point:
+                self.shadow[k].mul_(d).add_(v.detach().float(), alpha=1.0 - d)
+            else:
+                self.shadow[k].copy_(v)
+
+    def copy_to(self, model: nn.Module):
+        model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in self.shadow.items()})
+
+    def model_copy(self, model: nn.Module) -> nn.Module:
+        m = copy.deepcopy(model)
+        self.copy_to(m)
+        return m.eval()
+
+    def state_dict(self) -> dict:
+        return {"decay": self.decay, "updates": self.updates, "shadow": self.shadow}
+
+    def load_state_dict(self, d: dict):
+        self.decay, self.updates = d["decay"], int(d["updates"])
+        self.shadow = {k: v.clone().float() for k, v in d["shadow"].items()}
+
+
+def shift_sigma(sigma: torch.Tensor, shift: float) -> torch.Tensor:
+    return shift * sigma / (1.0 + (shift - 1.0) * sigma)
+
+
+def sigma_schedule(steps: int, shift: float = 1.0) -> torch.Tensor:
+    """(steps + 1,) from 1 down to 0."""
+    return shift_sigma(torch.linspace(1.0, 0.0, steps + 1), shift)
+
+
+@torch.no_grad()
+def sample(model, ids: torch.Tensor, mask: torch.Tensor, steps: int = 25, shift: float = 1.0,
+           guidance: Optional[float] = 4.0, noise: Optional[torch.Tensor] = None,
+           generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Euler sampler. ``guidance=None`` runs the conditional model only; otherwise CFG in one batch.
+
+    ``model`` is a KineoMini; returns latents (B, C, T', H', W') in the model's (normalised) space.
+    """
+    model.eval()
+    dit = model.dit
+    b = ids.shape[0]
+    if noise is None:
+        noise = torch.randn((b, dit.latent_channels, *dit.latent_shape), generator=generator)
+    x = noise.clone()
+    if guidance is None:
+        states, m = model.text(ids, mask)
+    else:
+        u_ids, u_mask = uncond_tokens(b, ids.shape[1])
+        states, m = model.text(torch.cat([ids, u_ids]), torch.cat([mask, u_mask]))
+    sig = sigma_schedule(steps, shift)
+    for i in range(steps):
+        s = sig[i].expand(b)
+        if guidance is None:
+            v = dit(x, s, states, m)
+        else:
+            vc, vu = dit(torch.cat([x, x]), torch.cat([s, s]), states, m).chunk(2)
+            v = vu + guidance * (vc - vu)
+        x = x + (sig[i + 1] - sig[i]) * v
+    return x

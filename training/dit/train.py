@@ -1,0 +1,354 @@
+"""Train kineo-mini's text encoder + DiT (rectified flow) on precomputed VAE latents, with a wall-clock budget.
+
+    /usr/bin/python3 -m training.dit.train --latents DIR --vocab vocab.json --out CKPT_DIR --minutes M \
+        [--batch 32] [--lr 5e-4] [--ema 0.999] [--dim 256 --depth 8 --heads 4 --patch auto] \
+        [--text-dim 256 --text-layers 4] [--resume]
+
+Latents dir (``kineo-latents/1``):
+* ``DIR/latents.npy``: float16 or float32, ``(N, C, T', H', W')`` (VAE encoder means, already in the
+  VAE's normalised space if it has one);
+* ``DIR/captions.jsonl``: N lines, row i describes latent i: ``{"caption": "...", ...}``; rows with
+  ``"split": "val"`` are held out (validation loss + previews);
+* optional ``DIR/meta.json``: ``{"latent_mean": m, "latent_std": s}`` (scalars or per-channel lists).
+  Without it the per-channel mean / std of the training latents is used (``--latent-norm none``: 0 / 1).
+  The model works on ``z = (latent - mean) / std``; the stats travel in the checkpoint and model.json.
+
+Schedule: linear warmup (3 % of the budget, <= 2 min) then cosine to 10 % of --lr at --minutes of
+training time (summed across resumes). Checkpoint ``CKPT_DIR/ckpt.pt`` (atomic) every 2 min, on Ctrl-C and
+at the end; ``--resume`` continues. Logs every 20 s (step, loss, lr, samples/s, elapsed, ETA); validation
+loss (EMA weights, fixed noise) every 5 min; at the end ``loss.png``, ``metrics.json`` and
+``preview_latents.npy`` + ``preview.json`` (EMA samples for a few captions; decode them with the VAE).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import time
+from typing import List, Optional
+
+import numpy as np
+import torch
+
+from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
+from .flow import EMA, flow_loss, sample, sample_sigma
+from .model import KineoMini, count_params
+from .png import save_line_plot
+
+CKPT_NAME = "ckpt.pt"
+
+
+def save_atomic(obj, path: str):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def write_json_atomic(obj, path: str):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def machine_info() -> dict:
+    return {"host": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def lr_at(elapsed: float, budget: float, base_lr: float, warmup: float, floor: float = 0.1) -> float:
+    warm = min(1.0, (elapsed + 1e-9) / warmup) if warmup > 0 else 1.0
+    prog = min(1.0, elapsed / budget) if budget > 0 else 0.0
+    return base_lr * warm * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * prog)))
+
+
+class LatentSet:
+    """latents.npy + captions.jsonl (+ meta.json), see the module docstring."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.latents = np.load(os.path.join(root, "latents.npy"), mmap_mode="r")
+        if self.latents.ndim != 5:
+            raise ValueError(f"latents.npy must be (N, C, T, H, W), got {self.latents.shape}")
+        with open(os.path.join(root, "captions.jsonl"), "r", encoding="utf-8") as f:
+            self.rows = [json.loads(line) for line in f if line.strip()]
+        if len(self.rows) != len(self.latents):
+            raise ValueError(f"{len(self.rows)} captions for {len(self.latents)} latents")
+        self.captions = [r.get("caption", "") for r in self.rows]
+        mp = os.path.join(root, "meta.json")
+        self.meta = json.load(open(mp, "r", encoding="utf-8")) if os.path.exists(mp) else {}
+        splits = [r.get("split") for r in self.rows]
+        self.train_idx = np.asarray([i for i, s in enumerate(splits) if s != "val"], dtype=np.int64)
+        self.val_idx = np.asarray([i for i, s in enumerate(splits) if s == "val"], dtype=np.int64)
+        if len(self.train_idx) == 0:
+            self.train_idx = np.arange(len(self.rows), dtype=np.int64)
+
+    def __len__(self):
+        return len(self.latents)
+
+    @property
+    def shape(self):
+        return tuple(self.latents.shape[1:])
+
+    def norm_stats(self, mode: str = "auto", max_rows: int = 4096) -> dict:
+        c = self.shape[0]
+        if mode == "none":
+            return {"mean": [0.0] * c, "std": [1.0] * c, "source": "none"}
+        if "latent_mean" in self.meta and "latent_std" in self.meta:
+            m, s = self.meta["latent_mean"], self.meta["latent_std"]
+            m = [float(m)] * c if np.isscalar(m) else [float(v) for v in m]
+            s = [float(s)] * c if np.isscalar(s) else [float(v) for v in s]
+            return {"mean": m, "std": s, "source": "meta.json"}
+        idx = self.train_idx
+        if len(idx) > max_rows:
+            idx = np.sort(np.random.default_rng(0).choice(idx, max_rows, replace=False))
+        x = np.asarray(self.latents[idx], dtype=np.float64)
+        m = x.mean(axis=(0, 2, 3, 4))
+        s = x.std(axis=(0, 2, 3, 4))
+        return {"mean": m.tolist(), "std": np.maximum(s, 1e-6).tolist(), "source": f"train latents ({len(idx)} rows)"}
+
+
+def normalize(x: np.ndarray, norm: dict) -> torch.Tensor:
+    m = torch.tensor(norm["mean"], dtype=torch.float32).view(1, -1, 1, 1, 1)
+    s = torch.tensor(norm["std"], dtype=torch.float32).view(1, -1, 1, 1, 1)
+    return (torch.from_numpy(np.asarray(x, dtype=np.float32)) - m) / s
+
+
+def denormalize(z: torch.Tensor, norm: dict) -> torch.Tensor:
+    m = torch.tensor(norm["mean"], dtype=torch.float32).view(1, -1, 1, 1, 1)
+    s = torch.tensor(norm["std"], dtype=torch.float32).view(1, -1, 1, 1, 1)
+    return z * s + m
+
+
+def build_model_from_ckpt(ck: dict, use_ema: bool = True) -> KineoMini:
+    m = KineoMini.from_config(ck["model_config"])
+    m.load_state_dict(ck["model"])
+    if use_ema and ck.get("ema"):
+        ema = EMA(m)
+        ema.load_state_dict(ck["ema"])
+        ema.copy_to(m)
+    return m
+
+
+@torch.no_grad()
+def val_loss(model, x0: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor, batch: int = 64) -> float:
+    """Fixed-noise loss (seeded sigma / eps, no caption dropout) -> comparable across evaluations."""
+    model.eval()
+    g = torch.Generator().manual_seed(1234)
+    sig = sample_sigma(len(x0), g)
+    noise = torch.randn(x0.shape, generator=g)
+    tot = 0.0
+    for i in range(0, len(x0), batch):
+        sl = slice(i, i + batch)
+        tot += float(flow_loss(model, x0[sl], ids[sl], mask[sl], p_uncond=0.0, sigma=sig[sl], noise=noise[sl])) * len(x0[sl])
+    return tot / max(len(x0), 1)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="train kineo-mini (text encoder + DiT, rectified flow)")
+    p.add_argument("--latents", required=True, help="dir with latents.npy + captions.jsonl (+ meta.json)")
+    p.add_argument("--vocab", required=True, help="vocab.json (node bin/kineo.mjs world vocab -o FILE)")
+    p.add_argument("--out", required=True, help="checkpoint dir")
+    p.add_argument("--minutes", type=float, required=True, help="training-time budget (total, across resumes)")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--wd", type=float, default=0.01)
+    p.add_argument("--ema", type=float, default=0.999, help="EMA decay")
+    p.add_argument("--dim", type=int, default=256)
+    p.add_argument("--depth", type=int, default=8)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--patch", default="auto", help="pt,ph,pw; auto: 1,2,2 when H' and W' are >= 8 and even, else 1,1,1")
+    p.add_argument("--text-dim", type=int, default=256)
+    p.add_argument("--text-layers", type=int, default=4)
+    p.add_argument("--text-heads", type=int, default=4)
+    p.add_argument("--p-uncond", type=float, default=0.1, help="caption dropout probability")
+    p.add_argument("--latent-norm", choices=["auto", "none"], default="auto")
+    p.add_argument("--warmup-frac", type=float, default=0.03)
+    p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--log-every", type=float, default=20.0, help="seconds")
+    p.add_argument("--ckpt-every", type=float, default=120.0, help="seconds")
+    p.add_argument("--eval-every", type=float, default=300.0, help="seconds")
+    p.add_argument("--val-max", type=int, default=256)
+    p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
+    p.add_argument("--preview-steps", type=int, default=20)
+    p.add_argument("--preview-guidance", type=float, default=4.0)
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many total steps (testing)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.out, exist_ok=True)
+    log = lambda s: print(s, flush=True)
+
+    ds = LatentSet(a.latents)
+    ck = None
+    if a.resume and os.path.exists(os.path.join(a.out, CKPT_NAME)):
+        ck = torch.load(os.path.join(a.out, CKPT_NAME), map_location="cpu")
+    elif a.resume:
+        log(f"[dit] --resume: no checkpoint in {a.out}, starting fresh")
+    if ck is not None:
+        vocab = vocab_from_json(ck["vocab"])
+        norm = ck["latent_norm"]
+    else:
+        vocab = load_vocab(a.vocab)
+        norm = ds.norm_stats(a.latent_norm)
+    ids_np, mask_np, unknown = tokenize_batch(ds.captions, vocab)
+    if unknown:
+        top = sorted(unknown.items(), key=lambda kv: -kv[1])[:10]
+        log(f"[dit] warning: {len(unknown)} unknown words map to <unk>: {top}")
+    ids_all, mask_all = torch.from_numpy(ids_np), torch.from_numpy(mask_np)
+
+    torch.manual_seed(a.seed)
+    if ck is not None:
+        model = KineoMini.from_config(ck["model_config"])
+        model.load_state_dict(ck["model"])
+    else:
+        c, t, h, w = ds.shape
+        if a.patch == "auto":
+            patch = (1, 2, 2) if h >= 8 and w >= 8 and h % 2 == 0 and w % 2 == 0 else (1, 1, 1)
+        else:
+            patch = tuple(int(v) for v in a.patch.split(","))
+        model = KineoMini(len(vocab), c, (t, h, w), patch, a.dim, a.depth, a.heads, a.text_dim, a.text_layers,
+                          a.text_heads, vocab.max_tokens)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "table" not in n and ".pos" not in n]
+    decay_ids = {id(p) for p in decay}
+    no_decay = [p for p in model.parameters() if id(p) not in decay_ids]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.99))
+    ema = EMA(model, a.ema)
+    step, elapsed, seen = 0, 0.0, 0
+    history: List[dict] = []
+    if ck is not None:
+        opt.load_state_dict(ck["optimizer"])
+        ema.load_state_dict(ck["ema"])
+        step, elapsed, seen = int(ck["step"]), float(ck["elapsed"]), int(ck["samples_seen"])
+        history = list(ck.get("history", []))
+        log(f"[dit] resumed from step {step}, {elapsed / 60:.1f} min done")
+
+    budget = a.minutes * 60.0
+    warmup = min(120.0, a.warmup_frac * budget)
+    cfg = model.config()
+    log(f"[dit] latents {ds.shape} x {len(ds)} (train {len(ds.train_idx)}, val {len(ds.val_idx)}), "
+        f"{model.dit.num_tokens} tokens; norm from {norm['source']}")
+    log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
+        f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
+
+    eval_idx = ds.val_idx if len(ds.val_idx) else ds.train_idx
+    if len(eval_idx) > a.val_max:
+        eval_idx = np.sort(np.random.default_rng(1234).choice(eval_idx, a.val_max, replace=False))
+    ev_x = normalize(ds.latents[eval_idx], norm)
+    ev_ids, ev_mask = ids_all[eval_idx], mask_all[eval_idx]
+
+    rng = np.random.default_rng(a.seed + step)
+    gen = torch.Generator().manual_seed(a.seed + step)
+    perm, pos = rng.permutation(ds.train_idx), 0
+
+    def next_batch():
+        nonlocal perm, pos
+        if pos + a.batch > len(perm):
+            perm, pos = rng.permutation(ds.train_idx), 0
+        idx = np.sort(perm[pos:pos + a.batch])
+        pos += a.batch
+        return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx]
+
+    def checkpoint():
+        save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
+                     "step": step, "elapsed": elapsed, "samples_seen": seen, "vocab": vocab.to_json(),
+                     "latent_norm": norm, "model_config": cfg, "history": history, "args": vars(a),
+                     "machine": machine_info(), "params": count_params(model),
+                     "saved": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+                    os.path.join(a.out, CKPT_NAME))
+
+    def run_eval():
+        t0 = time.time()
+        em = ema.model_copy(model)
+        vl = val_loss(em, ev_x, ev_ids, ev_mask)
+        history.append({"step": step, "elapsed": round(elapsed, 1), "val_loss": vl})
+        log(f"[eval] step {step} val loss (ema, fixed noise, {len(ev_x)} rows) {vl:.4f}  ({time.time() - t0:.0f}s)")
+        return vl
+
+    win_loss, win_steps, win_n = 0.0, 0, 0
+    t_log = t_ckpt = t_eval = win_t = time.time()
+    try:
+        while elapsed < budget and (a.max_steps <= 0 or step < a.max_steps):
+            t0 = time.time()
+            lr = lr_at(elapsed, budget, a.lr, warmup)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            x0, ids, mask = next_batch()
+            model.train()
+            loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if a.clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
+            opt.step()
+            ema.update(model)
+            lv = float(loss)
+            if not math.isfinite(lv):
+                raise RuntimeError(f"non-finite loss at step {step}")
+            step += 1
+            seen += len(x0)
+            elapsed += time.time() - t0
+            win_loss += lv
+            win_steps += 1
+            win_n += len(x0)
+            now = time.time()
+            if now - t_log >= a.log_every:
+                rate = win_n / max(now - win_t, 1e-9)
+                history.append({"step": step, "elapsed": round(elapsed, 1), "loss": win_loss / win_steps})
+                log(f"[train] step {step} loss {win_loss / win_steps:.4f} lr {lr:.2e} | {rate:.1f} samples/s | "
+                    f"elapsed {elapsed / 60:.1f} min | eta {max(0.0, budget - elapsed) / 60:.1f} min")
+                win_loss, win_steps, win_n = 0.0, 0, 0
+                t_log = win_t = now
+            if now - t_ckpt >= a.ckpt_every:
+                checkpoint()
+                win_t += time.time() - now
+                t_ckpt = time.time()
+            if now - t_eval >= a.eval_every:
+                t_e = time.time()
+                run_eval()
+                t_eval = time.time()
+                win_t += t_eval - t_e
+    except KeyboardInterrupt:
+        log("[dit] interrupted, saving checkpoint")
+        checkpoint()
+        raise
+    if win_steps:
+        history.append({"step": step, "elapsed": round(elapsed, 1), "loss": win_loss / win_steps})
+    vl = run_eval()
+    checkpoint()
+
+    tr = [h for h in history if "loss" in h]
+    va = [h for h in history if "val_loss" in h]
+    save_line_plot(os.path.join(a.out, "loss.png"),
+                   [([h["step"] for h in tr], [h["loss"] for h in tr], (31, 119, 180), "train"),
+                    ([h["step"] for h in va], [h["val_loss"] for h in va], (214, 39, 40), "val (ema)")])
+    write_json_atomic({"step": step, "elapsed_s": round(elapsed, 1), "samples_seen": seen, "val_loss": vl,
+                       "history": history, "params": count_params(model), "model_config": cfg,
+                       "updated": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+                      os.path.join(a.out, "metrics.json"))
+    if a.previews > 0:
+        pidx = (ds.val_idx if len(ds.val_idx) else ds.train_idx)[: a.previews]
+        em = ema.model_copy(model)
+        z = sample(em, ids_all[pidx], mask_all[pidx], steps=a.preview_steps, shift=1.0,
+                   guidance=a.preview_guidance, generator=torch.Generator().manual_seed(0))
+        np.save(os.path.join(a.out, "preview_latents.npy"), denormalize(z, norm).numpy())
+        write_json_atomic({"captions": [ds.captions[i] for i in pidx], "rows": pidx.tolist(),
+                           "steps": a.preview_steps, "guidance": a.preview_guidance, "shift": 1.0},
+                          os.path.join(a.out, "preview.json"))
+    log(f"[dit] done: step {step}, {seen} samples, {elapsed / 60:.1f} min; checkpoint {os.path.join(a.out, CKPT_NAME)}")
+    return {"step": step, "elapsed": elapsed, "samples_seen": seen, "val_loss": vl, "history": history}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+import json
+import os
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+from training.dit.export import export_transformer
+from training.dit.flow import EMA, flow_loss, sample, sample_sigma, sigma_schedule
+from training.dit.model import DiT, KineoMini, apply_rope, grid_positions, rope_tables
+
+from .test_text import run_onnx
+
+torch.set_num_threads(1)
+
+TINY = dict(latent_channels=4, latent_shape=(2, 4, 4), patch=(1, 2, 2), dim=32, depth=2, heads=4)
+
+
+def tiny_kineo(vocab=40, seed=0):
+    torch.manual_seed(seed)
+    return KineoMini(vocab, 4, (2, 4, 4), (1, 2, 2), dim=32, depth=2, heads=4, text_dim=32, text_layers=2,
+                     text_heads=4, max_tokens=8)
+
+
+def perturb(m: torch.nn.Module, std=0.05, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * std)
+    return m
+
+
+def test_rope_preserves_norm_and_is_shift_invariant():
+    hd = 12
+    g = torch.Generator().manual_seed(0)
+    pos = torch.tensor([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [3.0, 1.0, 2.0], [5.0, 7.0, 4.0]])
+    cos, sin = rope_tables(pos, hd)
+    x = torch.randn(4, hd, generator=g)
+    assert torch.allclose(apply_rope(x, cos, sin).norm(dim=-1), x.norm(dim=-1), atol=1e-5)
+    q, k = torch.randn(hd, generator=g), torch.randn(hd, generator=g)
+
+    def score(pq, pk):
+        c, s = rope_tables(torch.tensor([pq, pk], dtype=torch.float32), hd)
+        rq = apply_rope(q[None], c[:1], s[:1])[0]
+        rk = apply_rope(k[None], c[1:], s[1:])[0]
+        return float(rq @ rk)
+
+    base = score([1, 2, 3], [4, 0, 2])
+    for d in ([1, 0, 0], [0, 3, 0], [0, 0, 5], [2, 1, 7]):
+        shifted = score([1 + d[0], 2 + d[1], 3 + d[2]], [4 + d[0], d[1], 2 + d[2]])
+        assert abs(shifted - base) < 1e-4, (d, base, shifted)
+    # ... and it does depend on the offset along every axis
+    for d in ([1, 0, 0], [0, 1, 0], [0, 0, 1]):
+        assert abs(score([1, 2, 3], [4 + d[0], d[1], 2 + d[2]]) - base) > 1e-4
+    assert grid_positions(2, 3, 4).shape == (24, 3)
+
+
+def test_dit_shape_zero_init_and_mask():
+    torch.manual_seed(0)
+    m = DiT(**TINY, text_dim=16).eval()
+    x = torch.randn(2, 4, 2, 4, 4)
+    t = torch.tensor([0.3, 0.9])
+    ctx = torch.randn(2, 8, 16)
+    mask = torch.tensor([[1, 1, 1, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]])
+    with torch.no_grad():
+        out = m(x, t, ctx, mask)
+    assert out.shape == x.shape
+    assert torch.count_nonzero(out) == 0
+    # patchify / unpatchify round trip
+    assert torch.equal(m.unpatchify(m.patchify(x)), x)
+    perturb(m)
+    with torch.no_grad():
+        out = m(x, t, ctx, mask)
+        ctx2 = ctx.clone()
+        ctx2[0, 3:] = torch.randn(5, 16)
+        ctx2[1, 1:] = torch.randn(7, 16) * 10
+        out2 = m(x, t, ctx2, mask)
+        ctx3 = ctx.clone()
+        ctx3[0, 1] += 1.0
+        out3 = m(x, t, ctx3, mask)
+    assert out.abs().max() > 1e-3
+    assert torch.equal(out, out2)
+    assert not torch.allclose(out[0], out3[0])
+
+
+def test_kineo_padding_tokens_do_not_matter():
+    m = perturb(tiny_kineo()).eval()
+    x = torch.randn(1, 4, 2, 4, 4)
+    ids = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 0, 0, 0, 0, 0]])
+    ids2 = ids.clone()
+    ids2[0, 3:] = torch.tensor([9, 10, 11, 12, 13])
+    with torch.no_grad():
+        assert torch.equal(m(x, torch.tensor([0.5]), ids, mask), m(x, torch.tensor([0.5]), ids2, mask))
+
+
+def test_flow_training_lowers_loss_and_sampler():
+    m = tiny_kineo()
+    g = torch.Generator().manual_seed(0)
+    # 4 latents sharing structure (like real latents do), so 60 steps can learn something clear
+    x0 = torch.randn(1, 4, 2, 4, 4, generator=g) + 0.3 * torch.randn(4, 4, 2, 4, 4, generator=g)
+    ids = torch.randint(2, 40, (4, 8), generator=g)
+    mask = torch.ones(4, 8, dtype=torch.long)
+    mask[:, 5:] = 0
+    # fixed evaluation set: 4 latents x 8 sigmas
+    ex, eids, emask = x0.repeat(8, 1, 1, 1, 1), ids.repeat(8, 1), mask.repeat(8, 1)
+    esig = torch.linspace(0.05, 0.95, 8).repeat_interleave(4)
+    enoise = torch.randn(ex.shape, generator=g)
+
+    def eval_loss(model):
+        with torch.no_grad():
+            return float(flow_loss(model, ex, eids, emask, p_uncond=0.0, sigma=esig, noise=enoise))
+
+    before = eval_loss(m)
+    opt = torch.optim.AdamW(m.parameters(), lr=3e-3)
+    ema = EMA(m, 0.9)
+    for _ in range(60):
+        loss = flow_loss(m, x0, ids, mask, generator=g)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ema.update(m)
+    after = eval_loss(m)
+    assert after < 0.75 * before, (before, after)
+    em = ema.model_copy(m)
+    assert eval_loss(em) < before
+
+    # sampler
+    noise = torch.randn(2, 4, 2, 4, 4, generator=g)
+    z = sample(m, ids[:2], mask[:2], steps=2, shift=3.0, guidance=4.0, noise=noise)
+    assert z.shape == noise.shape and torch.isfinite(z).all()
+    cond = sample(m, ids[:2], mask[:2], steps=2, shift=3.0, guidance=None, noise=noise)
+    g1 = sample(m, ids[:2], mask[:2], steps=2, shift=3.0, guidance=1.0, noise=noise)
+    assert torch.allclose(cond, g1, atol=1e-5), float((cond - g1).abs().max())
+    assert not torch.allclose(cond, z, atol=1e-3)
+
+
+def test_sigma_helpers():
+    s = sigma_schedule(4, shift=3.0)
+    assert s[0] == 1.0 and s[-1] == 0.0 and torch.all(s[1:] < s[:-1])
+    assert torch.allclose(s[2], torch.tensor(3 * 0.5 / (1 + 2 * 0.5)))
+    sig = sample_sigma(1000, torch.Generator().manual_seed(0))
+    assert 0 < float(sig.min()) and float(sig.max()) < 1 and abs(float(sig.mean()) - 0.5) < 0.05
+
+
+def test_transformer_onnx_parity(tmp_path):
+    torch.manual_seed(0)
+    m = perturb(DiT(**TINY, text_dim=16)).eval()
+    path = tmp_path / "transformer.onnx"
+    export_transformer(m, str(path), max_tokens=8)
+    g = torch.Generator().manual_seed(3)
+    for b in (2, 1):
+        inputs = {"latents": torch.randn(b, 4, 2, 4, 4, generator=g), "timestep": torch.rand(b, generator=g),
+                  "text_states": torch.randn(b, 8, 16, generator=g),
+                  "text_mask": torch.tensor([[1, 1, 1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]])[:b]}
+        with torch.no_grad():
+            ref = m(*inputs.values()).numpy()
+        assert np.abs(ref).max() > 1e-2
+        got = run_onnx(tmp_path, path, {k: v.numpy() for k, v in inputs.items()}, f"tr{b}")
+        assert set(got) == {"velocity"} and got["velocity"].shape == ref.shape
+        err = float(np.abs(got["velocity"] - ref).max())
+        assert err < 1e-4, (b, err)
+
+
+def test_train_script_and_export(tmp_path):
+    from training.dit import export as ex
+    from training.dit import train as tr
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "lat"
+    data.mkdir()
+    np.save(data / "latents.npy", rng.standard_normal((6, 4, 2, 4, 4)).astype(np.float16) * 2 + 1)
+    caps = ["a cat moving left", "two dogs", "a ball", "a red ball bounces", "", "a cat and a dog"]
+    with open(data / "captions.jsonl", "w") as f:
+        for i, c in enumerate(caps):
+            f.write(json.dumps({"caption": c, "split": "val" if i == 5 else "train"}) + "\n")
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text(json.dumps({"format": "kineo-vocab/1", "maxTokens": 8,
+                                 "tokens": ["<pad>", "<unk>", "a", "cat", "dog", "dogs", "ball", "two", "moving",
+                                            "left", "and", "bounces"]}))
+    out = tmp_path / "ckpt"
+    common = ["--latents", str(data), "--vocab", str(vocab), "--out", str(out), "--minutes", "5", "--batch", "3",
+              "--dim", "32", "--depth", "1", "--text-dim", "32", "--text-layers", "1", "--threads", "1",
+              "--previews", "2", "--preview-steps", "2"]
+    r = tr.main(common + ["--max-steps", "3"])
+    assert r["step"] == 3
+    r = tr.main(common + ["--max-steps", "5", "--resume"])
+    assert r["step"] == 5
+    ck = torch.load(out / "ckpt.pt")
+    assert abs(ck["latent_norm"]["mean"][0] - 1.0) < 0.5 and abs(ck["latent_norm"]["std"][0] - 2.0) < 0.5
+    png = (out / "loss.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", png[16:24])
+    assert (w, h) == (720, 400)
+    assert np.load(out / "preview_latents.npy").shape == (1, 4, 2, 4, 4)  # one val row
+    meta = ex.export_dir(ck, str(tmp_path / "model"))
+    for f in ("text_encoder.onnx", "transformer.onnx", "vocab.json", "model.json"):
+        assert (tmp_path / "model" / f).exists()
+    assert meta["text"]["uncond"]["mask"] == [1, 0, 0, 0, 0, 0, 0, 0]
