@@ -159,3 +159,14 @@ def iterate_sequential(ds: WorldShards, batch_size: int, indices: Optional[np.nd
     pool = ds.indices if indices is None else np.asarray(indices, dtype=np.int64)
     for s in range(0, len(pool), batch_size):
         yield ds.batch(pool[s:s + batch_size])
+
+
+def split_indices(ds: WorldShards):
+    """(train, val) record indices of ``ds`` by their ``split`` field: val = ``"val"`` records, train = the
+    rest (every record when all are val)."""
+    splits = [ds.record(i).get("split") for i in range(len(ds))]
+    train_idx = np.asarray([i for i, s in enumerate(splits) if s != "val"], dtype=np.int64)
+    if len(train_idx) == 0:
+        train_idx = np.arange(len(ds), dtype=np.int64)
+    val_idx = np.asarray([i for i, s in enumerate(splits) if s == "val"], dtype=np.int64)
+    return train_idx, val_idx

@@ -11,16 +11,15 @@ Batch is dynamic (CFG = one batch-2 call); L is fixed at maxTokens.
 """
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
 import os
 
 import torch
 import torch.nn as nn
 
-from .model import DiT, KineoMini
+from ..common.export import export_parser, load_ckpt, onnx_export, sha256_file
+from ..common.run import write_json_atomic
 from ..text.encoder import TextEncoder
+from .model import DiT
 
 
 class _TextWrap(nn.Module):
@@ -32,26 +31,13 @@ class _TextWrap(nn.Module):
         return self.m(input_ids, attention_mask)[0]
 
 
-def _check(path: str):
-    try:
-        import onnx  # optional
-    except ImportError:
-        return
-    onnx.checker.check_model(onnx.load(path))
-
-
 def export_text_encoder(model: TextEncoder, path: str, opset: int = 17, batch: int = 2):
     model = model.eval()
     ids = torch.randint(0, model.vocab_size, (batch, model.max_tokens))
     mask = torch.ones(batch, model.max_tokens, dtype=torch.long)
     mask[:, model.max_tokens // 2:] = 0
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with torch.no_grad():
-        torch.onnx.export(_TextWrap(model).eval(), (ids, mask), path, input_names=["input_ids", "attention_mask"],
-                          output_names=["text_states"], opset_version=opset, do_constant_folding=True,
-                          dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
-                                        "text_states": {0: "batch"}})
-    _check(path)
+    onnx_export(_TextWrap(model).eval(), (ids, mask), path, ["input_ids", "attention_mask"], ["text_states"], opset,
+                check_required=False)
     return ["text_states"]
 
 
@@ -62,27 +48,13 @@ def export_transformer(model: DiT, path: str, opset: int = 17, batch: int = 2, m
     states = torch.randn(batch, max_tokens, model.text_dim)
     mask = torch.ones(batch, max_tokens, dtype=torch.long)
     mask[:, max_tokens // 2:] = 0
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with torch.no_grad():
-        torch.onnx.export(model, (lat, t, states, mask), path,
-                          input_names=["latents", "timestep", "text_states", "text_mask"],
-                          output_names=["velocity"], opset_version=opset, do_constant_folding=True,
-                          dynamic_axes={n: {0: "batch"} for n in
-                                        ("latents", "timestep", "text_states", "text_mask", "velocity")})
-    _check(path)
+    onnx_export(model, (lat, t, states, mask), path, ["latents", "timestep", "text_states", "text_mask"],
+                ["velocity"], opset, check_required=False)
     return ["velocity"]
 
 
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def export_dir(ck: dict, out: str, use_ema: bool = True) -> dict:
-    from .train import build_model_from_ckpt, write_json_atomic
+    from .train import build_model_from_ckpt
 
     model = build_model_from_ckpt(ck, use_ema=use_ema).eval()
     os.makedirs(out, exist_ok=True)
@@ -127,15 +99,11 @@ def export_dir(ck: dict, out: str, use_ema: bool = True) -> dict:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="export kineo-mini (text encoder + DiT) to ONNX")
-    p.add_argument("--ckpt", required=True, help="checkpoint dir (from training.dit.train --out)")
-    p.add_argument("--out", required=True, help="output dir, e.g. models/kineo-mini")
+    p = export_parser("export kineo-mini (text encoder + DiT) to ONNX", "training.dit.train", "models/kineo-mini")
     p.add_argument("--no-ema", action="store_true", help="export the raw weights instead of the EMA")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    from .train import CKPT_NAME
-
-    ck = torch.load(os.path.join(a.ckpt, CKPT_NAME), map_location="cpu")
+    ck = load_ckpt(a.ckpt)
     meta = export_dir(ck, a.out, use_ema=not a.no_ema)
     print(f"[export] wrote {a.out}: text_encoder.onnx, transformer.onnx, vocab.json, model.json (step {meta['step']})")
 

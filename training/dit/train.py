@@ -22,48 +22,24 @@ loss (EMA weights, fixed noise) every 5 min; at the end ``loss.png``, ``metrics.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import math
 import os
-import platform
 import time
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 import torch
 
+from ..common.png import save_line_plot
+from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
+                          machine_info, make_adamw, resume, save_atomic, subsample, utc_now,
+                          write_json_atomic)
 from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
 from .flow import EMA, flow_loss, sample, sample_sigma
 from .model import KineoMini, count_params
-from .png import save_line_plot
 
-CKPT_NAME = "ckpt.pt"
-
-
-def save_atomic(obj, path: str):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def write_json_atomic(obj, path: str):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
-def machine_info() -> dict:
-    return {"host": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()}
-
-
-def lr_at(elapsed: float, budget: float, base_lr: float, warmup: float, floor: float = 0.1) -> float:
-    warm = min(1.0, (elapsed + 1e-9) / warmup) if warmup > 0 else 1.0
-    prog = min(1.0, elapsed / budget) if budget > 0 else 0.0
-    return base_lr * warm * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * prog)))
+LR_FLOOR = 0.1  # the cosine ends at LR_FLOOR * --lr
 
 
 class LatentSet:
@@ -153,7 +129,7 @@ def parse_args(argv=None):
     p.add_argument("--latents", required=True, help="dir with latents.npy + captions.jsonl (+ meta.json)")
     p.add_argument("--vocab", required=True, help="vocab.json (node bin/kineo.mjs world vocab -o FILE)")
     p.add_argument("--out", required=True, help="checkpoint dir")
-    p.add_argument("--minutes", type=float, required=True, help="training-time budget (total, across resumes)")
+    add_run_args(p)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--wd", type=float, default=0.01)
@@ -167,19 +143,11 @@ def parse_args(argv=None):
     p.add_argument("--text-heads", type=int, default=4)
     p.add_argument("--p-uncond", type=float, default=0.1, help="caption dropout probability")
     p.add_argument("--latent-norm", choices=["auto", "none"], default="auto")
-    p.add_argument("--warmup-frac", type=float, default=0.03)
     p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--log-every", type=float, default=20.0, help="seconds")
-    p.add_argument("--ckpt-every", type=float, default=120.0, help="seconds")
-    p.add_argument("--eval-every", type=float, default=300.0, help="seconds")
     p.add_argument("--val-max", type=int, default=256)
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
     p.add_argument("--preview-steps", type=int, default=20)
     p.add_argument("--preview-guidance", type=float, default=4.0)
-    p.add_argument("--max-steps", type=int, default=0, help="stop after this many total steps (testing)")
     return p.parse_args(argv)
 
 
@@ -187,13 +155,10 @@ def main(argv=None) -> dict:
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
-    log = lambda s: print(s, flush=True)
 
     ds = LatentSet(a.latents)
-    ck = None
-    if a.resume and os.path.exists(os.path.join(a.out, CKPT_NAME)):
-        ck = torch.load(os.path.join(a.out, CKPT_NAME), map_location="cpu")
-    elif a.resume:
+    ck = load_checkpoint(a.out) if a.resume else None
+    if a.resume and ck is None:
         log(f"[dit] --resume: no checkpoint in {a.out}, starting fresh")
     if ck is not None:
         vocab = vocab_from_json(ck["vocab"])
@@ -219,32 +184,22 @@ def main(argv=None) -> dict:
             patch = tuple(int(v) for v in a.patch.split(","))
         model = KineoMini(len(vocab), c, (t, h, w), patch, a.dim, a.depth, a.heads, a.text_dim, a.text_layers,
                           a.text_heads, vocab.max_tokens)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "table" not in n and ".pos" not in n]
-    decay_ids = {id(p) for p in decay}
-    no_decay = [p for p in model.parameters() if id(p) not in decay_ids]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.99))
+    opt = make_adamw(model, a.lr, a.wd, lambda n, p: p.ndim > 1 and "table" not in n and ".pos" not in n)
     ema = EMA(model, a.ema)
-    step, elapsed, seen = 0, 0.0, 0
     history: List[dict] = []
     if ck is not None:
-        opt.load_state_dict(ck["optimizer"])
         ema.load_state_dict(ck["ema"])
-        step, elapsed, seen = int(ck["step"]), float(ck["elapsed"]), int(ck["samples_seen"])
         history = list(ck.get("history", []))
-        log(f"[dit] resumed from step {step}, {elapsed / 60:.1f} min done")
+    step, elapsed, seen = resume(ck, opt, "dit")
 
-    budget = a.minutes * 60.0
-    warmup = min(120.0, a.warmup_frac * budget)
+    clock = RunClock(a, lr_floor=LR_FLOOR)
     cfg = model.config()
     log(f"[dit] latents {ds.shape} x {len(ds)} (train {len(ds.train_idx)}, val {len(ds.val_idx)}), "
         f"{model.dit.num_tokens} tokens; norm from {norm['source']}")
     log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
 
-    eval_idx = ds.val_idx if len(ds.val_idx) else ds.train_idx
-    if len(eval_idx) > a.val_max:
-        eval_idx = np.sort(np.random.default_rng(1234).choice(eval_idx, a.val_max, replace=False))
+    eval_idx = subsample(ds.val_idx if len(ds.val_idx) else ds.train_idx, a.val_max)
     ev_x = normalize(ds.latents[eval_idx], norm)
     ev_ids, ev_mask = ids_all[eval_idx], mask_all[eval_idx]
 
@@ -265,7 +220,7 @@ def main(argv=None) -> dict:
                      "step": step, "elapsed": elapsed, "samples_seen": seen, "vocab": vocab.to_json(),
                      "latent_norm": norm, "model_config": cfg, "history": history, "args": vars(a),
                      "machine": machine_info(), "params": count_params(model),
-                     "saved": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+                     "saved": utc_now()},
                     os.path.join(a.out, CKPT_NAME))
 
     def run_eval():
@@ -277,13 +232,11 @@ def main(argv=None) -> dict:
         return vl
 
     win_loss, win_steps, win_n = 0.0, 0, 0
-    t_log = t_ckpt = t_eval = win_t = time.time()
-    try:
-        while elapsed < budget and (a.max_steps <= 0 or step < a.max_steps):
+    clock.start()
+    with checkpoint_on_interrupt(checkpoint, "dit"):
+        while clock.running(step, elapsed):
             t0 = time.time()
-            lr = lr_at(elapsed, budget, a.lr, warmup)
-            for g in opt.param_groups:
-                g["lr"] = lr
+            lr = clock.set_lr(opt, a.lr, elapsed)
             x0, ids, mask = next_batch()
             model.train()
             loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond)
@@ -303,26 +256,13 @@ def main(argv=None) -> dict:
             win_steps += 1
             win_n += len(x0)
             now = time.time()
-            if now - t_log >= a.log_every:
-                rate = win_n / max(now - win_t, 1e-9)
+            if clock.log_due(now):
                 history.append({"step": step, "elapsed": round(elapsed, 1), "loss": win_loss / win_steps})
-                log(f"[train] step {step} loss {win_loss / win_steps:.4f} lr {lr:.2e} | {rate:.1f} samples/s | "
-                    f"elapsed {elapsed / 60:.1f} min | eta {max(0.0, budget - elapsed) / 60:.1f} min")
+                log(f"[train] step {step} loss {win_loss / win_steps:.4f} lr {lr:.2e} | {clock.rate(win_n, now):.1f} "
+                    f"samples/s | elapsed {elapsed / 60:.1f} min | eta {clock.eta(elapsed) / 60:.1f} min")
                 win_loss, win_steps, win_n = 0.0, 0, 0
-                t_log = win_t = now
-            if now - t_ckpt >= a.ckpt_every:
-                checkpoint()
-                win_t += time.time() - now
-                t_ckpt = time.time()
-            if now - t_eval >= a.eval_every:
-                t_e = time.time()
-                run_eval()
-                t_eval = time.time()
-                win_t += t_eval - t_e
-    except KeyboardInterrupt:
-        log("[dit] interrupted, saving checkpoint")
-        checkpoint()
-        raise
+                clock.logged(now)
+            clock.checkpoint_and_eval(now, checkpoint, run_eval)
     if win_steps:
         history.append({"step": step, "elapsed": round(elapsed, 1), "loss": win_loss / win_steps})
     vl = run_eval()
@@ -335,7 +275,7 @@ def main(argv=None) -> dict:
                     ([h["step"] for h in va], [h["val_loss"] for h in va], (214, 39, 40), "val (ema)")])
     write_json_atomic({"step": step, "elapsed_s": round(elapsed, 1), "samples_seen": seen, "val_loss": vl,
                        "history": history, "params": count_params(model), "model_config": cfg,
-                       "updated": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+                       "updated": utc_now()},
                       os.path.join(a.out, "metrics.json"))
     if a.previews > 0:
         pidx = (ds.val_idx if len(ds.val_idx) else ds.train_idx)[: a.previews]

@@ -4,17 +4,16 @@
 """
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
 import os
 from typing import List
 
 import torch
 import torch.nn as nn
 
+from ..common.export import export_parser, file_entry, load_ckpt, onnx_export, read_metrics, training_summary
+from ..common.run import write_json_atomic
 from .model import Judge
-from .train import CKPT_NAME, build_model_from_ckpt, write_json_atomic
+from .train import build_model_from_ckpt
 
 
 class _TupleOut(nn.Module):
@@ -34,42 +33,19 @@ def export_onnx(model: Judge, path: str, opset: int = 17) -> List[str]:
     wrapper = _TupleOut(model).eval()
     dummy = torch.rand(2, model.frames, model.height, model.img_width, 3)
     names = wrapper.names
-    dyn = {"clip": {0: "batch"}}
-    for n in names:
-        dyn[n] = {0: "batch"}
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with torch.no_grad():
-        torch.onnx.export(wrapper, (dummy,), path, input_names=["clip"], output_names=names,
-                          dynamic_axes=dyn, opset_version=opset, do_constant_folding=True)
-    import onnx  # validate
-    onnx.checker.check_model(onnx.load(path))
+    onnx_export(wrapper, (dummy,), path, ["clip"], names, opset)
     return names
 
 
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def main(argv=None):
-    p = argparse.ArgumentParser(description="export the Kineo judge to ONNX")
-    p.add_argument("--ckpt", required=True, help="checkpoint dir (from training.judge.train --out)")
-    p.add_argument("--out", required=True, help="output dir, e.g. models/judge")
-    a = p.parse_args(argv)
+    a = export_parser("export the Kineo judge to ONNX", "training.judge.train", "models/judge").parse_args(argv)
     torch.set_num_threads(2)
-    ck = torch.load(os.path.join(a.ckpt, CKPT_NAME), map_location="cpu")
+    ck = load_ckpt(a.ckpt)
     model = build_model_from_ckpt(ck).eval()
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "judge.onnx")
     names = export_onnx(model, onnx_path)
-    metrics = None
-    mp = os.path.join(a.ckpt, "metrics.json")
-    if os.path.exists(mp):
-        with open(mp, "r", encoding="utf-8") as f:
-            metrics = json.load(f)
+    metrics = read_metrics(a.ckpt)
     cfg = ck["model_config"]
     heads = {h: ck["vocab"][h] for h in ck["heads"]}
     meta = {
@@ -85,15 +61,10 @@ def main(argv=None):
                                "use": "cosine similarity of consecutive frames (temporal consistency)"},
             "names": names,
         },
-        "files": {"judge.onnx": {"sha256": sha256_file(onnx_path), "bytes": os.path.getsize(onnx_path)}},
+        "files": {"judge.onnx": file_entry(onnx_path)},
         "model": {"arch": "3d-cnn", "width": cfg["width"], "params": ck.get("params"), "macs_per_clip": ck.get("macs")},
         "training": {
-            "steps": ck["step"],
-            "samples_seen": ck["samples_seen"],
-            "wall_time_s": round(float(ck["elapsed"]), 1),
-            "machine": ck.get("machine"),
-            "args": {k: v for k, v in ck.get("args", {}).items() if k in ("batch", "lr", "wd", "minutes", "width", "smoothing", "seed")},
-            "saved": ck.get("saved"),
+            **training_summary(ck, ("batch", "lr", "wd", "minutes", "width", "smoothing", "seed")),
             "val_metrics": metrics,
         },
     }

@@ -9,12 +9,8 @@ training time, summed across resumes), so --minutes is honoured.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import json
 import math
 import os
-import platform
-import sys
 import time
 from typing import Dict, List, Optional
 
@@ -22,23 +18,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
+                          machine_info, make_adamw, resume, save_atomic, subsample, to_float,
+                          train_val_shards, utc_now, write_json_atomic)
+from ..common.run import lr_at  # noqa: F401  (kept as training.judge.train.lr_at)
 from ..shards import BatchSampler, WorldShards, iterate_sequential
 from .augment import Augmenter, gaussian_blur
 from .model import Judge, count_macs, count_params
-
-CKPT_NAME = "ckpt.pt"
-
-
-def to_float(frames_u8: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(frames_u8)).float().mul_(1.0 / 255.0)
-
-
-def lr_at(elapsed: float, budget: float, base_lr: float, warmup: float) -> float:
-    if budget <= 0:
-        return base_lr
-    warm = min(1.0, (elapsed + 1e-9) / max(warmup, 1e-9)) if warmup > 0 else 1.0
-    prog = min(1.0, elapsed / budget)
-    return base_lr * warm * 0.5 * (1.0 + math.cos(math.pi * prog))
 
 
 def loss_fn(out: Dict[str, torch.Tensor], labels: Dict[str, torch.Tensor], heads: List[str],
@@ -84,32 +70,6 @@ def evaluate(model, ds: WorldShards, indices: np.ndarray, heads: List[str], batc
     return acc
 
 
-def save_atomic(obj, path: str):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def write_json_atomic(obj, path: str):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
-def machine_info() -> dict:
-    return {"host": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()}
-
-
-def load_checkpoint(out_dir: str) -> Optional[dict]:
-    p = os.path.join(out_dir, CKPT_NAME)
-    if not os.path.exists(p):
-        return None
-    return torch.load(p, map_location="cpu")
-
-
 def build_model_from_ckpt(ck: dict) -> Judge:
     cfg = ck["model_config"]
     m = Judge(cfg["vocab_sizes"], width=cfg["width"], frames=cfg["frames"], height=cfg["height"],
@@ -123,22 +83,14 @@ def parse_args(argv=None):
     p.add_argument("--data", required=True, help="training shard dir (records with split train, or no split)")
     p.add_argument("--val", default=None, help="validation shard dir (default: split=='val' records of --data)")
     p.add_argument("--out", required=True, help="checkpoint dir")
-    p.add_argument("--minutes", type=float, required=True, help="training-time budget (total, across resumes)")
+    add_run_args(p)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--wd", type=float, default=0.05)
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--smoothing", type=float, default=0.05)
-    p.add_argument("--warmup-frac", type=float, default=0.03, help="warmup as fraction of budget (max 120 s)")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-aug", action="store_true")
-    p.add_argument("--log-every", type=float, default=20.0, help="seconds")
-    p.add_argument("--ckpt-every", type=float, default=120.0, help="seconds")
-    p.add_argument("--eval-every", type=float, default=300.0, help="seconds")
     p.add_argument("--val-max", type=int, default=2048, help="max val clips per evaluation")
-    p.add_argument("--max-steps", type=int, default=0, help="stop after this many total steps (testing)")
     return p.parse_args(argv)
 
 
@@ -146,23 +98,10 @@ def main(argv=None) -> dict:
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
-    log = lambda s: print(s, flush=True)
 
-    ds = WorldShards(a.data)
-    splits = [ds.record(i).get("split") for i in range(len(ds))]
-    train_idx = np.asarray([i for i, s in enumerate(splits) if s != "val"], dtype=np.int64)
-    if len(train_idx) == 0:
-        train_idx = np.arange(len(ds), dtype=np.int64)
-    if a.val:
-        vds = WorldShards(a.val)
-        if vds.vocab != ds.vocab:
-            raise SystemExit("--val vocab differs from --data vocab")
-        val_idx = vds.indices
-    else:
-        vds = ds
-        val_idx = np.asarray([i for i, s in enumerate(splits) if s == "val"], dtype=np.int64)
-    if len(val_idx) > a.val_max:
-        val_idx = np.sort(np.random.default_rng(1234).choice(val_idx, a.val_max, replace=False))
+    ds, train_idx, vds, val_idx = train_val_shards(a.data, a.val, lambda d: d.vocab,
+                                                   "--val vocab differs from --data vocab")
+    val_idx = subsample(val_idx, a.val_max)
     heads = ds.heads
 
     torch.manual_seed(a.seed)
@@ -175,18 +114,10 @@ def main(argv=None) -> dict:
         if a.resume:
             log(f"[judge] --resume: no checkpoint in {a.out}, starting fresh")
         model = Judge(ds.vocab_sizes(), width=a.width, frames=ds.frames, height=ds.height, img_width=ds.width)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.99))
-    step, elapsed, seen = 0, 0.0, 0
-    if ck is not None:
-        opt.load_state_dict(ck["optimizer"])
-        step, elapsed, seen = int(ck["step"]), float(ck["elapsed"]), int(ck["samples_seen"])
-        log(f"[judge] resumed from step {step}, {elapsed / 60:.1f} min done")
+    opt = make_adamw(model, a.lr, a.wd)
+    step, elapsed, seen = resume(ck, opt, "judge")
 
-    budget = a.minutes * 60.0
-    warmup = min(120.0, a.warmup_frac * budget)
+    clock = RunClock(a)
     macs = count_macs(model)
     log(f"[judge] train clips {len(train_idx)}, val clips {len(val_idx)}, heads {heads}")
     log(f"[judge] params {count_params(model):,}, forward {macs / 1e6:.1f} M MAC/clip, batch {a.batch}, "
@@ -201,8 +132,7 @@ def main(argv=None) -> dict:
         save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
                      "elapsed": elapsed, "samples_seen": seen, "vocab": ds.vocab, "heads": heads,
                      "model_config": model.config(), "args": vars(a), "machine": machine_info(),
-                     "macs": macs, "params": count_params(model),
-                     "saved": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+                     "macs": macs, "params": count_params(model), "saved": utc_now()},
                     os.path.join(a.out, CKPT_NAME))
 
     def run_eval():
@@ -214,7 +144,7 @@ def main(argv=None) -> dict:
         blur = evaluate(model, vds, val_idx, heads, blur_sigma=1.5)
         last_metrics = {"step": step, "elapsed_s": round(elapsed, 1), "samples_seen": seen,
                         "val_clips": int(len(val_idx)), "val": {"clean": clean, "blur1.5": blur},
-                        "updated": _dt.datetime.now(_dt.timezone.utc).isoformat()}
+                        "updated": utc_now()}
         write_json_atomic(last_metrics, metrics_path)
         fmt = lambda d: " ".join(f"{h}={d[h]:.3f}" for h in heads) + f" | mean={d['mean']:.3f}"
         log(f"[eval] step {step} clean: {fmt(clean)}")
@@ -222,14 +152,11 @@ def main(argv=None) -> dict:
 
     win_loss, win_n, win_steps = 0.0, 0, 0
     win_correct = {h: 0 for h in heads}
-    t_log = t_ckpt = t_eval = time.time()
-    win_t = time.time()
-    try:
-        while elapsed < budget and (a.max_steps <= 0 or step < a.max_steps):
+    clock.start()
+    with checkpoint_on_interrupt(checkpoint, "judge"):
+        while clock.running(step, elapsed):
             t0 = time.time()
-            lr = lr_at(elapsed, budget, a.lr, warmup)
-            for g in opt.param_groups:
-                g["lr"] = lr
+            lr = clock.set_lr(opt, a.lr, elapsed)
             frames, lab = sampler.next()
             x = to_float(frames)
             if aug is not None:
@@ -247,28 +174,15 @@ def main(argv=None) -> dict:
             for h in heads:
                 win_correct[h] += correct[h]
             now = time.time()
-            if now - t_log >= a.log_every:
-                rate = win_n / max(now - win_t, 1e-9)
+            if clock.log_due(now):
                 accs = " ".join(f"{h}={win_correct[h] / win_n:.2f}" for h in heads)
-                eta = max(0.0, budget - elapsed)
                 log(f"[train] step {step} loss {win_loss / win_steps:.4f} lr {lr:.2e} acc {accs} | "
-                    f"{rate:.1f} clips/s | elapsed {elapsed / 60:.1f} min | eta {eta / 60:.1f} min")
+                    f"{clock.rate(win_n, now):.1f} clips/s | elapsed {elapsed / 60:.1f} min | "
+                    f"eta {clock.eta(elapsed) / 60:.1f} min")
                 win_loss, win_n, win_steps = 0.0, 0, 0
                 win_correct = {h: 0 for h in heads}
-                t_log = win_t = now
-            if now - t_ckpt >= a.ckpt_every:
-                checkpoint()
-                win_t += time.time() - now
-                t_ckpt = time.time()
-            if now - t_eval >= a.eval_every:
-                t_e = time.time()
-                run_eval()
-                t_eval = time.time()
-                win_t += t_eval - t_e  # keep eval time out of the clips/s figure
-    except KeyboardInterrupt:
-        log("[judge] interrupted, saving checkpoint")
-        checkpoint()
-        raise
+                clock.logged(now)
+            clock.checkpoint_and_eval(now, checkpoint, run_eval)
     checkpoint()
     run_eval()
     checkpoint()

@@ -99,7 +99,7 @@ def test_encoder_shape_and_padding_invariance():
 
 
 def run_onnx(tmp_path, model_path, inputs: dict, tag: str) -> dict:
-    """Run ``model_path`` through training/tests/onnx_run_multi.mjs with numpy ``inputs``."""
+    """Run ``model_path`` through scripts/onnx-run.mjs (multi-input form) with numpy ``inputs``."""
     assert NODE, "node not found on PATH: ONNX parity needs Node 20 + onnxruntime-node"
     assert os.path.isdir(os.path.join(REPO_ROOT, "node_modules", "onnxruntime-node")), "run `npm install`"
     spec = {}
@@ -110,10 +110,10 @@ def run_onnx(tmp_path, model_path, inputs: dict, tag: str) -> dict:
         arr.astype("<i8" if dtype == "int64" else "<f4").tofile(str(tmp_path / fn))
         spec[name] = {"dims": list(arr.shape), "dtype": dtype, "file": fn}
     inp, outp = tmp_path / f"{tag}-in.json", tmp_path / f"{tag}-out.json"
-    inp.write_text(json.dumps(spec))
-    r = subprocess.run([NODE, os.path.join("training", "tests", "onnx_run_multi.mjs"), str(model_path), str(inp),
-                        str(outp)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, f"onnx_run_multi.mjs failed:\n{r.stdout}\n{r.stderr}"
+    inp.write_text(json.dumps({"inputs": spec, "threads": 1}))
+    r = subprocess.run([NODE, os.path.join("scripts", "onnx-run.mjs"), str(model_path), str(inp), str(outp)],
+                       cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"onnx-run.mjs failed:\n{r.stdout}\n{r.stderr}"
     got = json.loads(outp.read_text())
     return {k: np.asarray(v["data"], dtype=np.float32).reshape(v["dims"]) for k, v in got.items()}
 

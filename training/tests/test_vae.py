@@ -10,7 +10,7 @@ import torch
 from training.vae import train as VT
 from training.vae.export import DECODER_FILE, ENCODER_FILE, export_vae
 from training.vae.model import CausalVAE, count_macs, count_params
-from training.vae.png import encode_png
+from training.common.png import encode_png
 
 from .conftest import REPO_ROOT, write_fixture
 

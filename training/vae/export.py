@@ -8,29 +8,17 @@ output ``frames`` [B, T, H, W, 3] in [0, 1]); opset 17, dynamic batch; and ``vae
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 from typing import Optional
 
 import torch
 
-from ..judge.export import sha256_file
-from ..judge.train import write_json_atomic
+from ..common.export import export_parser, file_entry, load_ckpt, onnx_export, read_metrics, training_summary
+from ..common.run import write_json_atomic
 from .model import CausalVAE, DecoderOnly, EncoderOnly, count_macs, count_params
-from .train import CKPT_NAME, build_model_from_ckpt
+from .train import build_model_from_ckpt
 
 ENCODER_FILE, DECODER_FILE, META_FILE = "vae_encoder.onnx", "vae_decoder.onnx", "vae.json"
-
-
-def _export(module: torch.nn.Module, dummy: torch.Tensor, path: str, in_name: str, out_name: str, opset: int):
-    with torch.no_grad():
-        torch.onnx.export(module, (dummy,), path, input_names=[in_name], output_names=[out_name],
-                          dynamic_axes={in_name: {0: "batch"}, out_name: {0: "batch"}},
-                          opset_version=opset, do_constant_folding=True)
-    import onnx  # validate
-
-    onnx.checker.check_model(onnx.load(path))
 
 
 def export_vae(model: CausalVAE, out_dir: str, metrics: Optional[dict] = None, training: Optional[dict] = None,
@@ -41,8 +29,8 @@ def export_vae(model: CausalVAE, out_dir: str, metrics: Optional[dict] = None, t
     t, h, w = model.frames, model.height, model.width
     lat = model.latent_shape()
     enc_path, dec_path = os.path.join(out_dir, ENCODER_FILE), os.path.join(out_dir, DECODER_FILE)
-    _export(EncoderOnly(model).eval(), torch.rand(2, t, h, w, 3), enc_path, "clip", "latents", opset)
-    _export(DecoderOnly(model).eval(), torch.randn(2, *lat), dec_path, "latents", "frames", opset)
+    onnx_export(EncoderOnly(model).eval(), (torch.rand(2, t, h, w, 3),), enc_path, ["clip"], ["latents"], opset)
+    onnx_export(DecoderOnly(model).eval(), (torch.randn(2, *lat),), dec_path, ["latents"], ["frames"], opset)
     macs = count_macs(model)
     psnr = None
     if metrics is not None:
@@ -65,8 +53,7 @@ def export_vae(model: CausalVAE, out_dir: str, metrics: Optional[dict] = None, t
                     "output": {"name": "latents", "dims": ["batch"] + list(lat)}},
         "decoder": {"file": DECODER_FILE, "input": {"name": "latents", "dims": ["batch"] + list(lat)},
                     "output": {"name": "frames", "dims": ["batch", t, h, w, 3]}},
-        "files": {ENCODER_FILE: {"sha256": sha256_file(enc_path), "bytes": os.path.getsize(enc_path)},
-                  DECODER_FILE: {"sha256": sha256_file(dec_path), "bytes": os.path.getsize(dec_path)}},
+        "files": {ENCODER_FILE: file_entry(enc_path), DECODER_FILE: file_entry(dec_path)},
         "model": {"config": model.config(), "params": count_params(model), "macs_per_clip": macs},
         "val_psnr": psnr,
         "training": training,
@@ -76,38 +63,26 @@ def export_vae(model: CausalVAE, out_dir: str, metrics: Optional[dict] = None, t
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="export the kineo-mini VAE to ONNX")
-    p.add_argument("--ckpt", required=True, help="checkpoint dir (from training.vae.train --out)")
-    p.add_argument("--out", required=True, help="output dir, e.g. models/vae")
+    p = export_parser("export the kineo-mini VAE to ONNX", "training.vae.train", "models/vae")
     p.add_argument("--raw", action="store_true", help="export the raw (non-EMA) weights")
     a = p.parse_args(argv)
     torch.set_num_threads(2)
-    ck = torch.load(os.path.join(a.ckpt, CKPT_NAME), map_location="cpu")
+    ck = load_ckpt(a.ckpt)
     model = build_model_from_ckpt(ck, ema=not a.raw).eval()
     if a.raw:  # the raw model's latent stats were never calibrated; borrow the EMA's
         ema_sd = ck.get("ema", {})
         for k in ("latent_mean", "latent_std"):
             if k in ema_sd:
                 getattr(model, k).copy_(ema_sd[k])
-    metrics = None
-    mp = os.path.join(a.ckpt, "metrics.json")
-    if os.path.exists(mp):
-        with open(mp, "r", encoding="utf-8") as f:
-            metrics = json.load(f)
-        if metrics.get("step") != ck["step"]:
-            print(f"[export] warning: metrics.json is from step {metrics.get('step')}, checkpoint is step {ck['step']}")
+    metrics = read_metrics(a.ckpt)
+    if metrics is not None and metrics.get("step") != ck["step"]:
+        print(f"[export] warning: metrics.json is from step {metrics.get('step')}, checkpoint is step {ck['step']}")
     if float(model.latent_std) == 1.0 and float(model.latent_mean) == 0.0:
         print("[export] warning: latent_mean/std were never calibrated (no eval ran)")
     training = {
         "weights": "raw" if a.raw else "ema",
-        "steps": ck["step"],
-        "samples_seen": ck["samples_seen"],
-        "wall_time_s": round(float(ck["elapsed"]), 1),
-        "machine": ck.get("machine"),
-        "args": {k: v for k, v in ck.get("args", {}).items()
-                 if k in ("batch", "lr", "wd", "minutes", "beta", "edge", "mse", "ema", "seed", "base",
-                          "latent_channels", "spatial_factor", "time_factor")},
-        "saved": ck.get("saved"),
+        **training_summary(ck, ("batch", "lr", "wd", "minutes", "beta", "edge", "mse", "ema", "seed", "base",
+                                "latent_channels", "spatial_factor", "time_factor")),
         "val_metrics": {k: v for k, v in (metrics or {}).items() if k != "history"} or None,
     }
     meta = export_vae(model, a.out, metrics=metrics, training=training)

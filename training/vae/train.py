@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as _dt
 import json
 import math
 import os
@@ -22,12 +21,12 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-from ..judge.train import lr_at, machine_info, save_atomic, to_float, write_json_atomic
+from ..common.png import comparison_grid, write_png
+from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
+                          machine_info, make_adamw, resume, save_atomic, subsample, to_float,
+                          train_val_shards, utc_now, write_json_atomic)
 from ..shards import BatchSampler, WorldShards, iterate_sequential
 from .model import CausalVAE, count_macs, count_params
-from .png import comparison_grid, write_png
-
-CKPT_NAME = "ckpt.pt"
 
 
 # ---------------------------------------------------------------------- loss
@@ -123,13 +122,6 @@ def save_comparison(model: CausalVAE, frames_u8: np.ndarray, path: str) -> None:
 
 
 # ---------------------------------------------------------------------- checkpoints
-def load_checkpoint(out_dir: str) -> Optional[dict]:
-    p = os.path.join(out_dir, CKPT_NAME)
-    if not os.path.exists(p):
-        return None
-    return torch.load(p, map_location="cpu")
-
-
 def build_model_from_ckpt(ck: dict, ema: bool = True) -> CausalVAE:
     m = CausalVAE.from_config(ck["model_config"])
     m.load_state_dict(ck["ema" if ema and "ema" in ck else "model"])
@@ -141,7 +133,7 @@ def parse_args(argv=None):
     p.add_argument("--data", required=True, help="training shard dir (records with split train, or no split)")
     p.add_argument("--val", default=None, help="validation shard dir (default: split=='val' records of --data)")
     p.add_argument("--out", required=True, help="checkpoint dir")
-    p.add_argument("--minutes", type=float, required=True, help="training-time budget (total, across resumes)")
+    add_run_args(p)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--wd", type=float, default=0.0)
@@ -153,17 +145,9 @@ def parse_args(argv=None):
     p.add_argument("--edge", type=float, default=0.5, help="edge (finite-difference L1) loss weight")
     p.add_argument("--mse", type=float, default=1.0, help="MSE loss weight (L1 weight is 1)")
     p.add_argument("--ema", type=float, default=0.999)
-    p.add_argument("--warmup-frac", type=float, default=0.03, help="warmup as fraction of budget (max 120 s)")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-aug", action="store_true", help="disable random horizontal flips")
-    p.add_argument("--log-every", type=float, default=20.0, help="seconds")
-    p.add_argument("--ckpt-every", type=float, default=120.0, help="seconds")
-    p.add_argument("--eval-every", type=float, default=300.0, help="seconds")
     p.add_argument("--val-max", type=int, default=256, help="max val clips per evaluation")
     p.add_argument("--calib-clips", type=int, default=64, help="train clips used to set latent_mean/std")
-    p.add_argument("--max-steps", type=int, default=0, help="stop after this many total steps (testing)")
     return p.parse_args(argv)
 
 
@@ -171,27 +155,14 @@ def main(argv=None) -> dict:
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
-    log = lambda s: print(s, flush=True)
 
-    ds = WorldShards(a.data)
-    splits = [ds.record(i).get("split") for i in range(len(ds))]
-    train_idx = np.asarray([i for i, s in enumerate(splits) if s != "val"], dtype=np.int64)
-    if len(train_idx) == 0:
-        train_idx = np.arange(len(ds), dtype=np.int64)
-    if a.val:
-        vds = WorldShards(a.val)
-        if (vds.frames, vds.height, vds.width) != (ds.frames, ds.height, ds.width):
-            raise SystemExit("--val clip shape differs from --data")
-        val_idx = vds.indices
-    else:
-        vds = ds
-        val_idx = np.asarray([i for i, s in enumerate(splits) if s == "val"], dtype=np.int64)
+    ds, train_idx, vds, val_idx = train_val_shards(a.data, a.val, lambda d: (d.frames, d.height, d.width),
+                                                   "--val clip shape differs from --data")
     val_source = "val"
     if len(val_idx) == 0:
         log("[vae] no validation clips: evaluating on (at most --val-max) training clips")
         vds, val_idx, val_source = ds, train_idx, "train"
-    if len(val_idx) > a.val_max:
-        val_idx = np.sort(np.random.default_rng(1234).choice(val_idx, a.val_max, replace=False))
+    val_idx = subsample(val_idx, a.val_max)
     calib_idx = np.sort(np.random.default_rng(4321).choice(train_idx, min(a.calib_clips, len(train_idx)), replace=False))
     png_idx = val_idx[:4]
 
@@ -214,18 +185,10 @@ def main(argv=None) -> dict:
     ema.eval()
     for p_ in ema.parameters():
         p_.requires_grad_(False)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.99))
-    step, elapsed, seen = 0, 0.0, 0
-    if ck is not None:
-        opt.load_state_dict(ck["optimizer"])
-        step, elapsed, seen = int(ck["step"]), float(ck["elapsed"]), int(ck["samples_seen"])
-        log(f"[vae] resumed from step {step}, {elapsed / 60:.1f} min done")
+    opt = make_adamw(model, a.lr, a.wd)
+    step, elapsed, seen = resume(ck, opt, "vae")
 
-    budget = a.minutes * 60.0
-    warmup = min(120.0, a.warmup_frac * budget)
+    clock = RunClock(a)
     macs = count_macs(model)
     lat = model.latent_shape()
     log(f"[vae] train clips {len(train_idx)}, {val_source} clips {len(val_idx)}, clip {ds.frames}x{ds.height}x{ds.width}, "
@@ -249,7 +212,7 @@ def main(argv=None) -> dict:
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
                      "step": step, "elapsed": elapsed, "samples_seen": seen, "model_config": model.config(),
                      "args": vars(a), "machine": machine_info(), "macs": macs, "params": count_params(model),
-                     "saved": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+                     "saved": utc_now()},
                     os.path.join(a.out, CKPT_NAME))
 
     def run_eval():
@@ -264,20 +227,22 @@ def main(argv=None) -> dict:
                         "weights": "ema", "val_source": val_source, "val_clips": int(len(val_idx)),
                         "val": res, "psnr": res["psnr"], "latent_mean": mu, "latent_std": sd,
                         "latent_shape": list(lat), "png": os.path.basename(png), "history": history,
-                        "updated": _dt.datetime.now(_dt.timezone.utc).isoformat()}
+                        "updated": utc_now()}
         write_json_atomic(last_metrics, metrics_path)
         log(f"[eval] step {step} ema: psnr {res['psnr']:.2f} dB (min {res['psnr_min']:.2f}) l1 {res['l1']:.4f} "
             f"on {res['clips']} {val_source} clips | latent mean {mu:.3f} std {sd:.3f} | {png} ({time.time() - t0:.0f}s)")
 
+    def eval_and_checkpoint():
+        run_eval()
+        checkpoint()  # the checkpoint carries the freshly calibrated EMA latent stats
+
     win = {"loss": 0.0, "l1": 0.0, "mse": 0.0, "kl": 0.0}
     win_n, win_steps = 0, 0
-    t_log = t_ckpt = t_eval = win_t = time.time()
-    try:
-        while elapsed < budget and (a.max_steps <= 0 or step < a.max_steps):
+    clock.start()
+    with checkpoint_on_interrupt(checkpoint, "vae"):
+        while clock.running(step, elapsed):
             t0 = time.time()
-            lr = lr_at(elapsed, budget, a.lr, warmup)
-            for g in opt.param_groups:
-                g["lr"] = lr
+            lr = clock.set_lr(opt, a.lr, elapsed)
             frames, _ = sampler.next()
             x = to_float(frames)
             if not a.no_aug:
@@ -295,30 +260,16 @@ def main(argv=None) -> dict:
             win_steps += 1
             win_n += len(frames)
             now = time.time()
-            if now - t_log >= a.log_every:
-                rate = win_n / max(now - win_t, 1e-9)
-                eta = max(0.0, budget - elapsed)
+            if clock.log_due(now):
                 mse = win["mse"] / win_steps
                 log(f"[train] step {step} loss {win['loss'] / win_steps:.4f} l1 {win['l1'] / win_steps:.4f} "
                     f"psnr~{10 * math.log10(1.0 / max(mse, 1e-10)):.1f} kl {win['kl'] / win_steps:.3f} lr {lr:.2e} | "
-                    f"{rate:.1f} clips/s | elapsed {elapsed / 60:.1f} min | eta {eta / 60:.1f} min")
+                    f"{clock.rate(win_n, now):.1f} clips/s | elapsed {elapsed / 60:.1f} min | "
+                    f"eta {clock.eta(elapsed) / 60:.1f} min")
                 win = {k: 0.0 for k in win}
                 win_n, win_steps = 0, 0
-                t_log = win_t = now
-            if now - t_ckpt >= a.ckpt_every:
-                checkpoint()
-                win_t += time.time() - now
-                t_ckpt = time.time()
-            if now - t_eval >= a.eval_every:
-                t_e = time.time()
-                run_eval()
-                checkpoint()  # the checkpoint carries the freshly calibrated EMA latent stats
-                t_eval = time.time()
-                win_t += t_eval - t_e  # keep eval time out of the clips/s figure
-    except KeyboardInterrupt:
-        log("[vae] interrupted, saving checkpoint")
-        checkpoint()
-        raise
+                clock.logged(now)
+            clock.checkpoint_and_eval(now, checkpoint, eval_and_checkpoint)
     checkpoint()
     run_eval()
     checkpoint()

@@ -1,13 +1,58 @@
-"""Minimal PNG writer and line plot with numpy + zlib (used when matplotlib is missing)."""
+"""Minimal PNG output with numpy + zlib: writer, reconstruction comparison grid and a line plot
+(used when matplotlib is missing)."""
 from __future__ import annotations
 
 import math
+import os
 import struct
 import zlib
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def encode_png(img: np.ndarray, level: int = 6) -> bytes:
+    """uint8 (H, W, 3) RGB, (H, W, 4) RGBA or (H, W) grey -> PNG bytes (8-bit, filter 0 on every row,
+    zlib ``level``)."""
+    img = np.ascontiguousarray(img, dtype=np.uint8)
+    if img.ndim == 2:
+        img = img[:, :, None]
+    h, w, c = img.shape
+    color = {1: 0, 3: 2, 4: 6}[c]
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), img.reshape(h, w * c)], axis=1).tobytes()
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(raw, level)) + _chunk(b"IEND", b"")
+
+
+def write_png(path: str, img: np.ndarray, level: int = 6) -> None:
+    """Atomic write of ``encode_png(img, level)``."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(encode_png(img, level))
+    os.replace(tmp, path)
+
+
+def comparison_grid(orig: np.ndarray, recon: np.ndarray, frames: Sequence[int] = (0, 5, 10, 15),
+                    gap: int = 2) -> np.ndarray:
+    """orig/recon uint8 (N, T, H, W, 3) -> one image: per clip a row of originals above a row of
+    reconstructions, ``frames`` left to right, separated by ``gap`` px of white."""
+    n, t, h, w, _ = orig.shape
+    frames = [f for f in frames if f < t] or [0]
+    rows = 2 * n
+    out = np.full((rows * h + (rows - 1) * gap, len(frames) * w + (len(frames) - 1) * gap, 3), 255, np.uint8)
+    for i in range(n):
+        for r, src in enumerate((orig, recon)):
+            y = (2 * i + r) * (h + gap)
+            for j, f in enumerate(frames):
+                x = j * (w + gap)
+                out[y:y + h, x:x + w] = src[i, f]
+    return out
+
+
+# ---------------------------------------------------------------------- line plot
 # 3x5 bitmap font for tick labels
 _FONT = {
     "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
@@ -15,21 +60,6 @@ _FONT = {
     "8": "111101111101111", "9": "111101111001111", ".": "000000000000010", "-": "000000111000000",
     "e": "000111101110011", "+": "000010111010000", " ": "000000000000000",
 }
-
-
-def write_png(path: str, rgb: np.ndarray):
-    """rgb: (H, W, 3) uint8."""
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w, _ = rgb.shape
-    raw = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, w * 3)], axis=1).tobytes()
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-    with open(path, "wb") as f:
-        f.write(png)
 
 
 def _text(img: np.ndarray, x: int, y: int, s: str, color=(60, 60, 60), scale: int = 2):
@@ -122,4 +152,4 @@ def save_line_plot(path: str, series, **kw):
         fig.savefig(path)
         plt.close(fig)
     except ImportError:
-        write_png(path, line_plot([s[:3] for s in series], **kw))
+        write_png(path, line_plot([s[:3] for s in series], **kw), level=9)
