@@ -203,3 +203,22 @@ def test_onnx_parity(tmp_path):
     b = np.asarray(got["frames"]["data"], np.float32).reshape(got["frames"]["dims"])
     assert b.shape == tuple(ref_y.shape)
     assert float(np.abs(b - ref_y.numpy()).max()) < 1e-4
+
+
+def test_encode_latents_writes_what_the_dit_reads(tmp_path):
+    from training.vae import encode_latents
+    from training.dit.train import LatentSet
+
+    d = str(tmp_path / "shards")
+    write_fixture(d, shard_sizes=(3, 2), height=32, width=32, split_every=3)
+    ck = str(tmp_path / "ckpt")
+    VT.main(["--data", d, "--out", ck, "--minutes", "5", "--batch", "2", "--log-every", "0", "--threads", "1",
+             "--base", "8", "--latent-channels", "4", "--calib-clips", "4", "--max-steps", "1"])
+    out = str(tmp_path / "latents")
+    encode_latents.main(["--data", d, "--vae", ck, "--out", out, "--batch", "2", "--threads", "1"])
+    lat = np.load(os.path.join(out, "latents.npy"))
+    assert lat.dtype == np.float16 and lat.shape == (5, 4, 4, 2, 2)
+    rows = [json.loads(l) for l in open(os.path.join(out, "captions.jsonl"))]
+    assert len(rows) == 5 and all("caption" in r for r in rows)
+    assert json.load(open(os.path.join(out, "meta.json")))["latent_shape"] == [4, 4, 2, 2]
+    assert len(LatentSet(out)) == 5

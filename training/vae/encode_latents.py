@@ -1,0 +1,71 @@
+"""Encode world shards with a trained VAE into the latents directory the DiT trains on (``kineo-latents/1``).
+
+    /usr/bin/python3 -m training.vae.encode_latents --data SHARDS_DIR --vae CKPT_DIR --out LATENTS_DIR [--batch 32]
+
+Writes ``latents.npy`` (float16, (N, C, T', H', W'), the VAE's normalised encoder means),
+``captions.jsonl`` (the shards' caption/labels/seed/split rows, same order) and ``meta.json``
+(latent shape, VAE config and its latent_mean/std, so the DiT keeps its own per-channel statistics on top).
+Written to temporary names and renamed at the end, so an interrupted run leaves no half file behind.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+from training.common.run import load_checkpoint, to_float, write_json_atomic
+from training.shards import WorldShards
+from training.vae.train import build_model_from_ckpt
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description="encode world shards into VAE latents for DiT training")
+    p.add_argument("--data", required=True, help="world shards directory (meta.json + shard-*.u8/jsonl)")
+    p.add_argument("--vae", required=True, help="VAE checkpoint directory (ckpt.pt)")
+    p.add_argument("--out", required=True, help="output latents directory")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+
+    ck = load_checkpoint(a.vae)
+    if ck is None:
+        raise SystemExit(f"no VAE checkpoint in {a.vae}: train one with python3 -m training.vae.train")
+    vae = build_model_from_ckpt(ck, ema=True).eval()
+    ds = WorldShards(a.data)
+    n = len(ds)
+    shape = vae.latent_shape(ds.frames, ds.height, ds.width)
+    os.makedirs(a.out, exist_ok=True)
+    tmp_latents = os.path.join(a.out, "latents.tmp.npy")
+    latents = np.lib.format.open_memmap(tmp_latents, mode="w+", dtype=np.float16, shape=(n, *shape))
+    t0 = time.time()
+    with torch.no_grad():
+        for start in range(0, n, a.batch):
+            idx = np.arange(start, min(n, start + a.batch))
+            z = vae.encode(to_float(ds.gather(idx)))
+            latents[start:start + len(idx)] = z.numpy().astype(np.float16)
+            done = start + len(idx)
+            if (start // a.batch) % 20 == 0 or done == n:
+                rate = done / max(time.time() - t0, 1e-9)
+                print(f"[latents] {done}/{n} clips, {rate:.1f} clips/s, eta {(n - done) / max(rate, 1e-9):.0f}s", flush=True)
+    latents.flush()
+    del latents
+    os.replace(tmp_latents, os.path.join(a.out, "latents.npy"))
+    tmp_captions = os.path.join(a.out, "captions.jsonl.tmp")
+    with open(tmp_captions, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps(ds.record(i)) + "\n")
+    os.replace(tmp_captions, os.path.join(a.out, "captions.jsonl"))
+    write_json_atomic({"format": "kineo-latents/1", "clips": n, "latent_shape": list(shape),
+                       "source": os.path.abspath(a.data), "vae": vae.config(),
+                       "vae_latent_mean": float(vae.latent_mean), "vae_latent_std": float(vae.latent_std)},
+                      os.path.join(a.out, "meta.json"))
+    print(f"[latents] wrote {n} latents {tuple(shape)} to {a.out} in {time.time() - t0:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
