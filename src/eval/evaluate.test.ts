@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { casesFromFile, casesFromSplit } from './cases.js';
+import { evaluate, oracleGenerator, scoreVerdicts, JUDGE_CLIP } from './evaluate.js';
+import { Judge } from './judge.js';
+import { renderLabels } from '../world/index.js';
+import { kineo } from '../../test/cli-helpers.js';
+
+let judge: Judge;
+beforeAll(async () => {
+  judge = await Judge.load();
+});
+
+describe('evaluation with the shipped judge', () => {
+  it('scores oracle clips of held-out captions high on every head', async () => {
+    const report = await evaluate({ cases: casesFromSplit('heldout', 48, 77), generator: oracleGenerator(), judge });
+    for (const head of ['object', 'motion', 'background']) expect(report.accuracy[head]!.oracle, head).toBeGreaterThan(0.85);
+    for (const head of ['count', 'effect', 'camera']) expect(report.accuracy[head]!.oracle, head).toBeGreaterThan(0.8);
+    expect(report.accuracy.object!.generated).toBeGreaterThan(0.85);
+    expect(report.temporal_consistency.oracle).toBeGreaterThan(0.5);
+  });
+
+  it('scores the same clips low against shuffled labels: the judge can fail', async () => {
+    const cases = casesFromSplit('heldout', 48, 78);
+    const clips = cases.map((c) => renderLabels(c.labels, c.seed, JUDGE_CLIP));
+    const verdicts = await judge.judge(clips);
+    const truth = scoreVerdicts(verdicts, cases.map((c) => c.labels), clips, judge.heads);
+    const shuffled = cases.map((_, i) => cases[(i + 17) % cases.length]!.labels);
+    const wrong = scoreVerdicts(verdicts, shuffled, clips, judge.heads);
+    for (const head of ['object', 'motion', 'background']) {
+      expect(truth.accuracy[head]!, head).toBeGreaterThan(0.85);
+      expect(wrong.accuracy[head]!, head).toBeLessThan(0.35);
+    }
+  });
+
+  it('reads any JSONL of captions and labels, and names the line of a bad one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-eval-'));
+    try {
+      const file = join(dir, 'captions.jsonl');
+      writeFileSync(file, [
+        JSON.stringify({ caption: 'a cat bounces on the beach', labels: { object: 'cat', motion: 'bounce', background: 'beach' } }),
+        JSON.stringify({ caption: 'two dogs move left in the snow', labels: { object: 'dog', motion: 'left', background: 'snow', count: 2 } }),
+      ].join('\n'));
+      const cases = casesFromFile(file, undefined, 1);
+      expect(cases.map((c) => c.labels.count)).toEqual([1, 2]);
+      expect(cases[0]!.labels).toMatchObject({ effect: 'none', camera: 'none', object2: 'none', speed: 'normal' });
+      writeFileSync(file, `${JSON.stringify({ caption: 'a unicorn', labels: { object: 'unicorn', background: 'beach' } })}\n`);
+      expect(() => casesFromFile(file, undefined, 1)).toThrow(/captions\.jsonl:1: labels\.object: .*expected one of/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('runs from the CLI and writes the report as JSON in the documented shape', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-eval-'));
+    try {
+      const out = join(dir, 'report.json');
+      const run = kineo(['eval', '--split', 'train', '--generator', 'oracle', '--n', '24', '--seed', '5', '--json', out]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/object\s+\d+\.\d%/);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      expect(report.n).toBe(24);
+      for (const head of ['object', 'motion', 'background', 'count', 'effect', 'camera']) {
+        expect(Object.keys(report.accuracy[head]).sort()).toEqual(['generated', 'oracle', 'ratio']);
+      }
+      expect(Object.keys(report.temporal_consistency).sort()).toEqual(['generated', 'oracle']);
+      expect(Object.keys(report.flicker).sort()).toEqual(['generated', 'oracle']);
+      const bad = kineo(['eval', '--generator', 'oracle']);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/exactly one of --split/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
