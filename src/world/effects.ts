@@ -23,14 +23,18 @@ export function effectActor(effect: Exclude<Effect, 'none'>, sprite: string, siz
     case 'inflate':
       return {
         at(t) {
+          // Puffs up like a balloon, goes round, and starts to float away with a little sway: unlike "grow",
+          // the shape changes and the object lifts off.
           const e = progress(t);
-          const pose = { ...restPose(cx, cy - 0.06 * e), scale: 1 + 0.65 * e };
-          const bulge = 0.7 * e;
+          const float = smoothstep(0.45, 1, t);
+          const pose = { ...restPose(cx + 0.03 * Math.sin(9 * t) * float, cy - 0.14 * float), scale: 1 + 0.55 * e };
+          const bulge = 1.2 * e;
           return [poseDraw(sprite, size, pose, {
             warp: (x, y, out) => {
-              // Magnify the middle: a round, swollen look.
-              const r = Math.hypot(x, y) * 2;
-              const k = r > 1e-6 ? Math.pow(Math.min(r, 1), bulge) / Math.min(r, 1) : 1;
+              // Magnify the middle: a pixel at radius r samples the texture at r^(1+bulge) < r, so the centre
+              // swells while the rim stays put — a round, swollen look. At bulge 0 this is the identity.
+              const r = Math.min(Math.hypot(x, y) * 2, 1);
+              const k = Math.pow(r, bulge);
               out.u = 0.5 + x * k;
               out.v = 0.5 + y * k;
               return true;
