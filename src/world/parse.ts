@@ -30,7 +30,8 @@ function phrases(): Map<string, Meaning> {
   const add = (text: string, meaning: Meaning) => {
     const key = tokenizeCaption(text).join(' ');
     const existing = table.get(key);
-    if (existing && JSON.stringify(existing) !== JSON.stringify(meaning) && !(existing.kind === 'object' && meaning.kind === 'object' && existing.value === meaning.value)) {
+    // A phrase may repeat with the same meaning ("fish" is its own plural), never with two meanings.
+    if (existing && (existing.kind !== meaning.kind || existing.value !== meaning.value)) {
       throw new Error(`lexicon phrase "${key}" means two things: ${JSON.stringify(existing)} and ${JSON.stringify(meaning)}`);
     }
     if (!existing) table.set(key, meaning);
