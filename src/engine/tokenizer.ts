@@ -42,8 +42,19 @@ export function buildVocabulary(maxTokens = 32): Vocabulary {
   return { format: VOCAB_FORMAT, tokens: [PAD, UNK, ...[...words].sort()], maxTokens };
 }
 
+/** token → id per vocabulary, built once: tokenize() runs for every prompt. */
+const indexes = new WeakMap<Vocabulary, Map<string, number>>();
+function indexOf(vocab: Vocabulary): Map<string, number> {
+  let index = indexes.get(vocab);
+  if (!index) {
+    index = new Map(vocab.tokens.map((t, i) => [t, i]));
+    indexes.set(vocab, index);
+  }
+  return index;
+}
+
 export function tokenize(text: string, vocab: Vocabulary): Tokenized {
-  const index = new Map(vocab.tokens.map((t, i) => [t, i]));
+  const index = indexOf(vocab);
   const words = tokenizeCaption(text);
   const unknownWords = words.filter((w) => !index.has(w));
   const kept = words.slice(0, vocab.maxTokens);

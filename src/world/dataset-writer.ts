@@ -70,9 +70,10 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
     const marker = JSON.parse(readFileSync(doneMarker(job), 'utf8'));
     return JSON.stringify(marker.identity) === JSON.stringify(identity) && marker.count === job.count;
   };
-  const pending = jobs.filter((job) => !isFinished(job));
-  const reusedShards = jobs.length - pending.length;
-  let clipsDone = jobs.filter(isFinished).reduce((n, job) => n + job.count, 0);
+  const finished = new Set(jobs.filter(isFinished));
+  const pending = jobs.filter((job) => !finished.has(job));
+  const reusedShards = finished.size;
+  let clipsDone = [...finished].reduce((n, job) => n + job.count, 0);
   const inFlight = new Map<number, number>();
   const started = performance.now();
   const renderedNow = () => clipsDone + [...inFlight.values()].reduce((a, b) => a + b, 0);
