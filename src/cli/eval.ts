@@ -2,16 +2,39 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { casesFromFile, casesFromSplit } from '../eval/cases.js';
-import { evaluate, oracleGenerator, type ClipGenerator, type EvalReport } from '../eval/evaluate.js';
+import { evaluate, JUDGE_CLIP, oracleGenerator, type ClipGenerator, type EvalReport } from '../eval/evaluate.js';
 import { DEFAULT_JUDGE_DIR, Judge } from '../eval/judge.js';
+import { resampleClip } from '../eval/resample.js';
+import { resolveModel } from '../engine/models.js';
+import { KineoPipeline, SCHEDULERS } from '../engine/pipeline.js';
+import type { SchedulerName } from '../engine/manifest.js';
 import { createProgress } from './progress.js';
-import { choiceOption, intOption } from './options.js';
+import { choiceOption, intOption, numberOption } from './options.js';
 
 const REPORT_HEADS = ['object', 'motion', 'background', 'count', 'effect', 'camera', 'object2', 'speed'];
 
-async function generatorFor(spec: string): Promise<ClipGenerator> {
+export interface SamplerSettings {
+  steps?: number;
+  cfg?: number;
+  shift?: number;
+  scheduler?: SchedulerName;
+  threads?: number;
+}
+
+/** The oracle, or a model (installed name or directory) run through the engine, its clips at the judge's size. */
+export async function generatorFor(spec: string, settings: SamplerSettings = {}): Promise<ClipGenerator> {
   if (spec === 'oracle') return oracleGenerator();
-  throw new Error(`generator "${spec}": model directories are generated through the engine, which this build does not have yet; use --generator oracle`);
+  const pipeline = await KineoPipeline.load(resolveModel(spec), { threads: settings.threads });
+  const { name, version } = pipeline.manifest;
+  return {
+    name: `${name}@${version}`,
+    generate: async (caption, seed) => {
+      const clip = await pipeline.generate({
+        prompt: caption, seed, steps: settings.steps, guidance: settings.cfg, shift: settings.shift, scheduler: settings.scheduler,
+      });
+      return resampleClip(clip, JUDGE_CLIP.frames, JUDGE_CLIP.height, JUDGE_CLIP.width);
+    },
+  };
 }
 
 export function formatReport(report: EvalReport): string {
@@ -35,7 +58,12 @@ export function registerEvalCommand(program: Command): void {
     .description('score a generator with the judge: accuracy per label head beside the oracle, temporal consistency, flicker')
     .option('--split <split>', 'draw captions from this split: heldout|train|all', choiceOption(['heldout', 'train', 'all'] as const))
     .option('--captions <file>', 'JSONL of {"caption": …, "labels": {…}} to score instead of a split')
-    .option('--generator <oracle|dir>', 'what makes the clips: "oracle" or a model directory', 'oracle')
+    .option('--generator <oracle|model>', 'what makes the clips: "oracle", an installed model name or a model directory', 'oracle')
+    .option('--steps <n>', 'model generator: denoising steps (default: the model\'s)', intOption(1, 1000))
+    .option('--cfg <scale>', 'model generator: guidance scale (default: the model\'s)', numberOption(0, 100))
+    .option('--shift <s>', 'model generator: timestep shift (default: the model\'s)', numberOption(0.01, 100))
+    .option('--scheduler <name>', `model generator: ${SCHEDULERS.join('|')}`, choiceOption(SCHEDULERS))
+    .option('--threads <n>', 'model generator: onnxruntime threads', intOption(1, 256), 2)
     .option('--n <n>', 'number of captions', intOption(1, 100_000))
     .option('--seed <n>', 'seed for drawing captions and clips', intOption(0, 2 ** 31 - 1), 1234)
     .option('--blur <sigma>', 'Gaussian-blur generated clips by this σ in pixels (robustness check)', parseFloat, 0)
@@ -45,11 +73,12 @@ export function registerEvalCommand(program: Command): void {
       if (!opts.split === !opts.captions) throw new Error('give exactly one of --split heldout|train|all or --captions FILE.jsonl');
       const cases = opts.captions ? casesFromFile(opts.captions, opts.n, opts.seed) : casesFromSplit(opts.split, opts.n ?? 200, opts.seed);
       const judge = await Judge.load(opts.judge);
-      const generator = await generatorFor(opts.generator);
+      const generator = await generatorFor(opts.generator, opts);
       const progress = createProgress('eval', cases.length, 'clips');
       const report = await evaluate({ cases, generator, judge, blur: opts.blur, onProgress: (n) => progress.tick(n) });
       progress.finish();
-      const full = { ...report, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}` };
+      const full = { ...report, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
+        sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null } };
       console.log(formatReport(report));
       if (opts.json) writeFileSync(opts.json, JSON.stringify(full, null, 2) + '\n');
     });

@@ -2,12 +2,16 @@
 import { Command, CommanderError } from 'commander';
 import { registerWorldCommands } from './world.js';
 import { registerEvalCommand } from './eval.js';
+import { registerGenerateCommand } from './generate.js';
+import { registerModelsCommand } from './models.js';
 
 const program = new Command()
   .name('kineo')
   .description('Kineo: open, self-hostable AI video generation (world renderer, judge, engine, server)')
   .showHelpAfterError();
 
+registerGenerateCommand(program);
+registerModelsCommand(program);
 registerWorldCommands(program);
 registerEvalCommand(program);
 

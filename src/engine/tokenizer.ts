@@ -3,6 +3,7 @@
  * shipped with the model as vocab.json; words outside it map to <unk> and are reported to the caller, never
  * silently dropped. training/text/tokenizer.py implements the same rule; a test holds the two together.
  */
+import { readFileSync } from 'node:fs';
 import { tokenizeCaption } from '../world/parse.js';
 import { BACKGROUND_WORDS, CAMERA_WORDS, COUNT_WORDS, EFFECT_WORDS, MOTION_WORDS, OBJECT_WORDS, SPEED_WORDS } from '../world/lexicon.js';
 
@@ -65,4 +66,27 @@ export function tokenize(text: string, vocab: Vocabulary): Tokenized {
     mask.push(0);
   }
   return { ids, mask, unknownWords: [...new Set(unknownWords)], truncated: words.slice(vocab.maxTokens) };
+}
+
+/** Checks a parsed vocab.json (format, <pad>/<unk> first, maxTokens) and returns it as a Vocabulary. */
+export function vocabularyFromJson(json: unknown, source = 'vocab.json'): Vocabulary {
+  const v = json as Partial<Vocabulary> | null;
+  if (!v || v.format !== VOCAB_FORMAT) throw new Error(`${source} is not a ${VOCAB_FORMAT} vocabulary`);
+  if (!Array.isArray(v.tokens) || v.tokens[0] !== PAD || v.tokens[1] !== UNK || !v.tokens.every((t) => typeof t === 'string')) {
+    throw new Error(`${source}: tokens must be a list of words starting with ${PAD}, ${UNK}`);
+  }
+  const maxTokens = v.maxTokens ?? 32;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new Error(`${source}: maxTokens must be a whole number ≥ 1`);
+  return { format: VOCAB_FORMAT, tokens: v.tokens, maxTokens };
+}
+
+/** Reads a vocab.json file (e.g. the one in a model directory). */
+export function loadVocabulary(path: string): Vocabulary {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read the vocabulary ${path}: ${(err as Error).message}`);
+  }
+  return vocabularyFromJson(json, path);
 }

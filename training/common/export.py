@@ -35,7 +35,8 @@ def export_parser(description: str, trainer: str, out_example: str) -> argparse.
 
 
 def load_ckpt(ckpt_dir: str) -> dict:
-    return torch.load(os.path.join(ckpt_dir, CKPT_NAME), map_location="cpu")
+    from .device import torch_load
+    return torch_load(os.path.join(ckpt_dir, CKPT_NAME))
 
 
 def read_metrics(ckpt_dir: str) -> Optional[dict]:

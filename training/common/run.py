@@ -69,7 +69,8 @@ def load_checkpoint(ckpt_dir: str) -> Optional[dict]:
     p = os.path.join(ckpt_dir, CKPT_NAME)
     if not os.path.exists(p):
         return None
-    return torch.load(p, map_location="cpu")
+    from .device import torch_load
+    return torch_load(p)
 
 
 def resume(ck: Optional[dict], opt: torch.optim.Optimizer, tag: str):
@@ -77,7 +78,10 @@ def resume(ck: Optional[dict], opt: torch.optim.Optimizer, tag: str):
     (``opt`` gets its state back)."""
     if ck is None:
         return 0, 0.0, 0
-    opt.load_state_dict(ck["optimizer"])
+    if ck.get("optimizer") is None:  # packed weights (training/weights.py): fresh optimizer, new schedule
+        step, seen = int(ck.get("step") or 0), int(ck.get("samples_seen") or 0)
+        log(f"[{tag}] starting from packed weights (step {step}): fresh optimizer, new warmup + schedule")
+        return step, 0.0, seen
     step, elapsed, seen = int(ck["step"]), float(ck["elapsed"]), int(ck["samples_seen"])
     log(f"[{tag}] resumed from step {step}, {elapsed / 60:.1f} min done")
     return step, elapsed, seen

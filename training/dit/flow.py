@@ -22,12 +22,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..common.device import autocast
+
 CAPTION_DROPOUT = 0.1
 
 
+def _device(generator: Optional[torch.Generator]) -> torch.device:
+    return generator.device if generator is not None else torch.device("cpu")
+
+
 def sample_sigma(n: int, generator: Optional[torch.Generator] = None, mean: float = 0.0, std: float = 1.0):
-    """Logit-normal sigmas (n,)."""
-    return torch.sigmoid(torch.randn(n, generator=generator) * std + mean)
+    """Logit-normal sigmas (n,), on the generator's device."""
+    return torch.sigmoid(torch.randn(n, generator=generator, device=_device(generator)) * std + mean)
 
 
 def noisy(x0: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -35,9 +41,9 @@ def noisy(x0: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> torch.T
     return (1.0 - s) * x0 + s * noise
 
 
-def uncond_tokens(batch: int, max_tokens: int):
-    ids = torch.zeros(batch, max_tokens, dtype=torch.long)
-    mask = torch.zeros(batch, max_tokens, dtype=torch.long)
+def uncond_tokens(batch: int, max_tokens: int, device=None):
+    ids = torch.zeros(batch, max_tokens, dtype=torch.long, device=device)
+    mask = torch.zeros(batch, max_tokens, dtype=torch.long, device=device)
     mask[:, 0] = 1
     return ids, mask
 
@@ -46,25 +52,29 @@ def drop_captions(ids: torch.Tensor, mask: torch.Tensor, p: float, generator: Op
     """Replace each caption with the unconditional one with probability ``p``."""
     if p <= 0:
         return ids, mask
-    drop = torch.rand(ids.shape[0], generator=generator) < p
-    if not bool(drop.any()):
-        return ids, mask
-    u_ids, u_mask = uncond_tokens(ids.shape[0], ids.shape[1])
+    drop = torch.rand(ids.shape[0], generator=generator, device=_device(generator)).to(ids.device) < p
+    u_ids, u_mask = uncond_tokens(ids.shape[0], ids.shape[1], ids.device)
     d = drop[:, None]
     return torch.where(d, u_ids, ids), torch.where(d, u_mask, mask)
 
 
 def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None, p_uncond: float = CAPTION_DROPOUT,
-              sigma: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini)."""
+              sigma: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None,
+              amp: bool = False) -> torch.Tensor:
+    """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini).
+
+    Random numbers come from ``generator`` (on its device) and are moved to ``x0``'s device; ``amp`` runs the
+    model under bf16 autocast when ``x0`` is on a GPU (the loss stays float32)."""
     b = x0.shape[0]
     if sigma is None:
         sigma = sample_sigma(b, generator)
     if noise is None:
-        noise = torch.randn(x0.shape, generator=generator)
+        noise = torch.randn(x0.shape, generator=generator, device=_device(generator))
+    sigma, noise = sigma.to(x0.device), noise.to(x0.device)
     ids, mask = drop_captions(ids, mask, p_uncond, generator)
-    v = model(noisy(x0, noise, sigma), sigma, ids, mask)
-    return F.mse_loss(v, noise - x0)
+    with autocast(x0.device, amp):
+        v = model(noisy(x0, noise, sigma), sigma, ids, mask)
+    return F.mse_loss(v.float(), noise - x0)
 
 
 class EMA:
@@ -103,7 +113,8 @@ class EMA:
 
     def load_state_dict(self, d: dict):
         self.decay, self.updates = d["decay"], int(d["updates"])
-        self.shadow = {k: v.clone().float() for k, v in d["shadow"].items()}
+        dev = next(iter(self.shadow.values())).device if self.shadow else torch.device("cpu")
+        self.shadow = {k: v.to(dev).clone().float() for k, v in d["shadow"].items()}
 
 
 def shift_sigma(sigma: torch.Tensor, shift: float) -> torch.Tensor:
@@ -126,15 +137,16 @@ def sample(model, ids: torch.Tensor, mask: torch.Tensor, steps: int = 25, shift:
     model.eval()
     dit = model.dit
     b = ids.shape[0]
+    device = ids.device
     if noise is None:
-        noise = torch.randn((b, dit.latent_channels, *dit.latent_shape), generator=generator)
-    x = noise.clone()
+        noise = torch.randn((b, dit.latent_channels, *dit.latent_shape), generator=generator, device=_device(generator))
+    x = noise.to(device).float().clone()
     if guidance is None:
         states, m = model.text(ids, mask)
     else:
-        u_ids, u_mask = uncond_tokens(b, ids.shape[1])
+        u_ids, u_mask = uncond_tokens(b, ids.shape[1], device)
         states, m = model.text(torch.cat([ids, u_ids]), torch.cat([mask, u_mask]))
-    sig = sigma_schedule(steps, shift)
+    sig = sigma_schedule(steps, shift).to(device)
     for i in range(steps):
         s = sig[i].expand(b)
         if guidance is None:

@@ -36,6 +36,7 @@ from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_inter
                           machine_info, make_adamw, resume, save_atomic, subsample, utc_now,
                           write_json_atomic)
 from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
+from ..common.device import generator, pick_device
 from .flow import EMA, flow_loss, sample, sample_sigma
 from .model import KineoMini, count_params
 
@@ -88,15 +89,17 @@ class LatentSet:
         return {"mean": m.tolist(), "std": np.maximum(s, 1e-6).tolist(), "source": f"train latents ({len(idx)} rows)"}
 
 
-def normalize(x: np.ndarray, norm: dict) -> torch.Tensor:
-    m = torch.tensor(norm["mean"], dtype=torch.float32).view(1, -1, 1, 1, 1)
-    s = torch.tensor(norm["std"], dtype=torch.float32).view(1, -1, 1, 1, 1)
-    return (torch.from_numpy(np.asarray(x, dtype=np.float32)) - m) / s
+def normalize(x, norm: dict) -> torch.Tensor:
+    """numpy or torch latents -> float32 model-space tensor (on the input tensor's device)."""
+    t = x.float() if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x, dtype=np.float32))
+    m = torch.tensor(norm["mean"], dtype=torch.float32, device=t.device).view(1, -1, 1, 1, 1)
+    s = torch.tensor(norm["std"], dtype=torch.float32, device=t.device).view(1, -1, 1, 1, 1)
+    return (t - m) / s
 
 
 def denormalize(z: torch.Tensor, norm: dict) -> torch.Tensor:
-    m = torch.tensor(norm["mean"], dtype=torch.float32).view(1, -1, 1, 1, 1)
-    s = torch.tensor(norm["std"], dtype=torch.float32).view(1, -1, 1, 1, 1)
+    m = torch.tensor(norm["mean"], dtype=torch.float32, device=z.device).view(1, -1, 1, 1, 1)
+    s = torch.tensor(norm["std"], dtype=torch.float32, device=z.device).view(1, -1, 1, 1, 1)
     return z * s + m
 
 
@@ -114,9 +117,9 @@ def build_model_from_ckpt(ck: dict, use_ema: bool = True) -> KineoMini:
 def val_loss(model, x0: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor, batch: int = 64) -> float:
     """Fixed-noise loss (seeded sigma / eps, no caption dropout) -> comparable across evaluations."""
     model.eval()
-    g = torch.Generator().manual_seed(1234)
-    sig = sample_sigma(len(x0), g)
-    noise = torch.randn(x0.shape, generator=g)
+    g = torch.Generator().manual_seed(1234)  # CPU numbers, so the figure is the same on every device
+    sig = sample_sigma(len(x0), g).to(x0.device)
+    noise = torch.randn(x0.shape, generator=g).to(x0.device)
     tot = 0.0
     for i in range(0, len(x0), batch):
         sl = slice(i, i + batch)
@@ -148,6 +151,8 @@ def parse_args(argv=None):
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
     p.add_argument("--preview-steps", type=int, default=20)
     p.add_argument("--preview-guidance", type=float, default=4.0)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
     return p.parse_args(argv)
 
 
@@ -170,7 +175,8 @@ def main(argv=None) -> dict:
     if unknown:
         top = sorted(unknown.items(), key=lambda kv: -kv[1])[:10]
         log(f"[dit] warning: {len(unknown)} unknown words map to <unk>: {top}")
-    ids_all, mask_all = torch.from_numpy(ids_np), torch.from_numpy(mask_np)
+    device = pick_device(a.device)
+    ids_all, mask_all = torch.from_numpy(ids_np).to(device), torch.from_numpy(mask_np).to(device)
 
     torch.manual_seed(a.seed)
     if ck is not None:
@@ -184,6 +190,7 @@ def main(argv=None) -> dict:
             patch = tuple(int(v) for v in a.patch.split(","))
         model = KineoMini(len(vocab), c, (t, h, w), patch, a.dim, a.depth, a.heads, a.text_dim, a.text_layers,
                           a.text_heads, vocab.max_tokens)
+    model.to(device)
     opt = make_adamw(model, a.lr, a.wd, lambda n, p: p.ndim > 1 and "table" not in n and ".pos" not in n)
     ema = EMA(model, a.ema)
     history: List[dict] = []
@@ -200,12 +207,14 @@ def main(argv=None) -> dict:
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
 
     eval_idx = subsample(ds.val_idx if len(ds.val_idx) else ds.train_idx, a.val_max)
-    ev_x = normalize(ds.latents[eval_idx], norm)
+    ev_x = normalize(ds.latents[eval_idx], norm).to(device)
     ev_ids, ev_mask = ids_all[eval_idx], mask_all[eval_idx]
 
     rng = np.random.default_rng(a.seed + step)
-    gen = torch.Generator().manual_seed(a.seed + step)
+    gen = generator(device, a.seed + step)
     perm, pos = rng.permutation(ds.train_idx), 0
+    # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
+    resident = torch.from_numpy(np.asarray(ds.latents)).to(device) if device.type == "cuda" else None
 
     def next_batch():
         nonlocal perm, pos
@@ -213,6 +222,9 @@ def main(argv=None) -> dict:
             perm, pos = rng.permutation(ds.train_idx), 0
         idx = np.sort(perm[pos:pos + a.batch])
         pos += a.batch
+        if resident is not None:
+            t_idx = torch.from_numpy(idx).to(device)
+            return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx]
         return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx]
 
     def checkpoint():
@@ -239,7 +251,7 @@ def main(argv=None) -> dict:
             lr = clock.set_lr(opt, a.lr, elapsed)
             x0, ids, mask = next_batch()
             model.train()
-            loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond)
+            loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=not a.no_amp)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if a.clip > 0:
@@ -282,7 +294,7 @@ def main(argv=None) -> dict:
         em = ema.model_copy(model)
         z = sample(em, ids_all[pidx], mask_all[pidx], steps=a.preview_steps, shift=1.0,
                    guidance=a.preview_guidance, generator=torch.Generator().manual_seed(0))
-        np.save(os.path.join(a.out, "preview_latents.npy"), denormalize(z, norm).numpy())
+        np.save(os.path.join(a.out, "preview_latents.npy"), denormalize(z, norm).cpu().numpy())
         write_json_atomic({"captions": [ds.captions[i] for i in pidx], "rows": pidx.tolist(),
                            "steps": a.preview_steps, "guidance": a.preview_guidance, "shift": 1.0},
                           os.path.join(a.out, "preview.json"))

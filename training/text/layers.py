@@ -9,6 +9,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 MASK_NEG = -1.0e4  # additive bias on masked keys; exp(-1e4) is exactly 0 in float32, still finite in fp16
 
@@ -18,7 +19,10 @@ def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
 
 
 def layer_norm(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """LayerNorm over the last dim without affine parameters (written out; exports as primitive ops)."""
+    """LayerNorm over the last dim without affine parameters (written out; exports as primitive ops).
+    Statistics in float32 also under bf16 autocast (the branch is not taken in fp32 export)."""
+    if x.dtype != torch.float32:
+        x = x.float()
     xc = x - x.mean(-1, keepdim=True)
     return xc * torch.rsqrt((xc * xc).mean(-1, keepdim=True) + eps)
 
@@ -30,6 +34,8 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x):
+        if x.dtype != torch.float32:  # bf16 autocast on a GPU: normalise in float32
+            x = x.float()
         return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
@@ -44,6 +50,10 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Ten
 
     Pass ``head_dim`` as a Python int when tracing, so the 1/sqrt(d) scale is a plain constant.
     """
+    if q.is_cuda and hasattr(F, "scaled_dot_product_attention"):
+        # torch 2.x on a GPU (training only; exports run on the CPU path below): fused kernel, same maths
+        dt = v.dtype  # bf16 under autocast (the normed q / k come out float32)
+        return F.scaled_dot_product_attention(q.to(dt), k.to(dt), v, attn_mask=None if bias is None else bias.to(dt))
     q = q * (1.0 / math.sqrt(head_dim if head_dim is not None else int(q.shape[-1])))
     s = torch.matmul(q, k.transpose(-1, -2))
     if bias is not None:

@@ -1,6 +1,7 @@
 """Encode world shards with a trained VAE into the latents directory the DiT trains on (``kineo-latents/1``).
 
-    /usr/bin/python3 -m training.vae.encode_latents --data SHARDS_DIR --vae CKPT_DIR --out LATENTS_DIR [--batch 32]
+    /usr/bin/python3 -m training.vae.encode_latents --data SHARDS_DIR [--data MORE ...] --vae CKPT_DIR --out LATENTS_DIR \
+        [--batch 32] [--device auto]
 
 Writes ``latents.npy`` (float16, (N, C, T', H', W'), the VAE's normalised encoder means),
 ``captions.jsonl`` (the shards' caption/labels/seed/split rows, same order) and ``meta.json``
@@ -17,6 +18,7 @@ import time
 import numpy as np
 import torch
 
+from training.common.device import pick_device
 from training.common.run import load_checkpoint, to_float, write_json_atomic
 from training.shards import WorldShards
 from training.vae.train import build_model_from_ckpt
@@ -24,20 +26,27 @@ from training.vae.train import build_model_from_ckpt
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="encode world shards into VAE latents for DiT training")
-    p.add_argument("--data", required=True, help="world shards directory (meta.json + shard-*.u8/jsonl)")
+    p.add_argument("--data", required=True, action="append",
+                   help="world shards directory (meta.json + shard-*.u8/jsonl); repeat to concatenate several")
     p.add_argument("--vae", required=True, help="VAE checkpoint directory (ckpt.pt)")
     p.add_argument("--out", required=True, help="output latents directory")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
 
     ck = load_checkpoint(a.vae)
     if ck is None:
         raise SystemExit(f"no VAE checkpoint in {a.vae}: train one with python3 -m training.vae.train")
-    vae = build_model_from_ckpt(ck, ema=True).eval()
-    ds = WorldShards(a.data)
-    n = len(ds)
+    device = pick_device(a.device)
+    vae = build_model_from_ckpt(ck, ema=True).eval().to(device)
+    sets = [WorldShards(d) for d in a.data]
+    ds = sets[0]
+    if any((s.frames, s.height, s.width) != (ds.frames, ds.height, ds.width) for s in sets):
+        raise SystemExit("--data directories hold clips of different shapes")
+    parts = [(s, i) for s in sets for i in range(len(s))]
+    n = len(parts)
     shape = vae.latent_shape(ds.frames, ds.height, ds.width)
     os.makedirs(a.out, exist_ok=True)
     tmp_latents = os.path.join(a.out, "latents.tmp.npy")
@@ -46,10 +55,11 @@ def main(argv=None) -> None:
     with torch.no_grad():
         for start in range(0, n, a.batch):
             idx = np.arange(start, min(n, start + a.batch))
-            z = vae.encode(to_float(ds.gather(idx)))
+            frames = np.stack([parts[i][0].clip(parts[i][1]) for i in idx])
+            z = vae.encode(to_float(frames).to(device)).float().cpu()
             latents[start:start + len(idx)] = z.numpy().astype(np.float16)
             done = start + len(idx)
-            if (start // a.batch) % 20 == 0 or done == n:
+            if (start // a.batch) % max(1, 2000 // a.batch) == 0 or done == n:
                 rate = done / max(time.time() - t0, 1e-9)
                 print(f"[latents] {done}/{n} clips, {rate:.1f} clips/s, eta {(n - done) / max(rate, 1e-9):.0f}s", flush=True)
     latents.flush()
@@ -57,11 +67,11 @@ def main(argv=None) -> None:
     os.replace(tmp_latents, os.path.join(a.out, "latents.npy"))
     tmp_captions = os.path.join(a.out, "captions.jsonl.tmp")
     with open(tmp_captions, "w", encoding="utf-8") as f:
-        for i in range(n):
-            f.write(json.dumps(ds.record(i)) + "\n")
+        for s_, i in parts:
+            f.write(json.dumps(s_.record(i)) + "\n")
     os.replace(tmp_captions, os.path.join(a.out, "captions.jsonl"))
     write_json_atomic({"format": "kineo-latents/1", "clips": n, "latent_shape": list(shape),
-                       "source": os.path.abspath(a.data), "vae": vae.config(),
+                       "source": [os.path.abspath(d) for d in a.data], "vae": vae.config(),
                        "vae_latent_mean": float(vae.latent_mean), "vae_latent_std": float(vae.latent_std)},
                       os.path.join(a.out, "meta.json"))
     print(f"[latents] wrote {n} latents {tuple(shape)} to {a.out} in {time.time() - t0:.0f}s", flush=True)

@@ -69,6 +69,8 @@ class FrameGroupNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, t, h, w = x.shape
+        if x.dtype != torch.float32:  # bf16 autocast on a GPU: statistics in float32 (not taken in fp32 export)
+            x = x.float()
         g = x.reshape(b, self.groups, c // self.groups, t, h, w)
         mean = g.mean(dim=(2, 4, 5), keepdim=True)
         d = g - mean
@@ -204,6 +206,8 @@ class CausalVAE(nn.Module):
         x = self.dec_in(z)
         x = self.dec(x)
         x = self.dec_out(F.silu(self.dec_norm(x)))  # (B, 12, T, H/2, W/2)
+        if x.dtype != torch.float32:  # bf16 autocast: the sigmoid and the loss in float32
+            x = x.float()
         b, _, t, h, w = x.shape
         # depth-to-space: channel index = c*4 + dy*2 + dx
         x = x.reshape(b, 3, 2, 2, t, h, w).permute(0, 4, 5, 2, 6, 3, 1).reshape(b, t, h * 2, w * 2, 3)
@@ -223,7 +227,7 @@ class CausalVAE(nn.Module):
                 generator: Optional[torch.Generator] = None) -> Dict[str, torch.Tensor]:
         mean, logvar = self.encode_moments(clip)
         if sample:
-            eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+            eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
             z = mean + torch.exp(0.5 * logvar) * eps
         else:
             z = mean
@@ -282,7 +286,8 @@ def count_macs(model: CausalVAE, frames: Optional[int] = None, height: Optional[
     model.eval()
     try:
         with torch.no_grad():
-            mean, _ = model.encode_moments(torch.zeros(1, f, h, w, 3))
+            dev = next(model.parameters()).device
+            mean, _ = model.encode_moments(torch.zeros(1, f, h, w, 3, device=dev))
             enc = macs
             model.decode_raw(mean)
             dec = macs - enc

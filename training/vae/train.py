@@ -26,6 +26,7 @@ from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_inter
                           machine_info, make_adamw, resume, save_atomic, subsample, to_float,
                           train_val_shards, utc_now, write_json_atomic)
 from ..shards import BatchSampler, WorldShards, iterate_sequential
+from ..common.device import DeviceClips, autocast, gather_in_chunks, generator, pick_device
 from .model import CausalVAE, count_macs, count_params
 
 
@@ -56,9 +57,11 @@ def vae_loss(out: Dict[str, torch.Tensor], x: torch.Tensor, beta: float = 1e-4, 
 
 
 def train_step(model: CausalVAE, opt, x: torch.Tensor, beta: float = 1e-4, w_edge: float = 0.5,
-               w_mse: float = 1.0, clip_grad: float = 1.0):
+               w_mse: float = 1.0, clip_grad: float = 1.0, amp: bool = True):
     model.train()
-    out = model(x, sample=True)
+    with autocast(x.device, amp):
+        out = model(x, sample=True)
+    out = {k: v.float() for k, v in out.items()}
     loss, parts = vae_loss(out, x, beta=beta, w_mse=w_mse, w_edge=w_edge)
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -81,7 +84,7 @@ def ema_decay(step: int, target: float = 0.999) -> float:
 
 def flip_batch(x: torch.Tensor, gen: torch.Generator, p: float = 0.5) -> torch.Tensor:
     """Random horizontal flips per clip; x (B, T, H, W, 3)."""
-    mask = torch.rand(x.shape[0], generator=gen) < p
+    mask = torch.rand(x.shape[0], generator=gen, device=x.device) < p
     if bool(mask.any()):
         x[mask] = x[mask].flip(3)
     return x
@@ -97,12 +100,13 @@ def psnr_u8(orig_u8: np.ndarray, recon: torch.Tensor) -> np.ndarray:
 
 @torch.no_grad()
 def evaluate(model: CausalVAE, ds: WorldShards, indices: np.ndarray, batch: int = 16) -> dict:
-    """PSNR (mean over clips) and L1 of encode -> decode (latent means, no sampling)."""
+    """PSNR (mean over clips) and L1 of encode -> decode (latent means, no sampling), in float32."""
     model.eval()
+    device = next(model.parameters()).device
     psnrs, l1s = [], []
     for frames, _ in iterate_sequential(ds, batch, indices):
         x = to_float(frames)
-        rec = model.decode(model.encode(x))
+        rec = model.decode(model.encode(x.to(device))).float().cpu()
         psnrs.append(psnr_u8(frames, rec))
         l1s.append(float((rec - x).abs().mean()) * len(frames))
     p = np.concatenate(psnrs) if psnrs else np.zeros(0)
@@ -114,7 +118,8 @@ def evaluate(model: CausalVAE, ds: WorldShards, indices: np.ndarray, batch: int 
 @torch.no_grad()
 def save_comparison(model: CausalVAE, frames_u8: np.ndarray, path: str) -> None:
     model.eval()
-    rec = model.decode(model.encode(to_float(frames_u8)))
+    device = next(model.parameters()).device
+    rec = model.decode(model.encode(to_float(frames_u8).to(device))).float().cpu()
     r = torch.clamp(rec, 0, 1).mul(255).round().to(torch.uint8).numpy()
     t = frames_u8.shape[1]
     picks = sorted(set([0, t // 3, (2 * t) // 3, t - 1]))
@@ -148,6 +153,10 @@ def parse_args(argv=None):
     p.add_argument("--no-aug", action="store_true", help="disable random horizontal flips")
     p.add_argument("--val-max", type=int, default=256, help="max val clips per evaluation")
     p.add_argument("--calib-clips", type=int, default=64, help="train clips used to set latent_mean/std")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
+    p.add_argument("--gpu-data-max", type=int, default=120_000,
+                   help="on CUDA, at most this many training clips are held on the GPU (uint8)")
     return p.parse_args(argv)
 
 
@@ -167,6 +176,7 @@ def main(argv=None) -> dict:
     png_idx = val_idx[:4]
 
     torch.manual_seed(a.seed)
+    device = pick_device(a.device)
     ck = load_checkpoint(a.out) if a.resume else None
     if ck is not None:
         model = build_model_from_ckpt(ck, ema=False)
@@ -182,6 +192,8 @@ def main(argv=None) -> dict:
                           time_factor=a.time_factor, base=a.base, frames=ds.frames, height=ds.height,
                           width=ds.width)
         ema = copy.deepcopy(model)
+    model.to(device)
+    ema.to(device)
     ema.eval()
     for p_ in ema.parameters():
         p_.requires_grad_(False)
@@ -196,8 +208,15 @@ def main(argv=None) -> dict:
     log(f"[vae] params {count_params(model):,}, {macs['encoder'] / 1e6:.0f}+{macs['decoder'] / 1e6:.0f} M MAC/clip "
         f"(enc+dec), batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
 
-    sampler = BatchSampler(ds, a.batch, seed=a.seed + step, indices=train_idx)
-    gen = torch.Generator().manual_seed(a.seed + step)
+    if device.type == "cuda":  # the whole training set on the GPU as uint8: batches never wait on the host
+        gpu_idx = subsample(train_idx, a.gpu_data_max, seed=a.seed)
+        store = DeviceClips(gather_in_chunks(ds, gpu_idx, log=log), device, seed=a.seed + step)
+        next_batch = lambda: store.next(a.batch)  # noqa: E731
+        log(f"[vae] {len(store)} training clips on {device} ({store.data.numel() / 2 ** 30:.1f} GiB)")
+    else:
+        sampler = BatchSampler(ds, a.batch, seed=a.seed + step, indices=train_idx)
+        next_batch = lambda: to_float(sampler.next()[0])  # noqa: E731
+    gen = generator(device, a.seed + step)
     metrics_path = os.path.join(a.out, "metrics.json")
     last_metrics: Optional[dict] = None
     history = []
@@ -218,7 +237,7 @@ def main(argv=None) -> dict:
     def run_eval():
         nonlocal last_metrics
         t0 = time.time()
-        mu, sd = ema.calibrate(to_float(ds.gather(calib_idx)))
+        mu, sd = ema.calibrate(to_float(ds.gather(calib_idx)).to(device))
         res = evaluate(ema, vds, val_idx)
         png = os.path.join(a.out, f"recon_step{step:07d}.png")
         save_comparison(ema, vds.gather(png_idx), png)
@@ -243,22 +262,21 @@ def main(argv=None) -> dict:
         while clock.running(step, elapsed):
             t0 = time.time()
             lr = clock.set_lr(opt, a.lr, elapsed)
-            frames, _ = sampler.next()
-            x = to_float(frames)
+            x = next_batch()
             if not a.no_aug:
                 x = flip_batch(x, gen)
-            loss, parts = train_step(model, opt, x, beta=a.beta, w_edge=a.edge, w_mse=a.mse)
+            loss, parts = train_step(model, opt, x, beta=a.beta, w_edge=a.edge, w_mse=a.mse, amp=not a.no_amp)
             if not math.isfinite(loss):
                 raise RuntimeError(f"non-finite loss at step {step}")
             ema_update(ema, model, ema_decay(step, a.ema))
             step += 1
-            seen += len(frames)
+            seen += len(x)
             elapsed += time.time() - t0
             win["loss"] += loss
             for k in ("l1", "mse", "kl"):
                 win[k] += parts[k]
             win_steps += 1
-            win_n += len(frames)
+            win_n += len(x)
             now = time.time()
             if clock.log_due(now):
                 mse = win["mse"] / win_steps

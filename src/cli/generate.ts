@@ -1,0 +1,136 @@
+/** `kineo generate "<prompt>" -o out.mp4`: text to video with the built-in engine, labelled as AI-generated. */
+import { randomInt, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { PNG } from 'pngjs';
+import { DEFAULT_MODEL, resolveModel } from '../engine/models.js';
+import { KineoPipeline, SCHEDULERS, type Generation } from '../engine/pipeline.js';
+import { encodeVideo, formatFromPath, VIDEO_FORMATS, type VideoFormat } from '../engine/video.js';
+import { choiceOption, intOption, numberOption } from './options.js';
+import { createProgress } from './progress.js';
+
+interface GenerateOptions {
+  out: string;
+  model: string;
+  seed?: number;
+  steps?: number;
+  cfg?: number;
+  shift?: number;
+  scheduler?: 'euler' | 'heun';
+  negative?: string;
+  format?: VideoFormat;
+  size?: number;
+  frames?: number;
+  threads: number;
+  poster?: string;
+  json?: boolean;
+}
+
+/** Container tags: the AI-generated label (DESIGN.md §7) with model, version, seed and request id. */
+export function generationMetadata(g: Generation, prompt: string, requestId: string, negative?: string): Record<string, string> {
+  const model = `${g.model.name} ${g.model.version}`;
+  return {
+    title: prompt,
+    comment: `AI-generated video: made by ${model} (Kineo), seed ${g.seed}, request ${requestId}`,
+    ai_generated: 'true',
+    generator: 'kineo',
+    model: g.model.name,
+    model_version: g.model.version,
+    seed: String(g.seed),
+    request_id: requestId,
+    prompt,
+    ...(negative ? { negative_prompt: negative } : {}),
+    steps: String(g.steps),
+    guidance: String(g.guidance),
+  };
+}
+
+/** Frame `index` as a PNG, scaled (nearest) to `size` pixels across when given. */
+export function posterPng(g: Generation, index: number, size?: number): Buffer {
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  const width = size ? even(size) : g.width;
+  const height = size ? even((size * g.height) / g.width) : g.height;
+  const png = new PNG({ width, height });
+  const base = index * g.width * g.height * 3;
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(g.height - 1, Math.floor((y * g.height) / height));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(g.width - 1, Math.floor((x * g.width) / width));
+      const s = base + (sy * g.width + sx) * 3;
+      const o = (y * width + x) * 4;
+      png.data[o] = g.data[s]!;
+      png.data[o + 1] = g.data[s + 1]!;
+      png.data[o + 2] = g.data[s + 2]!;
+      png.data[o + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png);
+}
+
+async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void> {
+  const format = opts.format ?? formatFromPath(opts.out);
+  const pipeline = await KineoPipeline.load(resolveModel(opts.model), { threads: opts.threads });
+  const { manifest } = pipeline;
+  if (opts.frames !== undefined && opts.frames !== manifest.video.frames) {
+    throw new Error(`${manifest.name} makes clips of exactly ${manifest.video.frames} frames; leave out --frames or pass --frames ${manifest.video.frames}`);
+  }
+  const seed = opts.seed ?? randomInt(0, 2 ** 31 - 1);
+  const requestId = randomUUID();
+  const steps = opts.steps ?? manifest.sampler.steps;
+  if (!opts.json) console.error(`${manifest.name}@${manifest.version}: seed ${seed}, ${steps} steps (repeat with --seed ${seed})`);
+  const progress = opts.json ? undefined : createProgress('generate', steps, 'steps');
+  const generation = await pipeline.generate({
+    prompt, negativePrompt: opts.negative, seed, steps, guidance: opts.cfg, shift: opts.shift, scheduler: opts.scheduler,
+    onProgress: (s) => {
+      if (s.phase === 'denoise') progress?.tick(s.step);
+      if (s.phase === 'decode') progress?.finish();
+    },
+  });
+  await pipeline.release();
+  if (!opts.json && generation.unknownWords.length) {
+    console.error(`warning: ${manifest.name} does not know these words and read them as <unk>: ${generation.unknownWords.join(', ')}`);
+  }
+  if (!opts.json && generation.truncatedWords.length) {
+    console.error(`warning: the prompt is longer than ${manifest.text.maxTokens} words; ignored: ${generation.truncatedWords.join(' ')}`);
+  }
+  const t0 = performance.now();
+  await encodeVideo(generation, { path: opts.out, format, fps: generation.fps, outputSize: opts.size, metadata: generationMetadata(generation, prompt, requestId, opts.negative) });
+  const videoMs = Math.round((performance.now() - t0) * 10) / 10;
+  if (opts.poster) writeFileSync(opts.poster, posterPng(generation, Math.floor(generation.frames / 2), opts.size));
+  const timings = { ...generation.timings, video: videoMs };
+  if (opts.json) {
+    console.log(JSON.stringify({
+      path: opts.out, format, poster: opts.poster ?? null, request_id: requestId,
+      model: generation.model.name, version: generation.model.version, seed, prompt, negative_prompt: opts.negative ?? null,
+      steps: generation.steps, guidance: generation.guidance, shift: generation.shift, scheduler: generation.scheduler,
+      frames: generation.frames, fps: generation.fps, width: generation.width, height: generation.height, output_size: opts.size ?? null,
+      unknown_words: generation.unknownWords, truncated_words: generation.truncatedWords, timings_ms: timings,
+    }));
+    return;
+  }
+  const size = opts.size ? `${opts.size}px across` : `${generation.width}×${generation.height}`;
+  const t = timings;
+  console.log(`${opts.out}: ${generation.frames} frames at ${generation.fps} fps, ${size}, ${generation.model.name}@${generation.model.version}, seed ${seed} ` +
+    `(${(t.total / 1000).toFixed(2)} s: text ${t.encode.toFixed(0)} ms, denoise ${t.denoise.toFixed(0)} ms, decode ${t.decode.toFixed(0)} ms; video ${t.video.toFixed(0)} ms)`);
+}
+
+export function registerGenerateCommand(program: Command): void {
+  program
+    .command('generate <prompt>')
+    .description('generate a video from a text prompt with the built-in model (CPU, onnxruntime)')
+    .requiredOption('-o, --out <file>', 'output file (.mp4, .gif or .webp)')
+    .option('--model <name|dir>', 'installed model name or model directory', DEFAULT_MODEL)
+    .option('--seed <n>', 'seed (default: random, printed)', intOption(0, 2 ** 31 - 1))
+    .option('--steps <n>', 'denoising steps (default: the model\'s)', intOption(1, 1000))
+    .option('--cfg <scale>', 'classifier-free guidance scale; ≤ 1 turns guidance off (default: the model\'s)', numberOption(0, 100))
+    .option('--shift <s>', 'timestep shift (default: the model\'s)', numberOption(0.01, 100))
+    .option('--scheduler <name>', `sampler: ${SCHEDULERS.join('|')}`, choiceOption(SCHEDULERS))
+    .option('--negative <prompt>', 'negative prompt (replaces the empty caption of guidance)')
+    .option('--format <fmt>', `${VIDEO_FORMATS.join('|')} (default: from the -o extension)`, choiceOption(VIDEO_FORMATS))
+    .option('--size <px>', 'scale the output to this many pixels across', intOption(16, 4096))
+    .option('--frames <n>', 'frames (fixed by the model; only its count is accepted)', intOption(1, 10_000))
+    .option('--threads <n>', 'onnxruntime threads', intOption(1, 256), 2)
+    .option('--poster <file>', 'also write the middle frame as a PNG')
+    .option('--json', 'print one JSON object about the result instead of progress and text')
+    .action((prompt: string, opts: GenerateOptions) => runGenerate(prompt, opts));
+}

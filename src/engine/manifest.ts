@@ -1,0 +1,68 @@
+/**
+ * model.json of a text-to-video model directory (format kineo-t2v/1, written by training/export_model.py): the
+ * shape of everything the pipeline reads, checked once at load so a wrong file fails with a sentence, not NaN.
+ */
+import { z } from 'zod';
+import { ModelDirError, type ModelManifest } from './model-dir.js';
+
+export const T2V_FORMAT = 'kineo-t2v/1';
+
+const positiveInt = z.number().int().positive();
+const onnxGraph = z.object({ file: z.string().min(1), inputs: z.array(z.string()), outputs: z.array(z.string()).min(1) });
+
+const t2vSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  format: z.literal(T2V_FORMAT),
+  license: z.string().optional(),
+  video: z.object({ frames: positiveInt, fps: z.number().positive(), height: positiveInt, width: positiveInt }),
+  text: z.object({
+    vocab: z.string().min(1),
+    maxTokens: positiveInt,
+    uncond: z.object({ ids: z.array(z.number().int().nonnegative()), mask: z.array(z.number().int()) }),
+  }),
+  latent: z.object({
+    channels: positiveInt,
+    shape: z.tuple([positiveInt, positiveInt, positiveInt]),
+    norm: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }),
+  }),
+  sampler: z.object({
+    kind: z.literal('rectified-flow'),
+    scheduler: z.enum(['euler', 'heun']),
+    steps: positiveInt,
+    shift: z.number().positive(),
+    guidance: z.number().nonnegative(),
+  }),
+  preview: z.object({ rgb_factors: z.array(z.tuple([z.number(), z.number(), z.number()])), rgb_bias: z.tuple([z.number(), z.number(), z.number()]) }).optional(),
+  onnx: z.object({ text_encoder: onnxGraph, transformer: onnxGraph, vae_decoder: onnxGraph }),
+  precision: z.string().optional(),
+  params: z.object({ total: z.number().int().nonnegative() }).loose().optional(),
+  opset: z.number().int().optional(),
+});
+
+export type T2VManifest = z.infer<typeof t2vSchema> & ModelManifest;
+export type SchedulerName = T2VManifest['sampler']['scheduler'];
+
+/** Checks a parsed model.json against the kineo-t2v/1 contract (shapes and lengths that must agree). */
+export function checkT2VManifest<T extends ModelManifest>(manifest: T, where: string): T & T2VManifest {
+  if (manifest.format !== T2V_FORMAT) {
+    throw new ModelDirError(`${where} is not a text-to-video model (format ${JSON.stringify(manifest.format)}, expected ${T2V_FORMAT})`, 'model_invalid');
+  }
+  const parsed = t2vSchema.safeParse(manifest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ModelDirError(`${where}/model.json: ${issue.path.join('.') || 'file'}: ${issue.message}`, 'model_invalid');
+  }
+  const m = parsed.data;
+  const c = m.latent.channels;
+  const problems = [
+    m.latent.norm.mean.length !== c || m.latent.norm.std.length !== c ? `latent.norm needs ${c} means and stds` : '',
+    m.preview && m.preview.rgb_factors.length !== c ? `preview.rgb_factors needs ${c} rows` : '',
+    m.text.uncond.ids.length !== m.text.maxTokens || m.text.uncond.mask.length !== m.text.maxTokens ? `text.uncond needs ${m.text.maxTokens} ids and mask values` : '',
+    m.onnx.transformer.inputs.length !== 4 ? 'onnx.transformer needs 4 inputs (latents, timestep, text_states, text_mask)' : '',
+    m.onnx.text_encoder.inputs.length !== 2 ? 'onnx.text_encoder needs 2 inputs (input_ids, attention_mask)' : '',
+    m.onnx.vae_decoder.inputs.length !== 1 ? 'onnx.vae_decoder needs 1 input (latents)' : '',
+  ].filter(Boolean);
+  if (problems.length) throw new ModelDirError(`${where}/model.json: ${problems.join('; ')}`, 'model_invalid');
+  return manifest as T & T2VManifest;
+}

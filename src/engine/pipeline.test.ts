@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KineoPipeline, GenerationError, type GenerationSnapshot } from './pipeline.js';
+import { ModelDirError } from './model-dir.js';
+
+// A random 0.2 M-parameter model with the real contract (16×64×64 at 8 fps), written by training/make_tiny_model.py.
+const FIXTURE = fileURLToPath(new URL('../../test/fixtures/tiny-model/', import.meta.url));
+const GOLDEN = JSON.parse(readFileSync(fileURLToPath(new URL('../../test/fixtures/tiny-model-golden.json', import.meta.url)), 'utf8'));
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+describe('the kineo pipeline on the tiny model', () => {
+  let pipeline: KineoPipeline;
+  beforeAll(async () => {
+    pipeline = await KineoPipeline.load(FIXTURE, { threads: 1 });
+  });
+  afterAll(async () => {
+    await pipeline.release();
+  });
+
+  it('matches the Python reference sampler (training/dit/flow.py) and VAE decode on the same noise', async () => {
+    const n = GOLDEN.latents.length as number;
+    const noise = Float32Array.from({ length: n }, (_, i) => Math.fround(1.5 * Math.sin(0.37 * i + 0.1)));
+    const g = await pipeline.generate({ prompt: GOLDEN.prompt, seed: 0, steps: GOLDEN.steps, guidance: GOLDEN.guidance, shift: GOLDEN.shift, scheduler: 'euler', latents: noise });
+    let maxErr = 0;
+    for (let i = 0; i < n; i++) maxErr = Math.max(maxErr, Math.abs(g.latents[i]! - GOLDEN.latents[i]));
+    expect(maxErr).toBeLessThan(1e-4); // measured 1e-6
+    const stride = GOLDEN.frames_stride as number;
+    const sample = GOLDEN.frames_sample as number[];
+    let worst = 0;
+    sample.forEach((v, k) => (worst = Math.max(worst, Math.abs(g.data[k * stride]! - v))));
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(new Set(sample).size).toBeGreaterThan(20); // the fixture draws something, not a flat grey
+  });
+
+  it('gives identical bytes for the same seed and different bytes for another', async () => {
+    const req = { prompt: 'a cat bounces on the beach', steps: 3 };
+    const a = await pipeline.generate({ ...req, seed: 7 });
+    const b = await pipeline.generate({ ...req, seed: 7 });
+    const c = await pipeline.generate({ ...req, seed: 8 });
+    expect(a).toMatchObject({ frames: 16, height: 64, width: 64, fps: 8, seed: 7, steps: 3, guidance: 4, shift: 1, scheduler: 'euler' });
+    expect(a.data).toHaveLength(16 * 64 * 64 * 3);
+    expect(sha256(a.data)).toBe(sha256(b.data));
+    expect(sha256(a.data)).not.toBe(sha256(c.data));
+  });
+
+  it('reports unknown words of the prompt and the negative prompt, and the negative prompt changes the clip', async () => {
+    const plain = await pipeline.generate({ prompt: 'a glorp cat spins at night', seed: 1, steps: 2 });
+    expect(plain.unknownWords).toEqual(['glorp']);
+    const negative = await pipeline.generate({ prompt: 'a glorp cat spins at night', negativePrompt: 'a blurry zorp dog', seed: 1, steps: 2 });
+    expect(negative.unknownWords).toEqual(['glorp', 'blurry', 'zorp']);
+    expect(sha256(negative.data)).not.toBe(sha256(plain.data));
+    const unguided = await pipeline.generate({ prompt: 'a glorp cat spins at night', seed: 1, steps: 2, guidance: null });
+    expect(unguided.guidance).toBeNull();
+    expect(sha256(unguided.data)).not.toBe(sha256(plain.data));
+  });
+
+  it('emits complete, ordered snapshots with a preview at every step', async () => {
+    const snaps: GenerationSnapshot[] = [];
+    await pipeline.generate({ prompt: 'a dog moves left', seed: 3, steps: 4, onProgress: (s) => snaps.push(s) });
+    expect(snaps.map((s) => `${s.phase}:${s.step}/${s.of}`)).toEqual(['encode:0/4', 'denoise:1/4', 'denoise:2/4', 'denoise:3/4', 'denoise:4/4', 'decode:4/4', 'done:4/4']);
+    for (let i = 1; i < snaps.length; i++) expect(snaps[i]!.elapsedMs).toBeGreaterThanOrEqual(snaps[i - 1]!.elapsedMs);
+    for (const s of snaps.filter((s) => s.phase === 'denoise')) {
+      expect(s.preview).toMatchObject({ width: 64, height: 64 });
+      expect(s.preview!.rgb).toHaveLength(64 * 64 * 3);
+    }
+    const heun: GenerationSnapshot[] = [];
+    const before = pipeline.calls.transformer;
+    await pipeline.generate({ prompt: 'a dog moves left', seed: 3, steps: 3, scheduler: 'heun', onProgress: (s) => heun.push(s) });
+    expect(pipeline.calls.transformer - before).toBe(5);
+    expect(heun.filter((s) => s.phase === 'denoise').map((s) => s.step)).toEqual([1, 2, 3]);
+  });
+
+  it('stops within one step when the signal aborts', async () => {
+    const controller = new AbortController();
+    let callsAtAbort = -1;
+    const run = pipeline.generate({
+      prompt: 'a cat spins', seed: 2, steps: 6, signal: controller.signal,
+      onProgress: (s) => {
+        if (s.phase === 'denoise' && s.step === 2) {
+          callsAtAbort = pipeline.calls.transformer;
+          controller.abort();
+        }
+      },
+    });
+    const err = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GenerationError);
+    expect(err).toMatchObject({ code: 'aborted', name: 'AbortError' });
+    expect(pipeline.calls.transformer - callsAtAbort).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses bad requests before any compute, with a sentence', async () => {
+    const before = { ...pipeline.calls };
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, steps: 0 })).rejects.toMatchObject({ code: 'invalid_request', message: /steps must be/ });
+    await expect(pipeline.generate({ prompt: 'a cat', seed: -1 })).rejects.toThrow(/seed must be/);
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, shift: 0 })).rejects.toThrow(/shift must be/);
+    expect(pipeline.calls).toEqual(before);
+  });
+
+  it('treats an empty prompt as the unconditional caption', async () => {
+    const g = await pipeline.generate({ prompt: '  ', seed: 4, steps: 1 });
+    expect(g.unknownWords).toEqual([]);
+    expect(g.data).toHaveLength(16 * 64 * 64 * 3);
+  });
+});
+
+describe('loading a model directory into a pipeline', () => {
+  it('refuses a directory whose weights do not match their sha256', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-tampered-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const path = join(dir, 'transformer.onnx');
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x01;
+      writeFileSync(path, bytes);
+      const err = await KineoPipeline.load(dir).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelDirError);
+      expect((err as ModelDirError).code).toBe('model_hash_mismatch');
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('refuses a model.json that breaks the kineo-t2v/1 contract', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-invalid-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      manifest.latent.norm.std = [1];
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
+      await expect(KineoPipeline.load(dir)).rejects.toMatchObject({ code: 'model_invalid', message: /latent\.norm needs 4/ });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { ffprobePath } from '../src/engine/ffmpeg.js';
+import { generatorFor } from '../src/cli/eval.js';
+import { kineo, REPO_ROOT } from './cli-helpers.js';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+const TINY = join(FIXTURES, 'tiny-model');
+
+function probe(path: string) {
+  const out = spawnSync(ffprobePath(), ['-v', 'error', '-count_frames', '-show_streams', '-show_format', '-of', 'json', path], { encoding: 'utf8' });
+  return JSON.parse(out.stdout);
+}
+
+describe('kineo generate', () => {
+  it('writes an H.264 MP4 of the model\'s 16 frames at 8 fps, labelled as AI-generated, plus a poster', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-generate-'));
+    try {
+      const out = join(dir, 'clip.mp4');
+      const poster = join(dir, 'poster.png');
+      const run = kineo(['generate', 'a glorp cat bounces on the beach', '-o', out, '--model', TINY, '--seed', '42', '--steps', '3', '--size', '96', '--poster', poster]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/seed 42/);
+      expect(run.stderr).toMatch(/does not know these words.*glorp/);
+      expect(run.stdout).toMatch(/clip\.mp4: 16 frames at 8 fps/);
+      const info = probe(out);
+      const video = info.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+      expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', width: 96, height: 96, nb_read_frames: '16', avg_frame_rate: '8/1' });
+      expect(info.format.tags).toMatchObject({ ai_generated: 'true', model: 'kineo-tiny', model_version: 'test', seed: '42', title: 'a glorp cat bounces on the beach' });
+      expect(info.format.tags.comment).toMatch(/^AI-generated video: made by kineo-tiny test/);
+      expect(info.format.tags.request_id).toMatch(/^[0-9a-f-]{36}$/);
+      const png = PNG.sync.read(readFileSync(poster));
+      expect([png.width, png.height]).toEqual([96, 96]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('prints one JSON object with --json, and the same seed gives the same video', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-generate-'));
+    try {
+      const runs = ['a.gif', 'b.gif'].map((name) => kineo(['generate', 'a dog moves left', '-o', join(dir, name), '--model', TINY, '--seed', '5', '--steps', '2', '--cfg', '3', '--scheduler', 'heun', '--json']));
+      for (const run of runs) expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(runs[0]!.stdout);
+      expect(result).toMatchObject({ format: 'gif', model: 'kineo-tiny', seed: 5, steps: 2, guidance: 3, scheduler: 'heun', frames: 16, fps: 8, width: 64, height: 64, unknown_words: [] });
+      expect(result.timings_ms.total).toBeGreaterThan(0);
+      expect(runs[0]!.stderr).not.toMatch(/█/);
+      expect(readFileSync(join(dir, 'a.gif'))).toEqual(readFileSync(join(dir, 'b.gif')));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('fails with one sentence on a frame count the model cannot make, an unknown model or a bad extension', () => {
+    const frames = kineo(['generate', 'a cat', '-o', join(tmpdir(), 'never.mp4'), '--model', TINY, '--frames', '24']);
+    expect(frames.status).toBe(1);
+    expect(frames.stderr).toMatch(/^kineo: kineo-tiny makes clips of exactly 16 frames/);
+    const model = kineo(['generate', 'a cat', '-o', join(tmpdir(), 'never.mp4'), '--model', 'kineo-huge']);
+    expect(model.status).toBe(1);
+    expect(model.stderr).toMatch(/no model named "kineo-huge"/);
+    expect(model.stderr).not.toMatch(/\n\s+at /);
+    const ext = kineo(['generate', 'a cat', '-o', join(tmpdir(), 'never.avi'), '--model', TINY]);
+    expect(ext.status).toBe(1);
+    expect(ext.stderr).toMatch(/\.mp4, \.gif or \.webp/);
+  });
+});
+
+describe('kineo models', () => {
+  it('lists the fixture model when KINEO_MODELS_DIR points at it', () => {
+    const run = kineo(['models', '--json'], { KINEO_MODELS_DIR: FIXTURES });
+    expect(run.status, run.stderr).toBe(0);
+    const models = JSON.parse(run.stdout);
+    expect(models).toContainEqual(expect.objectContaining({ name: 'kineo-tiny', version: 'test', dir: TINY, frames: 16, fps: 8, width: 64, height: 64 }));
+  });
+});
+
+describe('the eval generator for a model', () => {
+  it('runs the pipeline and hands the judge 16×64×64 clips', async () => {
+    const generator = await generatorFor(TINY, { steps: 2, cfg: 2, threads: 1 });
+    expect(generator.name).toBe('kineo-tiny@test');
+    const clip = await generator.generate('a cat bounces on the beach', 9);
+    expect(clip).toMatchObject({ frames: 16, height: 64, width: 64 });
+    expect(clip.data).toHaveLength(16 * 64 * 64 * 3);
+  });
+});
