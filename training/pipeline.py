@@ -17,6 +17,8 @@ trainers from their checkpoints, so an interrupted run loses at most a couple of
 4. ``dit``: ``training.dit.train`` for the rest of the budget (loss curve ``dit/loss.png``, preview latents).
 5. ``export`` (with ``--export DIR``): ``training.export_model`` writes the model directory (DESIGN.md §3).
 
+``--from WEIGHTS.npz`` continues a shipped model: the VAE stays frozen and the whole budget goes to the DiT.
+
 Presets size the models for the machine: ``cpu`` (2 cores, hours) and ``gpu`` (one lent GPU, minutes). A flag
 given on the command line wins over the preset.
 """
@@ -69,6 +71,9 @@ def parse_args(argv=None):
     p.add_argument("--vae-args", default="", help="extra flags for training.vae.train (quoted)")
     p.add_argument("--dit-args", default="", help="extra flags for training.dit.train (quoted)")
     p.add_argument("--export", default=None, help="write the model directory here at the end")
+    p.add_argument("--from", dest="from_weights", default=None,
+                   help="continue from packed weights (training/weights.py): the VAE is kept frozen (the DiT's latent "
+                        "space depends on it), the DiT trains on with a fresh optimizer and a new schedule")
     p.add_argument("--preflight", action="store_true", help="a few steps of every stage on tiny data first (fail fast)")
     return p.parse_args(argv)
 
@@ -144,7 +149,13 @@ class Pipeline:
         if a.preflight:
             preflight(self.path("preflight"), vocab, a.device)
         budget = a.minutes
-        vae_min = budget * self.pick("vae_frac")
+        if a.from_weights and not self.done("vae"):
+            from .weights import unpack
+            unpack(a.from_weights, self.out)
+            self.mark("vae", source=os.path.abspath(a.from_weights), frozen=True)
+            self.state["from_weights"] = os.path.abspath(a.from_weights)
+        frozen_vae = bool(self.state.get("from_weights"))
+        vae_min = 0.0 if frozen_vae else budget * self.pick("vae_frac")
         dit_min = budget - vae_min
         clips, dit_clips = self.pick("clips"), self.pick("dit_clips")
         log(f"[pipeline] preset {self.preset_name}: budget {budget} min = VAE {vae_min:.1f} + DiT {dit_min:.1f}; "
