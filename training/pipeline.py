@@ -39,9 +39,9 @@ PRESETS = {
     # 2 CPU cores: small batches; sizes keep the exported model under DESIGN.md's 48 MiB and the engine fast
     "cpu": {"clips": 24000, "dit_clips": 24000, "val_clips": 256, "vae_frac": 0.35, "workers": 2,
             "vae": ["--batch", "8", "--lr", "1e-3", "--base", "32", "--spatial-factor", "8", "--latent-channels", "16",
-                    "--threads", "2", "--eval-every", "600"],
+                    "--threads", "2", "--eval-every", "300"],
             "dit": ["--batch", "32", "--lr", "5e-4", "--dim", "256", "--depth", "12", "--heads", "4", "--patch", "1,1,1",
-                    "--ema", "0.999", "--threads", "2", "--eval-every", "600"]},
+                    "--ema", "0.999", "--threads", "2", "--eval-every", "300"]},
     # one lent GPU for a few minutes: the whole data set on the device, big batches, bf16
     "gpu": {"clips": 60000, "dit_clips": 60000, "val_clips": 512, "vae_frac": 0.4, "workers": 14,
             "vae": ["--batch", "64", "--lr", "1e-3", "--base", "32", "--spatial-factor", "8", "--latent-channels", "16",
@@ -180,7 +180,7 @@ class Pipeline:
             self.mark("latents")
 
         if not self.done("dit"):
-            dit_argv = ["--latents", self.path("latents"), "--vocab", vocab, "--out", self.path("dit"),
+            dit_argv = ["--latents", self.path("latents"), "--vocab", vocab, "--out", self.path("dit"), "--vae", self.path("vae"),
                         "--minutes", f"{dit_min:.4f}", "--device", a.device, "--resume"]
             dit_train.main(dit_argv + self.preset["dit"] + shlex.split(a.dit_args))
             self.mark("dit", minutes=dit_min)

@@ -31,7 +31,7 @@ from typing import List
 import numpy as np
 import torch
 
-from ..common.png import save_line_plot
+from ..common.png import comparison_grid, save_line_plot, write_png
 from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
                           machine_info, make_adamw, resume, save_atomic, subsample, utc_now,
                           write_json_atomic)
@@ -153,6 +153,8 @@ def parse_args(argv=None):
     p.add_argument("--preview-guidance", type=float, default=4.0)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
+    p.add_argument("--vae", default=None,
+                   help="VAE checkpoint dir: at every evaluation, decode a few EMA samples into sample_stepN.png")
     return p.parse_args(argv)
 
 
@@ -235,13 +237,47 @@ def main(argv=None) -> dict:
                      "saved": utc_now()},
                     os.path.join(a.out, CKPT_NAME))
 
+    vae = None
+    if a.vae:
+        from ..common.device import torch_load
+        from ..vae.train import build_model_from_ckpt as build_vae
+        vae = build_vae(torch_load(os.path.join(a.vae, CKPT_NAME))).eval().to(device)
+
     def run_eval():
         t0 = time.time()
         em = ema.model_copy(model)
         vl = val_loss(em, ev_x, ev_ids, ev_mask)
         history.append({"step": step, "elapsed": round(elapsed, 1), "val_loss": vl})
-        log(f"[eval] step {step} val loss (ema, fixed noise, {len(ev_x)} rows) {vl:.4f}  ({time.time() - t0:.0f}s)")
+        plot_losses()
+        sample_png = save_samples(em) if vae is not None and a.previews > 0 else None
+        log(f"[eval] step {step} val loss (ema, fixed noise, {len(ev_x)} rows) {vl:.4f}"
+            f"{'; samples ' + sample_png if sample_png else ''}  ({time.time() - t0:.0f}s)")
         return vl
+
+    def plot_losses():
+        tr = [h for h in history if "loss" in h]
+        va = [h for h in history if "val_loss" in h]
+        save_line_plot(os.path.join(a.out, "loss.png"),
+                       [([h["step"] for h in tr], [h["loss"] for h in tr], (31, 119, 180), "train"),
+                        ([h["step"] for h in va], [h["val_loss"] for h in va], (214, 39, 40), "val (ema)")])
+
+    @torch.no_grad()
+    def save_samples(em) -> str:
+        """EMA samples of the first --previews captions, decoded: 4 frames per caption, one row each."""
+        pidx = (ds.val_idx if len(ds.val_idx) else ds.train_idx)[: a.previews]
+        z = sample(em, ids_all[pidx], mask_all[pidx], steps=a.preview_steps, shift=1.0,
+                   guidance=a.preview_guidance, generator=torch.Generator().manual_seed(0))
+        frames = vae.decode(denormalize(z, norm).to(device)).float().clamp(0, 1).mul(255).round().to(torch.uint8)
+        frames = frames.cpu().numpy()
+        t = frames.shape[1]
+        grid = comparison_grid(frames, frames, sorted({0, t // 3, (2 * t) // 3, t - 1}))
+        h = frames.shape[2]
+        rows = [grid[(2 * i) * (h + 2):(2 * i) * (h + 2) + h] for i in range(len(frames))]  # originals only
+        path = os.path.join(a.out, f"sample_step{step:07d}.png")
+        write_png(path, np.concatenate(rows, 0))
+        with open(os.path.join(a.out, "samples.json"), "w", encoding="utf-8") as f:
+            json.dump({"step": step, "captions": [ds.captions[i] for i in pidx], "png": os.path.basename(path)}, f)
+        return os.path.basename(path)
 
     win_loss, win_steps, win_n = 0.0, 0, 0
     clock.start()
@@ -280,11 +316,6 @@ def main(argv=None) -> dict:
     vl = run_eval()
     checkpoint()
 
-    tr = [h for h in history if "loss" in h]
-    va = [h for h in history if "val_loss" in h]
-    save_line_plot(os.path.join(a.out, "loss.png"),
-                   [([h["step"] for h in tr], [h["loss"] for h in tr], (31, 119, 180), "train"),
-                    ([h["step"] for h in va], [h["val_loss"] for h in va], (214, 39, 40), "val (ema)")])
     write_json_atomic({"step": step, "elapsed_s": round(elapsed, 1), "samples_seen": seen, "val_loss": vl,
                        "history": history, "params": count_params(model), "model_config": cfg,
                        "updated": utc_now()},

@@ -31,6 +31,7 @@ def test_pipeline_trains_exports_and_continues_from_packed_weights(tmp_path):
     assert meta["format"] == "kineo-t2v/1" and meta["video"] == {"frames": 16, "fps": 8, "height": 64, "width": 64}
     dit_metrics = json.load(open(out / "dit" / "metrics.json"))
     assert dit_metrics["step"] > 0 and os.path.exists(out / "dit" / "loss.png")
+    assert any(f.startswith("sample_step") and f.endswith(".png") for f in os.listdir(out / "dit"))  # decoded samples
 
     # a rerun with --resume skips every finished stage
     again = run(out, "--resume")
