@@ -2,9 +2,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { PNG } from 'pngjs';
 import { DEFAULT_MODEL, resolveModel } from '../engine/models.js';
-import { KineoPipeline, SCHEDULERS, type Generation } from '../engine/pipeline.js';
+import { KineoPipeline, SCHEDULERS } from '../engine/pipeline.js';
+import { generationMetadata, posterPng } from '../engine/outputs.js';
 import { encodeVideo, formatFromPath, VIDEO_FORMATS, type VideoFormat } from '../engine/video.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { createProgress } from './progress.js';
@@ -24,47 +24,6 @@ interface GenerateOptions {
   threads: number;
   poster?: string;
   json?: boolean;
-}
-
-/** Container tags: the AI-generated label (DESIGN.md §7) with model, version, seed and request id. */
-export function generationMetadata(g: Generation, prompt: string, requestId: string, negative?: string): Record<string, string> {
-  const model = `${g.model.name} ${g.model.version}`;
-  return {
-    title: prompt,
-    comment: `AI-generated video: made by ${model} (Kineo), seed ${g.seed}, request ${requestId}`,
-    ai_generated: 'true',
-    generator: 'kineo',
-    model: g.model.name,
-    model_version: g.model.version,
-    seed: String(g.seed),
-    request_id: requestId,
-    prompt,
-    ...(negative ? { negative_prompt: negative } : {}),
-    steps: String(g.steps),
-    guidance: String(g.guidance),
-  };
-}
-
-/** Frame `index` as a PNG, scaled (nearest) to `size` pixels across when given. */
-export function posterPng(g: Generation, index: number, size?: number): Buffer {
-  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
-  const width = size ? even(size) : g.width;
-  const height = size ? even((size * g.height) / g.width) : g.height;
-  const png = new PNG({ width, height });
-  const base = index * g.width * g.height * 3;
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(g.height - 1, Math.floor((y * g.height) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(g.width - 1, Math.floor((x * g.width) / width));
-      const s = base + (sy * g.width + sx) * 3;
-      const o = (y * width + x) * 4;
-      png.data[o] = g.data[s]!;
-      png.data[o + 1] = g.data[s + 1]!;
-      png.data[o + 2] = g.data[s + 2]!;
-      png.data[o + 3] = 255;
-    }
-  }
-  return PNG.sync.write(png);
 }
 
 async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void> {

@@ -4,6 +4,8 @@ import { registerWorldCommands } from './world.js';
 import { registerEvalCommand } from './eval.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerModelsCommand } from './models.js';
+import { registerServeCommand } from './serve.js';
+import { registerKeysCommand } from './keys.js';
 
 const program = new Command()
   .name('kineo')
@@ -14,6 +16,8 @@ registerGenerateCommand(program);
 registerModelsCommand(program);
 registerWorldCommands(program);
 registerEvalCommand(program);
+registerServeCommand(program);
+registerKeysCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,129 @@
+/**
+ * API throughput on this machine: `kineo serve` in its own process (oracle provider, workers off so that the
+ * figures are the API's alone), driven from this process over keep-alive HTTP/1.1 connections.
+ *   creates/s of POST /v1/videos with p50/p99 latency, then polls/s of GET /v1/videos/{id} (Bearer key) and of
+ *   GET /v1/videos/text2video/{id} (Kling JWT). Targets on 2 cores: ≥ 2,000 creates/s with p99 < 20 ms;
+ *   ≥ 10,000 polls/s.       npm run bench:api [-- --creates N] [-- --seconds S] [-- --json]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
+const json = args.includes('--json');
+const creates = arg('--creates', 6000);
+const pollSeconds = arg('--seconds', 4);
+const concurrency = arg('--concurrency', 16);
+
+const BIN = fileURLToPath(new URL('../bin/kineo.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'kineo-bench-api-'));
+const data = join(dir, 'data');
+
+function run(cmd: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kineo ${cmd.join(' ')} exited ${code}`))));
+  });
+}
+
+const config = join(dir, 'config.json');
+writeFileSync(config, JSON.stringify({
+  logLevel: 'info', builtin: { preload: false }, workers: { builtin: 0, oracle: 0 },
+  queue: { maxQueued: 10_000_000, perKeyActive: 10_000_000 }, credits: { initial: 100_000_000 },
+}));
+const key = JSON.parse(await run(['keys', 'create', '--name', 'bench', '--data', data, '--credits', '100000000', '--json'])) as { access_key: string; secret_key: string };
+const server = spawn(process.execPath, [BIN, 'serve', '--data', data, '--port', '0', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+const base = await new Promise<URL>((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+    if (m) resolve(new URL(m[1]!));
+  });
+  server.on('exit', (code) => reject(new Error(`kineo serve exited ${code}`)));
+});
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+function send(method: string, path: string, token: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: base.hostname, port: base.port, method, path, agent, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface Phase { name: string; requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; errors: number }
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** Runs `next(i)` from `concurrency` loops until `count` requests or `seconds` pass. */
+async function load(name: string, opts: { count?: number; seconds?: number }, next: (i: number) => Promise<{ status: number }>): Promise<Phase> {
+  const latencies: number[] = [];
+  let i = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const end = opts.seconds ? t0 + opts.seconds * 1000 : Infinity;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while ((opts.count === undefined || i < opts.count) && performance.now() < end) {
+      const n = i++;
+      const s = performance.now();
+      const r = await next(n);
+      latencies.push(performance.now() - s);
+      if (r.status >= 300) errors++;
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { name, requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99), errors };
+}
+
+const token = key.secret_key;
+const now = Math.floor(Date.now() / 1000);
+const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(key.access_key).setExpirationTime(now + 3600).setNotBefore(now - 5)
+  .sign(new TextEncoder().encode(key.secret_key));
+const body = (i: number) => JSON.stringify({ prompt: `a cat bounces on the beach ${i}`, model: 'oracle' });
+const ids: string[] = [];
+try {
+  // warm-up (JIT, statement preparation)
+  await load('warm-up', { count: 500 }, (i) => send('POST', '/v1/videos', token, body(i)).then((r) => (ids.push(JSON.parse(r.body).id), r)));
+  const phases: Phase[] = [];
+  phases.push(await load('create POST /v1/videos', { count: creates }, (i) => send('POST', '/v1/videos', token, body(i)).then((r) => (ids.push(JSON.parse(r.body).id), r))));
+  phases.push(await load('poll GET /v1/videos/{id}', { seconds: pollSeconds }, (i) => send('GET', `/v1/videos/${ids[(i * 7919) % ids.length]}`, token)));
+  const klingIds: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const r = await send('POST', '/v1/videos/text2video', jwt, JSON.stringify({ prompt: `a dog jumps ${i}`, model_name: 'oracle' }));
+    if (r.status !== 200) throw new Error(`Kling create failed: ${r.body}`);
+    klingIds.push(JSON.parse(r.body).data.task_id);
+  }
+  phases.push(await load('poll GET /v1/videos/text2video/{id} (JWT)', { seconds: pollSeconds }, (i) => send('GET', `/v1/videos/text2video/${klingIds[i % klingIds.length]}`, jwt)));
+  phases.push(await load('GET /healthz (no auth, no db: the harness ceiling)', { seconds: Math.min(2, pollSeconds) }, () => send('GET', '/healthz', token)));
+  const os = await import('node:os');
+  const result = {
+    machine: `${os.cpus().length} cores`, loadAverageAtEnd: os.loadavg()[0] ?? 0, concurrency, phases,
+    targets: { createsPerSecond: 2000, createP99Ms: 20, pollsPerSecond: 10_000 },
+  };
+  if (json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(`phase${' '.repeat(40)}requests  req/s    p50 ms  p99 ms  errors`);
+    for (const p of phases) {
+      console.log(`${p.name.padEnd(45)}${String(p.requests).padStart(8)}  ${p.perSecond.toFixed(0).padStart(6)}  ${p.p50Ms.toFixed(2).padStart(7)}  ${p.p99Ms.toFixed(2).padStart(6)}  ${String(p.errors).padStart(6)}`);
+    }
+    console.log(`targets on 2 cores: ≥ 2,000 creates/s with p99 < 20 ms; ≥ 10,000 polls/s (${concurrency} connections; server and load generator share the machine; 1-min load average ${result.loadAverageAtEnd.toFixed(2)})`);
+  }
+} finally {
+  agent.destroy();
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}

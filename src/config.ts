@@ -1,0 +1,182 @@
+/**
+ * The server's configuration in one typed place: defaults ← JSON file ($KINEO_CONFIG or --config) ← environment
+ * (KINEO_*) ← command-line flags, validated with zod at start and printed with secrets masked.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const HOUR = 3_600_000;
+
+export const ConfigSchema = z.strictObject({
+  /** Listen address; 127.0.0.1 by default so nothing is exposed until asked. */
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** SQLite database, content-addressed files and the server key live here. */
+  dataDir: z.string().min(1).default('./data'),
+  /** Base URL put into links (Kling video urls, webhook payloads); default http://host:port. */
+  publicUrl: z.url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The built-in provider: the engine with this model (name or directory). */
+  builtin: z.strictObject({
+    model: z.string().min(1).default('kineo-mini'),
+    threads: z.number().int().min(1).max(256).default(2),
+    /** Load the model at start (readyz waits for it) rather than on the first job. */
+    preload: z.boolean().default(true),
+  }).prefault({}),
+  /** The oracle provider renders the world's ground truth of a caption; delayMs slows it (tests, demos). */
+  oracle: z.strictObject({
+    enabled: z.boolean().default(true),
+    delayMs: z.number().int().min(0).max(600_000).default(0),
+  }).prefault({}),
+  /** In-process workers per provider (0 turns a provider's workers off: tasks wait in the queue). */
+  workers: z.strictObject({
+    builtin: z.number().int().min(0).max(64).default(1),
+    oracle: z.number().int().min(0).max(64).default(2),
+  }).prefault({}),
+  queue: z.strictObject({
+    /** Tasks waiting in the queue, all keys together, before creates answer 429. */
+    maxQueued: z.number().int().min(1).default(10_000),
+    /** Unfinished (queued or running) tasks one key may have before its creates answer 429. */
+    perKeyActive: z.number().int().min(1).default(16),
+    leaseMs: z.number().int().min(100).default(30_000),
+    renewMs: z.number().int().min(50).default(10_000),
+    /** How often idle workers look for work and expired leases (they are also woken on every create). */
+    pollMs: z.number().int().min(10).default(1_000),
+    /** Attempts (leases taken) before a task fails for good. */
+    maxAttempts: z.number().int().min(1).max(100).default(3),
+  }).prefault({}),
+  credits: z.strictObject({
+    /** Credits one clip costs (reserved on submit, captured on success, released on failure). */
+    pricePerClip: z.number().int().min(0).default(1),
+    /** Credits a new key starts with. */
+    initial: z.number().int().min(0).default(100),
+  }).prefault({}),
+  output: z.strictObject({
+    /** The clip is scaled (Lanczos) to this many pixels across in the video and poster. */
+    size: z.number().int().min(16).max(4096).default(256),
+  }).prefault({}),
+  files: z.strictObject({
+    /** Lifetime of the signed download links put into responses. */
+    urlTtlS: z.number().int().min(60).default(30 * 24 * 3600),
+  }).prefault({}),
+  webhooks: z.strictObject({
+    /** Retry n waits min(backoffBaseMs · 2^(n-1), backoffMaxMs); the defaults retry for ~29 h. */
+    backoffBaseMs: z.number().int().min(1).default(5_000),
+    backoffMaxMs: z.number().int().min(1).default(6 * HOUR),
+    maxAttempts: z.number().int().min(1).max(100).default(17),
+    timeoutMs: z.number().int().min(100).default(10_000),
+    pollMs: z.number().int().min(10).default(1_000),
+  }).prefault({}),
+  security: z.strictObject({
+    /** Allow callback/webhook/image URLs that resolve to loopback, private or link-local addresses. */
+    allowPrivateUrls: z.boolean().default(false),
+    maxPromptChars: z.number().int().min(1).default(2_500),
+    maxUploadBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+    /** Clock skew tolerated on JWT exp/nbf, in seconds. */
+    jwtClockToleranceS: z.number().int().min(0).max(300).default(5),
+  }).prefault({}),
+  /** Seconds graceful shutdown waits for running work before re-queuing it. */
+  shutdownGraceS: z.number().min(0).max(3600).default(10),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+type Json = Record<string, unknown>;
+
+function deepMerge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      ? deepMerge(prev as Json, v as Json)
+      : v;
+  }
+  return out;
+}
+
+const int = (name: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  return n;
+};
+const bool = (name: string, value: string): boolean => {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+};
+
+/** The KINEO_* variables that map onto config fields. */
+function fromEnv(env: NodeJS.ProcessEnv): Json {
+  const out: Json = {};
+  const set = (path: string[], value: unknown) => {
+    let o = out;
+    for (const p of path.slice(0, -1)) o = (o[p] ??= {}) as Json;
+    o[path.at(-1)!] = value;
+  };
+  const table: [string, string[], 'str' | 'int' | 'bool'][] = [
+    ['KINEO_HOST', ['host'], 'str'],
+    ['KINEO_PORT', ['port'], 'int'],
+    ['KINEO_DATA_DIR', ['dataDir'], 'str'],
+    ['KINEO_PUBLIC_URL', ['publicUrl'], 'str'],
+    ['KINEO_LOG_LEVEL', ['logLevel'], 'str'],
+    ['KINEO_MODEL', ['builtin', 'model'], 'str'],
+    ['KINEO_THREADS', ['builtin', 'threads'], 'int'],
+    ['KINEO_WORKERS_BUILTIN', ['workers', 'builtin'], 'int'],
+    ['KINEO_WORKERS_ORACLE', ['workers', 'oracle'], 'int'],
+    ['KINEO_ORACLE_DELAY_MS', ['oracle', 'delayMs'], 'int'],
+    ['KINEO_PRICE_PER_CLIP', ['credits', 'pricePerClip'], 'int'],
+    ['KINEO_INITIAL_CREDITS', ['credits', 'initial'], 'int'],
+    ['KINEO_ALLOW_PRIVATE_URLS', ['security', 'allowPrivateUrls'], 'bool'],
+  ];
+  for (const [name, path, kind] of table) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    set(path, kind === 'int' ? int(name, v) : kind === 'bool' ? bool(name, v) : v);
+  }
+  return out;
+}
+
+export class ConfigError extends Error {}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** JSON config file; default $KINEO_CONFIG when set. */
+  file?: string;
+  /** Highest precedence (command-line flags, tests). */
+  overrides?: ConfigInput;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.KINEO_CONFIG;
+  let fromFile: Json = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Json;
+    } catch (err) {
+      throw new ConfigError(`cannot read the config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), (options.overrides ?? {}) as Json);
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+/** The config as printed at start: URLs with credentials masked (no other field holds a secret). */
+export function maskedConfig(config: Config): Config {
+  const mask = (url?: string) => url?.replace(/\/\/[^@/]+@/, '//***@');
+  return { ...config, publicUrl: mask(config.publicUrl) };
+}
+
+export function publicBaseUrl(config: Config, port: number): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

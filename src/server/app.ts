@@ -1,0 +1,111 @@
+/**
+ * The HTTP app as a Fastify instance, separate from the process (server.ts) so that tests can run it on an
+ * ephemeral port. Cross-cutting concerns are registered once here: zod validation and serialization, request ids,
+ * auth as an onRequest hook, one error handler that turns every error into the caller's wire format, one
+ * not-found handler, metrics. Routes are registered explicitly.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from './context.js';
+import { ApiError, errorBody, errors, toApiError, type Dialect } from './errors.js';
+import { registerOpenAIRoutes } from './routes/openai.routes.js';
+import { registerKlingRoutes } from './routes/kling.routes.js';
+import { registerNativeRoutes } from './routes/native.routes.js';
+import { registerSystemRoutes } from './routes/system.routes.js';
+
+const KLING_PATH = /^\/v1\/videos\/(text2video|image2video|effects)(\/|\?|$)/;
+
+export function dialectOf(req: FastifyRequest): Dialect {
+  const configured = req.routeOptions?.config?.dialect;
+  if (configured) return configured;
+  if (KLING_PATH.test(req.url)) return 'kling';
+  return req.url.startsWith('/v1/') ? 'openai' : 'native';
+}
+
+function validationMessage(err: { validation: { instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }[]; validationContext?: string }): { message: string; param: string } {
+  const issue = err.validation[0]!;
+  const where = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const keys = issue.keyword === 'unrecognized_keys' ? (issue.params?.keys as string[] | undefined) : undefined;
+  if (keys?.length) {
+    const at = where ? ` in ${where}` : '';
+    return { message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}${at}; remove ${keys.length > 1 ? 'them' : 'it'} (see /openapi.json)`, param: where ? `${where}.${keys[0]}` : keys[0]! };
+  }
+  const context = err.validationContext === 'querystring' ? 'query parameter ' : err.validationContext === 'params' ? 'path parameter ' : '';
+  return { message: `${context}${where || err.validationContext || 'body'}: ${issue.message ?? 'is not valid'}`, param: where };
+}
+
+export async function buildApp(ctx: AppContext, logger: Logger): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: Math.ceil(config.security.maxUploadBytes * 1.4) + 65_536,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('key');
+  app.removeContentTypeParser('text/plain'); // JSON (and multipart where a file is allowed) only: anything else is 415
+
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: config.security.maxUploadBytes, files: 1, fields: 20, fieldSize: 200_000, parts: 25 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Kineo API', version: '1', description: 'Text-to-video: the Kling wire format, the OpenAI videos format and the native API. See docs/api.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The secret key (sk_…), or a JWT signed HS256 with it whose iss is the access key (Kling)' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: createJsonSchemaTransform({ zodToJsonConfig: { unrepresentable: 'any' } as never }),
+    transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { unrepresentable: 'any' } as never }),
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    // Oversized or not-JSON uploads of strings that happen to be requested ids are common: a sane request id only.
+    const given = req.headers['x-request-id'];
+    if (typeof given === 'string' && !/^[\w.:-]{1,128}$/.test(given)) req.id = randomUUID();
+    reply.header('x-request-id', req.id);
+    if (req.routeOptions.config?.auth === false || !req.routeOptions.url) return;
+    req.key = await ctx.auth.authenticate(req.headers.authorization);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let apiError: ApiError;
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const { message, param } = validationMessage(err as never);
+      apiError = errors.invalid(message, param);
+    } else {
+      apiError = toApiError(err);
+    }
+    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+    if (apiError.retryAfterS !== undefined) reply.header('retry-after', String(apiError.retryAfterS));
+    void reply.code(apiError.status).type('application/json').send(JSON.stringify(errorBody(apiError, dialectOf(req), req.id)));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = errors.routeNotFound(req.method, req.url);
+    void reply.code(404).type('application/json').send(JSON.stringify(errorBody(e, dialectOf(req), req.id)));
+  });
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  registerSystemRoutes(typed, ctx);
+  registerKlingRoutes(typed, ctx);
+  registerOpenAIRoutes(typed, ctx);
+  registerNativeRoutes(typed, ctx);
+  return app;
+}
+
+export type App = FastifyInstance;

@@ -1,0 +1,41 @@
+/** What routes may use: services only (never repositories or the database). */
+import type { Config } from '../config.js';
+import type { AuthKey, KeysService } from './services/keys.service.js';
+import type { AuthService } from './services/auth.service.js';
+import type { TasksService } from './services/tasks.service.js';
+import type { FilesService } from './services/files.service.js';
+import type { WebhooksService } from './services/webhooks.service.js';
+import type { ProgressBus } from './services/progress-bus.js';
+import type { Providers } from './services/providers.js';
+import type { Metrics } from './metrics.js';
+import type { Dialect } from './errors.js';
+import type { UrlGuard } from './services/url-guard.js';
+
+export interface AppContext {
+  config: Config;
+  keys: KeysService;
+  auth: AuthService;
+  tasks: TasksService;
+  files: FilesService;
+  webhooks: WebhooksService;
+  bus: ProgressBus;
+  providers: Providers;
+  metrics: Metrics;
+  guard: UrlGuard;
+  /** Stops a task running in this process at its next step. */
+  abortRunning: (taskId: string) => void;
+  /** Null when ready, else why not (readyz). */
+  notReady: () => string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    key: AuthKey;
+  }
+  interface FastifyContextConfig {
+    /** Which wire format's error body this route answers with. */
+    dialect?: Dialect;
+    /** false: the route needs no key (health, metrics, docs, signed file links). */
+    auth?: boolean;
+  }
+}

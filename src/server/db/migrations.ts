@@ -1,0 +1,142 @@
+/** Schema migrations, in order; Kysely's Migrator records which ran in kysely_migration. Never edit a shipped one. */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_sha256', 'text', (c) => c.notNull().unique())
+        .addColumn('secret_enc', 'text', (c) => c.notNull())
+        .addColumn('webhook_secret_enc', 'text', (c) => c.notNull())
+        .addColumn('balance', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('revoked_at', 'integer')
+        .execute();
+
+      await db.schema.createTable('tasks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull().references('keys.id'))
+        .addColumn('api', 'text', (c) => c.notNull())
+        .addColumn('capability', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('prompt', 'text', (c) => c.notNull())
+        .addColumn('negative_prompt', 'text')
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('external_task_id', 'text')
+        .addColumn('callback_url', 'text')
+        .addColumn('remixed_from', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('progress', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('snapshot', 'text')
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('price', 'integer', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('meta', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'integer')
+        .addColumn('completed_at', 'integer')
+        .addColumn('deleted_at', 'integer')
+        .execute();
+      await db.schema.createIndex('tasks_key_created').on('tasks').columns(['key_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('tasks_key_external').on('tasks').columns(['key_id', 'external_task_id']).unique()
+        .where(sql.ref('external_task_id'), 'is not', null).execute();
+      await db.schema.createIndex('tasks_status').on('tasks').column('status').execute();
+
+      await db.schema.createTable('queue')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('available_at', 'integer', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'integer')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('queue_take').on('queue').columns(['provider', 'available_at']).execute();
+
+      await db.schema.createTable('blobs')
+        .addColumn('sha256', 'text', (c) => c.primaryKey())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('files')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('files_task_kind').on('files').columns(['task_id', 'kind']).unique()
+        .where(sql.ref('task_id'), 'is not', null).execute();
+      await db.schema.createIndex('files_sha').on('files').column('sha256').execute();
+
+      await db.schema.createTable('ledger')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      // Exactly once: one reserve, one capture, one release per task, whatever the retries.
+      await db.schema.createIndex('ledger_task_kind').on('ledger').columns(['task_id', 'kind']).unique()
+        .where(sql.ref('task_id'), 'is not', null).execute();
+      await db.schema.createIndex('ledger_key').on('ledger').columns(['key_id', 'id']).execute();
+
+      await db.schema.createTable('idempotency')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('request_sha256', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_pk', ['key_id', 'idempotency_key'])
+        .execute();
+
+      await db.schema.createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('secret_enc', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('deleted_at', 'integer')
+        .execute();
+      await db.schema.createTable('webhook_deliveries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text')
+        .addColumn('task_id', 'text')
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('deliveries_key').on('webhook_deliveries').columns(['key_id', 'created_at']).execute();
+      await db.schema.createTable('webhook_attempts')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('delivery_id', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'integer', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'attempt']).execute();
+    },
+  },
+};

@@ -1,0 +1,156 @@
+/** The tables, as Kysely sees them. Times are Unix milliseconds; JSON columns hold text. */
+import type { Generated } from 'kysely';
+
+export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type Capability = 'text2video' | 'image2video' | 'effects';
+export type WireFormat = 'openai' | 'kling' | 'native';
+
+export interface KeysTable {
+  /** The access key (Kling JWT `iss`); public. */
+  id: string;
+  name: string;
+  /** sha256 of the secret key: how a Bearer secret finds its key. */
+  secret_sha256: string;
+  /** The secret key, AES-256-GCM encrypted with the server key (needed to verify Kling HS256 JWTs). */
+  secret_enc: string;
+  /** Standard Webhooks signing secret (whsec_…) for Kling callbacks, encrypted like the secret. */
+  webhook_secret_enc: string;
+  /** Credits available (the ledger's running sum, kept in the same transaction as each entry). */
+  balance: number;
+  /** Unfinished tasks (queued + running): the per-key concurrency slots in use. */
+  active: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface TasksTable {
+  id: string;
+  key_id: string;
+  api: WireFormat;
+  capability: Capability;
+  provider: string;
+  model: string;
+  prompt: string;
+  negative_prompt: string | null;
+  /** The generation parameters (seed, steps, guidance, shift, scheduler, size, seconds, …) as JSON. */
+  params: string;
+  external_task_id: string | null;
+  callback_url: string | null;
+  remixed_from: string | null;
+  status: TaskStatus;
+  progress: number;
+  /** The latest progress snapshot (step, of, phase, elapsed_ms) as JSON. */
+  snapshot: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  price: number;
+  attempts: number;
+  cancel_requested: number;
+  /** What the provider reported (unknown words, timings, model version) as JSON. */
+  meta: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  deleted_at: number | null;
+}
+
+/** The queue: one row per task that a worker should run; a worker leases it while it works. */
+export interface QueueTable {
+  task_id: string;
+  provider: string;
+  available_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  attempts: number;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  bytes: number;
+  content_type: string;
+  created_at: number;
+}
+
+export interface FilesTable {
+  id: string;
+  key_id: string;
+  task_id: string | null;
+  /** video | poster | spritesheet | upload */
+  kind: string;
+  sha256: string;
+  content_type: string;
+  bytes: number;
+  created_at: number;
+}
+
+export interface LedgerTable {
+  id: Generated<number>;
+  key_id: string;
+  task_id: string | null;
+  /** grant | reserve | capture | release */
+  kind: string;
+  /** Change of the available balance (reserve < 0, release > 0, capture 0). */
+  amount: number;
+  created_at: number;
+}
+
+export interface IdempotencyTable {
+  key_id: string;
+  idempotency_key: string;
+  request_sha256: string;
+  task_id: string;
+  created_at: number;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  key_id: string;
+  url: string;
+  secret_enc: string;
+  /** JSON array of event types. */
+  events: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface WebhookDeliveriesTable {
+  /** The Standard Webhooks message id (webhook-id), stable across retries. */
+  id: string;
+  key_id: string;
+  endpoint_id: string | null;
+  task_id: string | null;
+  url: string;
+  event: string;
+  payload: string;
+  /** pending | succeeded | failed */
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
+export interface Database {
+  keys: KeysTable;
+  tasks: TasksTable;
+  queue: QueueTable;
+  blobs: BlobsTable;
+  files: FilesTable;
+  ledger: LedgerTable;
+  idempotency: IdempotencyTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}

@@ -1,0 +1,120 @@
+/**
+ * Wires one Kineo server: database (migrated), storage, services, providers, the worker pool and the webhook
+ * dispatcher around the HTTP app. `start()` listens and starts the loops; `stop()` is the graceful shutdown:
+ * stop accepting, let running work finish for shutdownGraceS (then give its leases back), drain webhooks, close.
+ */
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { publicBaseUrl, type Config } from '../config.js';
+import { buildApp } from './app.js';
+import type { AppContext } from './context.js';
+import { openDatabase, type OpenedDatabase } from './db/database.js';
+import { BlobStorage } from './repositories/blob-storage.js';
+import { ServerKey } from './repositories/server-key.js';
+import { Metrics } from './metrics.js';
+import { AuthService } from './services/auth.service.js';
+import { FilesService } from './services/files.service.js';
+import { KeysService } from './services/keys.service.js';
+import { ProgressBus } from './services/progress-bus.js';
+import { Providers } from './services/providers.js';
+import { TaskLifecycle } from './services/task-lifecycle.js';
+import { TasksService } from './services/tasks.service.js';
+import { UrlGuard } from './services/url-guard.js';
+import { WebhooksService } from './services/webhooks.service.js';
+import { WorkerPool } from '../worker/pool.js';
+import { BuiltinProvider } from '../worker/providers/builtin.js';
+import { OracleProvider } from '../worker/providers/oracle.js';
+import type { Provider } from '../worker/providers/provider.js';
+
+export interface Kineo {
+  app: FastifyInstance;
+  config: Config;
+  context: AppContext;
+  database: OpenedDatabase;
+  lifecycle: TaskLifecycle;
+  pool: WorkerPool;
+  /** Listens (port 0 → an ephemeral port) and starts workers and webhooks; returns the base URL. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface KineoOptions {
+  logger?: Logger;
+  /** Replaces the configured providers (tests). */
+  providers?: Provider[];
+}
+
+export function makeProviders(config: Config): Provider[] {
+  const list: Provider[] = [new BuiltinProvider(config.builtin.model, config.builtin.threads)];
+  if (config.oracle.enabled) list.push(new OracleProvider(config.oracle.delayMs));
+  return list;
+}
+
+export async function createKineo(config: Config, options: KineoOptions = {}): Promise<Kineo> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const log = logger as unknown as FastifyBaseLogger;
+  const database = await openDatabase(config.dataDir);
+  const { db } = database;
+  const serverKey = ServerKey.load(config.dataDir);
+  const blobs = new BlobStorage(join(config.dataDir, 'files'));
+  const metrics = new Metrics();
+  const guard = new UrlGuard(config.security.allowPrivateUrls);
+  const files = new FilesService(db, blobs, serverKey, config.files.urlTtlS);
+  const keys = new KeysService(db, serverKey);
+  const auth = new AuthService(keys, config.security.jwtClockToleranceS);
+  const bus = new ProgressBus();
+  const webhooks = new WebhooksService(db, serverKey, files, guard, config.webhooks, metrics, log);
+  const lifecycle = new TaskLifecycle(db, blobs, webhooks, bus, metrics, config);
+  await lifecycle.init();
+  const providerList = options.providers ?? makeProviders(config);
+  const builtin = providerList.find((p) => p.name === 'builtin');
+  const providers = new Providers(providerList, builtin?.model ?? providerList[0]!.model);
+  let pool: WorkerPool | undefined;
+  const tasks = new TasksService(db, config, providers, lifecycle, files, guard, metrics, (p) => pool?.wake(p));
+  pool = new WorkerPool(providerList, lifecycle, config, metrics, log, (p, s) => tasks.noteRunTime(p, s));
+
+  let loading: string | null = 'starting';
+  const context: AppContext = {
+    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard,
+    abortRunning: (id) => pool!.abort(id),
+    notReady: () => loading,
+  };
+  const app = await buildApp(context, logger);
+
+  let started = false;
+  return {
+    app, config, context, database, lifecycle, pool,
+    async start() {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      files.baseUrl = publicBaseUrl(config, port);
+      started = true;
+      webhooks.start();
+      // Workers start at once (the oracle needs no loading); the builtin model loads in the background and its
+      // worker waits for it. /readyz answers 503 until every provider is loaded.
+      pool!.start();
+      const preload = providerList.filter((p) => p.name !== 'builtin' || config.builtin.preload);
+      loading = preload.length ? `loading ${preload.map((p) => p.model).join(', ')}` : null;
+      Promise.all(preload.map((p) => p.start())).then(() => {
+        if (loading?.startsWith('loading')) loading = null;
+      }, (err) => {
+        loading = `a provider failed to load: ${(err as Error).message}`;
+        log.error({ err }, 'a provider failed to load');
+      });
+      return files.baseUrl;
+    },
+    async stop() {
+      loading = 'shutting down';
+      bus.shutdown(); // end SSE streams so that the HTTP server can close
+      await app.close(); // stop accepting; in-flight requests finish
+      if (started) {
+        await pool!.stop(config.shutdownGraceS * 1000);
+        await webhooks.stop();
+      }
+      await Promise.all(providerList.map((p) => p.close().catch(() => undefined)));
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The in-process worker pool (embedded mode): N loops per provider, each taking a task from the lease table,
+ * running it and taking the next; idle loops sleep until a create wakes them or `pollMs` passes (which is also
+ * how expired leases of crashed workers are found). `stop()` asks running jobs to stop, waits up to the grace
+ * period, and gives unfinished leases back to the queue.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { TaskLifecycle } from '../server/services/task-lifecycle.js';
+import { Waker } from '../server/services/wakeable-sleep.js';
+import type { Metrics } from '../server/metrics.js';
+import { runGenerateJob, type RunningJob } from './generate.handler.js';
+import type { Provider } from './providers/provider.js';
+
+export class WorkerPool {
+  private readonly wakers = new Map<string, Waker[]>();
+  private readonly running = new Map<string, RunningJob>();
+  private readonly loops: Promise<void>[] = [];
+  private active = false;
+  readonly instance = randomBytes(4).toString('hex');
+
+  constructor(
+    private readonly providers: Provider[],
+    private readonly lifecycle: TaskLifecycle,
+    private readonly config: Config,
+    private readonly metrics: Metrics,
+    private readonly log: FastifyBaseLogger,
+    private readonly onRunTime: (provider: string, seconds: number) => void,
+  ) {}
+
+  workersOf(provider: Provider): number {
+    return provider.name === 'builtin' ? this.config.workers.builtin : this.config.workers.oracle;
+  }
+
+  start(): void {
+    this.active = true;
+    for (const provider of this.providers) {
+      const n = this.workersOf(provider);
+      const wakers: Waker[] = [];
+      for (let i = 0; i < n; i++) {
+        const waker = new Waker();
+        wakers.push(waker);
+        this.loops.push(this.loop(provider, `${provider.name}-${this.instance}-${i}`, waker));
+      }
+      this.wakers.set(provider.name, wakers);
+    }
+  }
+
+  /** Wakes one idle worker of a provider (they race for the row; losers sleep again). */
+  wake(provider: string): void {
+    for (const w of this.wakers.get(provider) ?? []) w.wake();
+  }
+
+  /** Stops a running task of this process at its next step (cancel). */
+  abort(taskId: string): void {
+    this.running.get(taskId)?.stop('cancel');
+  }
+
+  isRunning(taskId: string): boolean {
+    return this.running.has(taskId);
+  }
+
+  private async loop(provider: Provider, owner: string, waker: Waker): Promise<void> {
+    while (this.active) {
+      let claimed;
+      try {
+        claimed = await this.lifecycle.claim(provider.name, owner);
+      } catch (err) {
+        this.log.error({ err }, 'taking a task failed');
+      }
+      if (!claimed) {
+        await waker.sleep(this.config.queue.pollMs);
+        continue;
+      }
+      const end = this.metrics.taskDuration.startTimer({ provider: provider.name });
+      try {
+        await runGenerateJob(claimed, provider, { lifecycle: this.lifecycle, config: this.config, log: this.log, onRunTime: this.onRunTime }, (job) => {
+          this.running.set(job.claimed.task.id, job);
+          if (!this.active) job.stop('shutdown');
+          return () => this.running.delete(job.claimed.task.id);
+        });
+      } catch (err) {
+        this.log.error({ err, task: claimed.task.id }, 'a job failed outside its handler');
+      } finally {
+        end();
+      }
+    }
+  }
+
+  /** Graceful stop: running jobs get `graceMs` to finish, then are stopped and their leases given back. */
+  async stop(graceMs: number): Promise<void> {
+    this.active = false;
+    for (const ws of this.wakers.values()) for (const w of ws) w.wake();
+    const all = Promise.all(this.loops);
+    const timer = setTimeout(() => {
+      for (const job of this.running.values()) job.stop('shutdown');
+    }, graceMs);
+    await all;
+    clearTimeout(timer);
+  }
+}

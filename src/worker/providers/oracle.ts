@@ -1,0 +1,60 @@
+/**
+ * The oracle provider renders the ground truth of a caption with the procedural world (milliseconds): the fast
+ * provider for tests, benchmarks and the arena. `delayMs` stretches it over ten progress steps (crash tests, demos).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { renderCaption } from '../../world/index.js';
+import { encodeClipFiles, generationMetadata } from '../../engine/outputs.js';
+import { ProviderError, type ClipShape, type Provider, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
+
+const SHAPE: ClipShape = { model: 'oracle', version: 'world-1', frames: 16, fps: 8, width: 64, height: 64 };
+const STEPS = 10;
+
+export class OracleProvider implements Provider {
+  readonly name = 'oracle';
+  readonly model = 'oracle';
+  readonly imageToVideo = false;
+
+  constructor(private readonly delayMs = 0) {}
+
+  shape(): ClipShape {
+    return SHAPE;
+  }
+
+  async start(): Promise<void> {}
+
+  async generate(request: ProviderRequest, ctx: ProviderContext): Promise<ProviderResult> {
+    const start = performance.now();
+    const elapsedMs = () => performance.now() - start;
+    const check = () => {
+      if (ctx.signal.aborted) throw new ProviderError('generation was cancelled', 'aborted');
+    };
+    check();
+    let rendered;
+    try {
+      rendered = renderCaption(request.prompt, request.seed, { frames: SHAPE.frames, height: SHAPE.height, width: SHAPE.width });
+    } catch (err) {
+      // A caption the world cannot draw is the request's fault: fail the task at once, no retry.
+      throw new ProviderError(`the oracle cannot draw this prompt: ${(err as Error).message}`, 'invalid_request');
+    }
+    const { clip, unknownWords } = rendered;
+    const preview = { width: SHAPE.width, height: SHAPE.height, rgb: clip.data.subarray(0, SHAPE.width * SHAPE.height * 3) };
+    for (let step = 1; step <= STEPS; step++) {
+      if (this.delayMs > 0) await sleep(this.delayMs / STEPS, undefined, { signal: ctx.signal }).catch(() => undefined);
+      check();
+      ctx.onProgress({ step, of: STEPS, phase: 'render', elapsedMs: elapsedMs(), preview });
+    }
+    const renderMs = Math.round(elapsedMs());
+    ctx.onProgress({ step: STEPS, of: STEPS, phase: 'video', elapsedMs: elapsedMs() });
+    const files = await encodeClipFiles(clip, {
+      fps: SHAPE.fps, outputSize: request.outputSize,
+      metadata: generationMetadata({ model: { name: SHAPE.model, version: SHAPE.version }, seed: request.seed }, request.prompt, request.taskId, request.negativePrompt),
+    });
+    return {
+      ...files,
+      meta: { ...SHAPE, seed: request.seed, unknownWords, timingsMs: { render: renderMs, video: Math.round(elapsedMs()) - renderMs, total: Math.round(elapsedMs()) } },
+    };
+  }
+
+  async close(): Promise<void> {}
+}
