@@ -76,6 +76,16 @@ export const ConfigSchema = z.strictObject({
     /** Clock skew tolerated on JWT exp/nbf, in seconds. */
     jwtClockToleranceS: z.number().int().min(0).max(300).default(5),
   }).prefault({}),
+  /**
+   * Who may use the studio. 'auto': a loopback-only server signs its local user in automatically, any other
+   * address needs accounts; 'local' / 'accounts' force one. The first account is the admin.
+   */
+  auth: z.strictObject({
+    mode: z.enum(['auto', 'local', 'accounts']).default('auto'),
+    /** Anyone may sign up (after the first account, which is always allowed). */
+    signup: z.boolean().default(true),
+    sessionDays: z.number().int().min(1).max(365).default(30),
+  }).prefault({}),
   /** Seconds graceful shutdown waits for running work before re-queuing it. */
   shutdownGraceS: z.number().min(0).max(3600).default(10),
 });
@@ -130,6 +140,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Json {
     ['KINEO_PRICE_PER_CLIP', ['credits', 'pricePerClip'], 'int'],
     ['KINEO_INITIAL_CREDITS', ['credits', 'initial'], 'int'],
     ['KINEO_ALLOW_PRIVATE_URLS', ['security', 'allowPrivateUrls'], 'bool'],
+    ['KINEO_AUTH_MODE', ['auth', 'mode'], 'str'],
+    ['KINEO_SIGNUP', ['auth', 'signup'], 'bool'],
   ];
   for (const [name, path, kind] of table) {
     const v = env[name];

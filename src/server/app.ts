@@ -5,6 +5,7 @@
  * not-found handler, metrics. Routes are registered explicitly.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,6 +17,10 @@ import { registerOpenAIRoutes } from './routes/openai.routes.js';
 import { registerKlingRoutes } from './routes/kling.routes.js';
 import { registerNativeRoutes } from './routes/native.routes.js';
 import { registerSystemRoutes } from './routes/system.routes.js';
+import { registerStudioRoutes } from './routes/studio.routes.js';
+import { registerCommunityRoutes } from './routes/community.routes.js';
+import { SESSION_COOKIE } from './services/accounts.service.js';
+import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
 const KLING_PATH = /^\/v1\/videos\/(text2video|image2video|effects)(\/|\?|$)/;
 
@@ -52,8 +57,10 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('key');
+  app.decorateRequest('user', null);
   app.removeContentTypeParser('text/plain'); // JSON (and multipart where a file is allowed) only: anything else is 415
 
+  await app.register(cookie);
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: config.security.maxUploadBytes, files: 1, fields: 20, fieldSize: 200_000, parts: 25 },
@@ -75,6 +82,19 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     if (typeof given === 'string' && !/^[\w.:-]{1,128}$/.test(given)) req.id = randomUUID();
     reply.header('x-request-id', req.id);
     if (req.routeOptions.config?.auth === false || !req.routeOptions.url) return;
+    // A Bearer key (API clients) or the studio's session cookie; a cookie is never enough to change anything
+    // without the session's CSRF token in x-csrf-token (and the cookie is SameSite=Strict besides).
+    const session = req.headers.authorization ? undefined : req.cookies[SESSION_COOKIE];
+    if (session) {
+      const user = await ctx.accounts.session(session);
+      if (!user) throw errors.authFailed('the session has expired; sign in again');
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers['x-csrf-token'] !== user.csrf) {
+        throw new ApiError(403, 'csrf_failed', 'send the session\'s CSRF token (GET /api/session) in x-csrf-token', 1000);
+      }
+      req.user = user;
+      req.key = user.key;
+      return;
+    }
     req.key = await ctx.auth.authenticate(req.headers.authorization);
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -96,6 +116,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     void reply.code(apiError.status).type('application/json').send(JSON.stringify(errorBody(apiError, dialectOf(req), req.id)));
   });
   app.setNotFoundHandler((req, reply) => {
+    if (isStudioPage(req)) return sendStudioIndex(reply);
     const e = errors.routeNotFound(req.method, req.url);
     void reply.code(404).type('application/json').send(JSON.stringify(errorBody(e, dialectOf(req), req.id)));
   });
@@ -105,6 +126,9 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerKlingRoutes(typed, ctx);
   registerOpenAIRoutes(typed, ctx);
   registerNativeRoutes(typed, ctx);
+  registerStudioRoutes(typed, ctx);
+  registerCommunityRoutes(typed, ctx);
+  await registerStudio(typed);
   return app;
 }
 

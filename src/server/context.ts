@@ -10,6 +10,9 @@ import type { Providers } from './services/providers.js';
 import type { Metrics } from './metrics.js';
 import type { Dialect } from './errors.js';
 import type { UrlGuard } from './services/url-guard.js';
+import type { AccountsService, SessionUser } from './services/accounts.service.js';
+import type { CommunityService } from './services/community.service.js';
+import type { PromptsService } from './services/prompts.service.js';
 
 export interface AppContext {
   config: Config;
@@ -22,6 +25,9 @@ export interface AppContext {
   providers: Providers;
   metrics: Metrics;
   guard: UrlGuard;
+  accounts: AccountsService;
+  community: CommunityService;
+  prompts: PromptsService;
   /** Stops a task running in this process at its next step. */
   abortRunning: (taskId: string) => void;
   /** Null when ready, else why not (readyz). */
@@ -31,6 +37,8 @@ export interface AppContext {
 declare module 'fastify' {
   interface FastifyRequest {
     key: AuthKey;
+    /** The studio user of a session cookie (null for Bearer-key requests). */
+    user: SessionUser | null;
   }
   interface FastifyContextConfig {
     /** Which wire format's error body this route answers with. */

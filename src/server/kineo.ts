@@ -22,6 +22,9 @@ import { TaskLifecycle } from './services/task-lifecycle.js';
 import { TasksService } from './services/tasks.service.js';
 import { UrlGuard } from './services/url-guard.js';
 import { WebhooksService } from './services/webhooks.service.js';
+import { AccountsService } from './services/accounts.service.js';
+import { CommunityService } from './services/community.service.js';
+import { PromptsService } from './services/prompts.service.js';
 import { WorkerPool } from '../worker/pool.js';
 import { BuiltinProvider } from '../worker/providers/builtin.js';
 import { OracleProvider } from '../worker/providers/oracle.js';
@@ -74,9 +77,13 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const tasks = new TasksService(db, config, providers, lifecycle, files, guard, metrics, (p) => pool?.wake(p));
   pool = new WorkerPool(providerList, lifecycle, config, metrics, log, (p, s) => tasks.noteRunTime(p, s));
 
+  const accounts = new AccountsService(db, keys, config);
+  const community = new CommunityService(db, files, accounts);
+  const prompts = new PromptsService(config.credits.pricePerClip);
+
   let loading: string | null = 'starting';
   const context: AppContext = {
-    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard,
+    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts,
     abortRunning: (id) => pool!.abort(id),
     notReady: () => loading,
   };

@@ -2,13 +2,18 @@
 import { pino } from 'pino';
 import { maskedConfig, type Config } from '../config.js';
 import { createKineo } from './kineo.js';
+import { ensureStudioBuilt } from './web.js';
 
 export async function runServer(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   logger.info({ config: maskedConfig(config) }, 'kineo config');
+  const notBuilt = ensureStudioBuilt();
+  if (notBuilt) logger.warn(`the studio is not available: ${notBuilt}`);
   const kineo = await createKineo(config, { logger });
   const url = await kineo.start();
   logger.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `kineo listening on ${url}`);
+  const signIn = kineo.context.accounts.mode === 'local' ? 'signed in automatically (loopback only)' : 'sign up; the first account is the admin';
+  process.stdout.write(`\n  Kineo studio: ${url}/   (${signIn})\n  API docs:     ${url}/docs\n\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {

@@ -139,4 +139,50 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'attempt']).execute();
     },
   },
+  '0002_studio': {
+    // Local accounts, browser sessions, keys owned by users, and the community: publications, likes, reports.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text')
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('studio_key_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('sessions')
+        .addColumn('token_sha256', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('keys').addColumn('user_id', 'text').execute();
+      await db.schema.createIndex('keys_user').on('keys').column('user_id').execute();
+      await db.schema.createIndex('tasks_remixed_from').on('tasks').column('remixed_from').where(sql.ref('remixed_from'), 'is not', null).execute();
+      await db.schema.createTable('publications')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'integer', (c) => c.notNull())
+        .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('views', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('likes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('reports', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('publications_newest').on('publications').columns(['hidden', 'published_at']).execute();
+      await db.schema.createTable('likes')
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('likes_pk', ['task_id', 'user_id'])
+        .execute();
+      await db.schema.createTable('reports')
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reports_pk', ['task_id', 'user_id'])
+        .execute();
+    },
+  },
 };

@@ -21,6 +21,8 @@ export interface KeysTable {
   active: number;
   created_at: number;
   revoked_at: number | null;
+  /** The user who owns the key (null: made with the CLI, owned by nobody). */
+  user_id: Generated<string | null>;
 }
 
 export interface TasksTable {
@@ -153,4 +155,54 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  publications: PublicationsTable;
+  likes: LikesTable;
+  reports: ReportsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** bcrypt hash; null for the automatic local user of a loopback-only server (no password sign-in). */
+  password_hash: string | null;
+  is_admin: number;
+  /** The key the studio's tasks run under (created with the user). */
+  studio_key_id: string;
+  created_at: number;
+}
+
+/** Browser sessions: the cookie's sha256 and the CSRF token the page sends back on every change. */
+export interface SessionsTable {
+  token_sha256: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A task its owner shared with the community, with its counters. */
+export interface PublicationsTable {
+  task_id: string;
+  user_id: string;
+  published_at: number;
+  /** 1: hidden by an admin (after reports). */
+  hidden: number;
+  views: number;
+  likes: number;
+  reports: number;
+}
+
+export interface LikesTable {
+  task_id: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface ReportsTable {
+  task_id: string;
+  user_id: string;
+  reason: string;
+  created_at: number;
 }

@@ -15,6 +15,7 @@ export const NativeCreateBody = z.strictObject({
   seconds: z.string().max(20).optional(),
   external_task_id: z.string().min(1).max(256).optional(),
   callback_url: z.string().max(4096).optional(),
+  remixed_from: z.string().max(300).optional().describe('A published (or your own) finished video this task remixes'),
 }).meta({ id: 'NativeTaskCreate' });
 
 export const NativeListQuery = z.strictObject({
@@ -36,5 +37,6 @@ export function nativeNewTask(b: z.infer<typeof NativeCreateBody>): NewTask {
     api: 'native', capability: 'text2video', model: b.model, prompt: b.prompt, negativePrompt: b.negative_prompt,
     settings: { seed: b.seed, steps: b.steps, guidance: b.guidance, shift: b.shift, scheduler: b.scheduler },
     seconds: b.seconds, outputSize: b.size, externalTaskId: b.external_task_id, callbackUrl: b.callback_url,
+    remixedFrom: b.remixed_from,
   };
 }

@@ -10,6 +10,8 @@ export const keysRepository = {
   byId: (q: Q, id: string) => q.selectFrom('keys').selectAll().where('id', '=', id).executeTakeFirst(),
   bySecretSha: (q: Q, sha: string) => q.selectFrom('keys').selectAll().where('secret_sha256', '=', sha).executeTakeFirst(),
   list: (q: Q) => q.selectFrom('keys').selectAll().orderBy('created_at').execute(),
+  forUser: (q: Q, userId: string) => q.selectFrom('keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
+  revoke: (q: Q, id: string, at: number) => q.updateTable('keys').set({ revoked_at: at }).where('id', '=', id).execute(),
   /**
    * Takes a concurrency slot and reserves `price` credits in one statement; no row back means the key has no free
    * slot or too few credits (the caller reads the key to tell which).

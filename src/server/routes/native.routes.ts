@@ -8,6 +8,7 @@ import type { ProgressSnapshot } from '../services/progress-bus.js';
 import { durationOf } from '../services/tasks.service.js';
 import { nativeFile, nativeTask } from '../views/native.js';
 import { idempotencyKeyOf, type ZApp } from './types.js';
+import { viewerOf } from './viewer.js';
 
 const config = { dialect: 'native' as const };
 
@@ -15,6 +16,10 @@ export function registerNativeRoutes(app: ZApp, ctx: AppContext): void {
   const view = async (t: TaskRow) => nativeTask(t, t.status === 'succeeded' ? await ctx.files.forTask(t.id) : [], ctx.files);
 
   app.post('/api/tasks', { config, schema: { tags: ['Native'], summary: 'Create a task with every generation parameter', body: NativeCreateBody } }, async (req, reply) => {
+    if (req.body.remixed_from) {
+      const viewer = await viewerOf(ctx, req).catch(() => null);
+      await ctx.community.checkRemixSource(viewer, req.body.remixed_from);
+    }
     const { task, replayed } = await ctx.tasks.create(req.key.id, nativeNewTask(req.body), { idempotencyKey: idempotencyKeyOf(req.headers), fingerprint: req.body });
     reply.code(replayed ? 200 : 201);
     return view(task);

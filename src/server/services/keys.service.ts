@@ -33,7 +33,8 @@ export class KeysService {
 
   constructor(private readonly db: Db, private readonly serverKey: ServerKey) {}
 
-  async create(name: string, credits: number): Promise<CreatedKey> {
+  /** A new key with `credits`; `userId` makes it belong to a user (the studio's API keys page). */
+  async create(name: string, credits: number, userId: string | null = null): Promise<CreatedKey> {
     const access = `ak_${randomBytes(12).toString('hex')}`;
     const secret = `sk_${token(32)}`;
     const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -41,7 +42,7 @@ export class KeysService {
     await this.db.transaction().execute(async (trx) => {
       await keysRepository.insert(trx, {
         id: access, name, secret_sha256: sha256Hex(secret), secret_enc: this.serverKey.encrypt(secret),
-        webhook_secret_enc: this.serverKey.encrypt(webhookSecret), balance: credits, active: 0, created_at: now, revoked_at: null,
+        webhook_secret_enc: this.serverKey.encrypt(webhookSecret), balance: credits, active: 0, created_at: now, revoked_at: null, user_id: userId,
       });
       if (credits > 0) await ledgerRepository.record(trx, { key_id: access, task_id: null, kind: 'grant', amount: credits, created_at: now });
     });
@@ -60,6 +61,25 @@ export class KeysService {
 
   list(): Promise<KeyRow[]> {
     return keysRepository.list(this.db);
+  }
+
+  listForUser(userId: string): Promise<KeyRow[]> {
+    return keysRepository.forUser(this.db, userId);
+  }
+
+  /** Revokes a user's key: it stops authenticating at once (the caches forget it). */
+  async revokeForUser(userId: string, accessKey: string): Promise<boolean> {
+    const row = await keysRepository.byId(this.db, accessKey);
+    if (!row || row.user_id !== userId || row.revoked_at !== null) return false;
+    await keysRepository.revoke(this.db, accessKey, Date.now());
+    this.byAccess.delete(accessKey);
+    this.bySecretSha.delete(row.secret_sha256);
+    return true;
+  }
+
+  /** The user a key belongs to (null for CLI keys). */
+  async ownerOf(accessKey: string): Promise<string | null> {
+    return (await keysRepository.byId(this.db, accessKey))?.user_id ?? null;
   }
 
   async webhookSecretOf(accessKey: string): Promise<string> {

@@ -1,0 +1,160 @@
+/**
+ * The studio in a real browser (playwright-core driving Debian's chromium) against a real server on a random port
+ * with the oracle provider: sign up → create → watch progress → the video plays → publish → a second user sees it
+ * in the feed → like → remix opens Create prefilled and the new video links to its parent. Screenshots at desktop
+ * and mobile sizes go to tmp/screenshots/ (not committed).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureStudioBuilt } from '../src/server/web.js';
+import { startServer, type TestServer } from './server/helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'tmp/screenshots';
+const DESKTOP = { width: 1280, height: 800 };
+const MOBILE = { width: 390, height: 844 };
+const PROMPT = 'a red cat bounces on the beach';
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: `${SHOTS}/${name}-desktop.png`, fullPage: true });
+  await page.setViewportSize(MOBILE);
+  await page.screenshot({ path: `${SHOTS}/${name}-mobile.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+}
+
+/** Every input, select and textarea on the page has a label (a <label>, aria-label or aria-labelledby). */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+    .map((el) => el.outerHTML.slice(0, 80)));
+}
+
+async function signUp(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('correct horse battery');
+  expect(await unlabelledControls(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByTestId('username').filter({ hasText: username }).waitFor();
+}
+
+/** Waits on the Tasks page until the newest task has finished, then opens its player. */
+async function openNewestWhenDone(page: Page): Promise<string> {
+  await page.waitForURL(/\/tasks/);
+  const newest = page.locator('li.task').first();
+  await newest.and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 30_000 });
+  const id = (await newest.getAttribute('data-task-id'))!;
+  await newest.getByRole('button', { name: 'Open' }).click();
+  await page.waitForURL(new RegExp(`/v/${id}`));
+  return id;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    expect(ensureStudioBuilt()).toBeNull();
+    mkdirSync(SHOTS, { recursive: true });
+    // Accounts on a loopback server (the default would sign one local user in); the oracle stretched over ~1.5 s
+    // so that progress is visible.
+    server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 0 } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('runs create → progress → play → publish → another user likes it in the feed → remix links to its parent', async () => {
+    const alice = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(alice);
+    const a = await alice.newPage();
+    await signUp(a, server.url, 'alice');
+    await expect(a.getByText('alice (admin)')).toBeDefined(); // the first account is the admin
+
+    // Create: unknown words are highlighted before submit; the cost is shown.
+    await a.getByLabel('Prompt', { exact: true }).fill('a red cat bounces on the zorgbeach');
+    await a.locator('mark.unknown', { hasText: 'zorgbeach' }).waitFor();
+    await a.getByLabel('Prompt', { exact: true }).fill(PROMPT);
+    await a.getByText('The model knows every word.').waitFor();
+    await a.getByLabel('Model').selectOption('oracle');
+    await a.getByLabel('Seed').fill('7');
+    expect(await a.getByTestId('cost').textContent()).toMatch(/Cost: 1 credit · balance 100/);
+    expect(await unlabelledControls(a)).toEqual([]);
+    await shoot(a, '01-create');
+    await a.getByRole('button', { name: 'Generate' }).click();
+
+    // Tasks: live progress over SSE with a preview frame.
+    await a.waitForURL(/\/tasks/);
+    await a.locator('li.task progress').first().waitFor();
+    await a.locator('li.task img.preview-frame').first().waitFor({ timeout: 10_000 });
+    await shoot(a, '02-tasks-progress');
+    const parentId = await openNewestWhenDone(a);
+
+    // Player: the MP4 plays.
+    const video = a.getByTestId('player');
+    await video.waitFor();
+    const duration = await video.evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      if (v.readyState < 1) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+      await v.play();
+      return v.duration;
+    });
+    expect(duration).toBeGreaterThan(0);
+    await a.getByRole('button', { name: 'Publish' }).click();
+    await a.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await shoot(a, '03-player');
+
+    // A second user sees it in the feed and likes it.
+    const bob = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(bob);
+    const b = await bob.newPage();
+    await signUp(b, server.url, 'bob');
+    await b.getByRole('link', { name: 'Feed' }).click();
+    const card = b.locator(`li.video-card[data-video-id="${parentId}"]`);
+    await card.waitFor();
+    expect(await card.textContent()).toContain(PROMPT);
+    await card.getByRole('button', { name: `Like “${PROMPT}”` }).click();
+    await card.getByRole('button', { name: `Unlike “${PROMPT}”` }).waitFor();
+    expect(await card.getByRole('button', { name: /Unlike/ }).textContent()).toContain('1');
+    await shoot(b, '04-feed');
+
+    // Remix: Create opens prefilled; the new video links to its parent.
+    await card.getByRole('link', { name: `Open “${PROMPT}”` }).click();
+    await b.getByRole('button', { name: 'Remix' }).click();
+    await b.waitForURL(/\/create\?remix=/);
+    await b.getByTestId('remix-of').waitFor();
+    expect(await b.getByLabel('Prompt', { exact: true }).inputValue()).toBe(PROMPT);
+    expect(await b.getByLabel('Seed').inputValue()).toBe('7');
+    await b.getByLabel('Seed').fill('8');
+    await shoot(b, '05-remix');
+    await b.getByRole('button', { name: 'Generate remix' }).click();
+    const childId = await openNewestWhenDone(b);
+    await b.getByTestId('parent').waitFor();
+    expect(await b.getByTestId('parent').textContent()).toContain(PROMPT);
+    const child = await b.evaluate(async (id) => (await fetch(`/api/videos/${id}`)).json(), childId) as { remixed_from: string };
+    expect(child.remixed_from).toBe(parentId);
+
+    // The parent's page lists the remix once it is published.
+    await b.getByRole('button', { name: 'Publish' }).click();
+    await b.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await a.goto(`${server.url}/v/${parentId}`);
+    await a.getByRole('link', { name: PROMPT }).first().waitFor();
+    expect(await a.getByTestId('likes').textContent()).toBe('1 likes');
+    await a.getByRole('link', { name: 'API keys' }).click();
+    await a.getByLabel('Key name').fill('script');
+    await a.getByRole('button', { name: 'Create key' }).click();
+    await a.getByTestId('secret-key').waitFor();
+    expect(await a.getByTestId('openai-snippet').textContent()).toContain(await a.getByTestId('secret-key').inputValue());
+    expect(await unlabelledControls(a)).toEqual([]);
+    await shoot(a, '06-keys');
+  }, 90_000);
+});

@@ -1,0 +1,86 @@
+/** The studio's client of the native API: same-origin cookie session, the CSRF token on every change. */
+let csrf: string | null = null;
+
+export class ApiFailure extends Error {
+  constructor(readonly status: number, message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+export function setCsrf(token: string | null): void {
+  csrf = token;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const data = await res.json().catch(() => null) as { error?: { message?: string; code?: string } } | null;
+  if (!res.ok) throw new ApiFailure(res.status, data?.error?.message ?? `${res.status} ${res.statusText}`, data?.error?.code);
+  return data as T;
+}
+
+export interface SessionInfo {
+  user: { id: string; username: string; is_admin: boolean; access_key: string } | null;
+  csrf_token: string | null;
+  mode: 'local' | 'accounts';
+}
+
+export interface TaskParams {
+  seed: number;
+  steps?: number;
+  guidance?: number | null;
+  scheduler?: 'euler' | 'heun';
+  output_size: number;
+  seconds: string;
+}
+
+export interface Task {
+  id: string;
+  model: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  progress: number;
+  prompt: string;
+  negative_prompt: string | null;
+  params: TaskParams;
+  remixed_from: string | null;
+  error: { code: string; message: string } | null;
+  price: number;
+  meta: { unknownWords?: string[] } | null;
+  files: { kind: string; url: string }[];
+  created_at: number;
+}
+
+export interface Video {
+  id: string;
+  prompt: string;
+  negative_prompt: string | null;
+  model: string;
+  params: TaskParams;
+  status: Task['status'];
+  author: string;
+  mine: boolean;
+  published: boolean;
+  published_at: number | null;
+  hidden: boolean;
+  views: number;
+  likes: number;
+  liked: boolean;
+  remixed_from: string | null;
+  parent: { id: string; prompt: string } | null;
+  children: { id: string; prompt: string }[];
+  video_url: string | null;
+  poster_url: string | null;
+  created_at: number;
+}
+
+export interface Progress {
+  id: string;
+  status: Task['status'];
+  progress: number;
+  step: number;
+  of: number;
+  phase: string;
+  preview: string | null;
+}

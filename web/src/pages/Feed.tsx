@@ -1,0 +1,53 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, type Video } from '../api';
+import { VideoCard } from './VideoCard';
+
+type Sort = 'newest' | 'popular';
+
+export function FeedPage() {
+  const [sort, setSort] = useState<Sort>('newest');
+  const [videos, setVideos] = useState<Video[]>([]);
+  const [next, setNext] = useState<number | null>(0);
+  const [loading, setLoading] = useState(false);
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  const loadMore = useCallback(async (from: number, s: Sort, replace: boolean) => {
+    setLoading(true);
+    try {
+      const r = await api<{ data: Video[]; next_offset: number | null }>('GET', `/api/feed?sort=${s}&offset=${from}&limit=12`);
+      setVideos((v) => replace ? r.data : [...v, ...r.data]);
+      setNext(r.next_offset);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+  useEffect(() => void loadMore(0, sort, true), [sort, loadMore]);
+
+  // Infinite scroll: the next page loads when the end of the list comes into view.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || next === null || next === 0) return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && !loading) void loadMore(next, sort, false);
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [next, sort, loading, loadMore]);
+
+  return (
+    <section>
+      <h1>Feed</h1>
+      <div className="row" role="group" aria-label="Sort the feed">
+        {(['newest', 'popular'] as const).map((s) => (
+          <button key={s} type="button" className={sort === s ? '' : 'secondary'} aria-pressed={sort === s} onClick={() => setSort(s)}>{s === 'newest' ? 'Newest' : 'Popular'}</button>
+        ))}
+      </div>
+      {videos.length === 0 && !loading && <p>Nothing is published yet.</p>}
+      <ul className="video-grid">
+        {videos.map((v) => <VideoCard key={v.id} video={v} onChange={(nv) => setVideos((all) => all.map((x) => x.id === nv.id ? nv : x))} />)}
+      </ul>
+      <div ref={sentinel} />
+      {next !== null && next > 0 && <button type="button" className="secondary" disabled={loading} onClick={() => void loadMore(next, sort, false)}>Load more</button>}
+    </section>
+  );
+}
