@@ -51,6 +51,15 @@ async function openNewestWhenDone(page: Page): Promise<string> {
   return id;
 }
 
+/** Presses Tab (at most `max` times) until the focused element matches `selector`; fails when it never does. */
+async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
   let server: TestServer;
   let browser: Browser;
@@ -157,4 +166,69 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     expect(await unlabelledControls(a)).toEqual([]);
     await shoot(a, '06-keys');
   }, 90_000);
+
+  it('effects: the gallery shows previews, "Use this" preselects the template; effect + camera move reach the prompt sent', async () => {
+    const carol = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(carol);
+    const c = await carol.newPage();
+    await signUp(c, server.url, 'carol');
+    await c.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Effects' }).click();
+    await c.waitForURL(/\/effects/);
+    const cards = c.locator('li.effect-card');
+    await cards.first().waitFor();
+    expect(await cards.count()).toBeGreaterThanOrEqual(7);
+    // Every preview is a GIF the browser decoded (rendered once by the oracle, then cached).
+    await c.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('li.effect-card img')].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 20_000 });
+    await shoot(c, '07-effects');
+    await c.getByRole('button', { name: 'Use this: Melt' }).click();
+    await c.waitForURL(/\/create\?effect=melt/);
+    await expect.poll(() => c.getByLabel('Effect template').inputValue()).toBe('melt');
+    await c.getByLabel('Prompt', { exact: true }).fill('a cat in the desert');
+    await c.getByLabel('Camera move').selectOption({ label: 'Zoom in' });
+    await c.getByLabel('Model').selectOption('oracle');
+    await c.getByTestId('prompt-sent').filter({ hasText: 'a cat in the desert, melts, the camera zooms in' }).waitFor();
+    await c.getByText('The model knows every word.').waitFor();
+    expect(await unlabelledControls(c)).toEqual([]);
+    await shoot(c, '08-create-effect');
+    await c.getByRole('button', { name: 'Generate' }).click();
+    await c.waitForURL(/\/tasks\?new=/);
+    const id = new URL(c.url()).searchParams.get('new')!;
+    const task = await c.evaluate(async (tid) => (await fetch(`/api/tasks/${tid}`)).json(), id) as { prompt: string };
+    expect(task.prompt).toBe('a cat in the desert, melts, the camera zooms in');
+  }, 60_000);
+
+  it('the main create flow works by keyboard alone', async () => {
+    const dave = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(dave);
+    const d = await dave.newPage();
+    // Sign up by keyboard too: Tab to each field, type, Enter on "Create account".
+    await d.goto(`${server.url}/`);
+    await tabTo(d, '#f-username');
+    await d.keyboard.type('dave');
+    await tabTo(d, '#f-password');
+    await d.keyboard.type('correct horse battery');
+    await tabTo(d, 'button.secondary');
+    await d.keyboard.press('Enter');
+    await d.getByTestId('username').filter({ hasText: 'dave' }).waitFor();
+    await d.getByLabel('Prompt', { exact: true }).waitFor();
+    await tabTo(d, '#f-prompt');
+    await d.keyboard.type('a dog jumps in the snow');
+    await tabTo(d, '#f-effect');
+    await d.keyboard.type('Squish');
+    await tabTo(d, '#f-camera');
+    await d.keyboard.type('Pan right');
+    await tabTo(d, '#f-model');
+    await d.keyboard.type('oracle');
+    expect(await d.locator('#f-effect').inputValue()).toBe('squish');
+    expect(await d.locator('#f-camera').inputValue()).toBe('pan_right');
+    expect(await d.locator('#f-model').inputValue()).toBe('oracle');
+    await d.getByText('The model knows every word.').waitFor();
+    await tabTo(d, 'button[type="submit"]');
+    await d.keyboard.press('Enter');
+    await d.waitForURL(/\/tasks\?new=/);
+    const id = new URL(d.url()).searchParams.get('new')!;
+    await d.locator(`li.task[data-task-id="${id}"]`).waitFor();
+    const task = await d.evaluate(async (tid) => (await fetch(`/api/tasks/${tid}`)).json(), id) as { prompt: string; model: string };
+    expect(task).toMatchObject({ prompt: 'a dog jumps in the snow, gets squished, the camera pans right', model: 'oracle' });
+  }, 60_000);
 });

@@ -19,6 +19,7 @@ import { registerNativeRoutes } from './routes/native.routes.js';
 import { registerSystemRoutes } from './routes/system.routes.js';
 import { registerStudioRoutes } from './routes/studio.routes.js';
 import { registerCommunityRoutes } from './routes/community.routes.js';
+import { registerEffectsRoutes } from './routes/effects.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
@@ -128,6 +129,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerNativeRoutes(typed, ctx);
   registerStudioRoutes(typed, ctx);
   registerCommunityRoutes(typed, ctx);
+  registerEffectsRoutes(typed, ctx);
   await registerStudio(typed);
   return app;
 }

@@ -13,6 +13,7 @@ import type { UrlGuard } from './services/url-guard.js';
 import type { AccountsService, SessionUser } from './services/accounts.service.js';
 import type { CommunityService } from './services/community.service.js';
 import type { PromptsService } from './services/prompts.service.js';
+import type { EffectsService } from './services/effects.service.js';
 
 export interface AppContext {
   config: Config;
@@ -28,6 +29,8 @@ export interface AppContext {
   accounts: AccountsService;
   community: CommunityService;
   prompts: PromptsService;
+  /** The effect template catalog and its previews. */
+  effects: EffectsService;
   /** Stops a task running in this process at its next step. */
   abortRunning: (taskId: string) => void;
   /** Null when ready, else why not (readyz). */

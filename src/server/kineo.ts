@@ -25,6 +25,8 @@ import { WebhooksService } from './services/webhooks.service.js';
 import { AccountsService } from './services/accounts.service.js';
 import { CommunityService } from './services/community.service.js';
 import { PromptsService } from './services/prompts.service.js';
+import { EffectsService } from './services/effects.service.js';
+import { loadEffectCatalog } from './effects/catalog.js';
 import { WorkerPool } from '../worker/pool.js';
 import { BuiltinProvider } from '../worker/providers/builtin.js';
 import { OracleProvider } from '../worker/providers/oracle.js';
@@ -46,6 +48,8 @@ export interface KineoOptions {
   logger?: Logger;
   /** Replaces the configured providers (tests). */
   providers?: Provider[];
+  /** The effect template catalog file (default src/server/effects/catalog.json). */
+  effectsCatalog?: string;
 }
 
 export function makeProviders(config: Config): Provider[] {
@@ -55,6 +59,8 @@ export function makeProviders(config: Config): Provider[] {
 }
 
 export async function createKineo(config: Config, options: KineoOptions = {}): Promise<Kineo> {
+  // The catalog first: a bad file stops the start before anything is opened.
+  const catalog = loadEffectCatalog(options.effectsCatalog);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const log = logger as unknown as FastifyBaseLogger;
   const database = await openDatabase(config.dataDir);
@@ -80,10 +86,11 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const accounts = new AccountsService(db, keys, config);
   const community = new CommunityService(db, files, accounts);
   const prompts = new PromptsService(config.credits.pricePerClip);
+  const effects = new EffectsService(catalog, config.dataDir);
 
   let loading: string | null = 'starting';
   const context: AppContext = {
-    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts,
+    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects,
     abortRunning: (id) => pool!.abort(id),
     notReady: () => loading,
   };

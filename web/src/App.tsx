@@ -7,9 +7,10 @@ import { PlayerPage } from './pages/Player';
 import { FeedPage } from './pages/Feed';
 import { MinePage } from './pages/Mine';
 import { KeysPage } from './pages/Keys';
+import { EffectsPage } from './pages/Effects';
 import { SignInPage } from './pages/SignIn';
 
-const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
+const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
 
 export function App() {
   const location = useLocation();
@@ -38,7 +39,8 @@ export function App() {
   else if (path.startsWith('/feed')) page = <FeedPage />;
   else if (path.startsWith('/mine')) page = <MinePage />;
   else if (path.startsWith('/keys')) page = <KeysPage />;
-  else page = <CreatePage remixOf={location.searchParams.get('remix')} key={location.search} />;
+  else if (path.startsWith('/effects')) page = <EffectsPage />;
+  else page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} key={location.search} />;
 
   const signOut = async () => {
     await api('POST', '/api/auth/signout');

@@ -84,3 +84,14 @@ export interface Progress {
   phase: string;
   preview: string | null;
 }
+
+export interface EffectTemplate {
+  id: string;
+  name: string;
+  description: string;
+  effect: string;
+  prompt_fragment: string;
+  aliases: string[];
+  params: { subject?: string; seed?: number };
+  preview_url: string;
+}

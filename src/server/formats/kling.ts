@@ -4,12 +4,13 @@
  * - mode std → the model's sampler; pro → the Heun sampler (same steps, better quality).
  * - duration must be the model's clip length ("2" for kineo-mini); aspect_ratio must be 1:1 (square clips).
  * - camera_control simple {horizontal|pan, vertical|tilt, zoom} → a camera phrase the model knows; roll and the
- *   predefined moves are refused. effect_scene → the world's effects (squish, expansion→inflate, bloombloom→bloom,
+ *   predefined moves are refused. effect_scene → a template of src/server/effects/catalog.json (squish, expansion→inflate, bloombloom→bloom,
  *   dizzydizzy→dizzy, fuzzyfuzzy→fluffy, melt, explode), applied to the subject in input.prompt.
  * Images (image2video, effects with an image) are checked, then refused until image-to-video exists.
  */
 import { z } from 'zod';
-import { CAMERA_WORDS, EFFECT_WORDS } from '../../world/lexicon.js';
+import { CAMERA_WORDS } from '../../world/lexicon.js';
+import { findTemplate, templateNames, type EffectCatalog } from '../effects/catalog.js';
 import { errors } from '../errors.js';
 import type { NewTask } from '../services/tasks.service.js';
 
@@ -86,10 +87,6 @@ export const KlingTaskSchema = z.object({
 
 export const klingEnvelope = <T extends z.ZodType>(data: T) => z.object({ code: z.number(), message: z.string(), request_id: z.string(), data });
 
-export const EFFECT_SCENES: Record<string, keyof typeof EFFECT_WORDS> = {
-  squish: 'squish', expansion: 'inflate', inflate: 'inflate', bloombloom: 'bloom', bloom: 'bloom',
-  dizzydizzy: 'dizzy', dizzy: 'dizzy', fuzzyfuzzy: 'fluffy', fluffy: 'fluffy', melt: 'melt', explode: 'explode',
-};
 
 function cameraPhrase(cc: z.infer<typeof CameraControl> | undefined): string | undefined {
   if (!cc) return undefined;
@@ -131,14 +128,15 @@ export function klingImage2Video(b: z.infer<typeof KlingImage2VideoBody>): NewTa
   };
 }
 
-export function klingEffects(b: z.infer<typeof KlingEffectsBody>): NewTask {
-  const effect = EFFECT_SCENES[b.effect_scene];
-  if (!effect) throw errors.invalid(`effect_scene "${b.effect_scene}" is not available; choose one of ${Object.keys(EFFECT_SCENES).join(', ')}`, 'effect_scene');
+/** effect_scene names a template of the effect catalog (its id or an alias): its prompt fragment follows the subject. */
+export function klingEffects(b: z.infer<typeof KlingEffectsBody>, catalog: EffectCatalog): NewTask {
+  const template = findTemplate(catalog, b.effect_scene);
+  if (!template) throw errors.invalid(`effect_scene "${b.effect_scene}" is not available; choose one of ${templateNames(catalog).join(', ')}`, 'effect_scene');
   const hasImage = b.input.image !== undefined || (b.input.images?.length ?? 0) > 0;
   const subject = b.input.prompt?.trim();
   if (!hasImage && !subject) throw errors.invalid('input.prompt is required: name the subject the effect applies to, e.g. "a cat on the beach" (images are not supported yet)', 'input.prompt');
   return {
-    api: 'kling', capability: 'effects', model: b.input.model_name, prompt: subject ? `${subject} ${EFFECT_WORDS[effect][0]!.one}` : '',
+    api: 'kling', capability: 'effects', model: b.input.model_name, prompt: subject ? `${subject} ${template.prompt_fragment}` : '',
     settings: { scheduler: schedulerOf(b.input.mode) }, seconds: seconds(b.input.duration),
     echo: { effect_scene: b.effect_scene, mode: b.input.mode ?? 'std' },
     externalTaskId: b.external_task_id, callbackUrl: b.callback_url, hasImage,

@@ -39,7 +39,7 @@ export function registerKlingRoutes(app: ZApp, ctx: AppContext): void {
   app.post('/v1/videos/effects', { config, schema: { tags, summary: 'Effects (a template applied to a subject)', body: KlingEffectsBody, response: { 200: one } } },
     async (req) => {
       await images([req.body.input.image, ...(req.body.input.images ?? [])], 'input.image');
-      return create(req, klingEffects(req.body), req.body);
+      return create(req, klingEffects(req.body, ctx.effects.catalog), req.body);
     });
 
   for (const capability of CAPABILITIES) {

@@ -1,10 +1,28 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiFailure, type Task, type Video } from '../api';
+import { api, ApiFailure, type EffectTemplate, type Task, type Video } from '../api';
 import { linkProps, navigate } from '../router';
 
 interface Check { unknown_words: string[]; negative_unknown_words: string[]; truncated: string[]; price_per_clip: number }
 interface Balance { balance: number; price_per_clip: number }
 interface Model { id: string; default: boolean; seconds: string; width: number; height: number }
+
+/** Camera moves and the caption phrase the model knows for each (src/world/lexicon.ts CAMERA_WORDS). */
+const CAMERA_MOVES: [string, string, string][] = [
+  ['', 'None', ''],
+  ['pan_left', 'Pan left', 'the camera pans left'],
+  ['pan_right', 'Pan right', 'the camera pans right'],
+  ['tilt_up', 'Tilt up', 'the camera tilts up'],
+  ['tilt_down', 'Tilt down', 'the camera tilts down'],
+  ['zoom_in', 'Zoom in', 'the camera zooms in'],
+  ['zoom_out', 'Zoom out', 'the camera zooms out'],
+];
+
+/** The prompt sent: the user's words, then the effect template's fragment, then the camera phrase. */
+export function composePrompt(prompt: string, effect: EffectTemplate | undefined, camera: string): string {
+  const phrase = CAMERA_MOVES.find(([id]) => id === camera)?.[2] ?? '';
+  const parts = [prompt.trim().replace(/[.!,]+$/, ''), effect?.prompt_fragment ?? '', phrase].filter(Boolean);
+  return parts.length > 1 ? parts.join(', ') : parts[0] ?? '';
+}
 
 /** The prompt with the words the model does not know marked. */
 function Highlighted({ text, unknown }: { text: string; unknown: Set<string> }) {
@@ -12,7 +30,7 @@ function Highlighted({ text, unknown }: { text: string; unknown: Set<string> }) 
   return <>{parts.map((p, i) => unknown.has(p.toLowerCase()) ? <mark key={i} className="unknown">{p}</mark> : <span key={i}>{p}</span>)}</>;
 }
 
-export function CreatePage({ remixOf }: { remixOf: string | null }) {
+export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effectOf?: string | null }) {
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
   const [model, setModel] = useState('');
@@ -20,6 +38,9 @@ export function CreatePage({ remixOf }: { remixOf: string | null }) {
   const [steps, setSteps] = useState('');
   const [cfg, setCfg] = useState('');
   const [scheduler, setScheduler] = useState('');
+  const [camera, setCamera] = useState('');
+  const [effectId, setEffectId] = useState(effectOf ?? '');
+  const [effects, setEffects] = useState<EffectTemplate[]>([]);
   const [models, setModels] = useState<Model[]>([]);
   const [check, setCheck] = useState<Check | null>(null);
   const [balance, setBalance] = useState<Balance | null>(null);
@@ -33,6 +54,7 @@ export function CreatePage({ remixOf }: { remixOf: string | null }) {
       setModel((m) => m || (r.data.find((x) => x.default) ?? r.data[0])?.id || '');
     });
     void api<Balance>('GET', '/api/balance').then(setBalance);
+    void api<{ data: EffectTemplate[] }>('GET', '/api/effects').then((r) => setEffects(r.data), () => undefined);
   }, []);
 
   useEffect(() => {
@@ -49,16 +71,19 @@ export function CreatePage({ remixOf }: { remixOf: string | null }) {
     }, (e) => setError((e as Error).message));
   }, [remixOf]);
 
+  const effect = effects.find((e) => e.id === effectId);
+  const sent = composePrompt(prompt, effect, camera);
+
   useEffect(() => {
-    if (!prompt.trim()) {
+    if (!sent.trim()) {
       setCheck(null);
       return;
     }
     const t = setTimeout(() => {
-      void api<Check>('POST', '/api/prompt/check', { prompt, negative_prompt: negative || undefined }).then(setCheck, () => undefined);
+      void api<Check>('POST', '/api/prompt/check', { prompt: sent, negative_prompt: negative || undefined }).then(setCheck, () => undefined);
     }, 200);
     return () => clearTimeout(t);
-  }, [prompt, negative]);
+  }, [sent, negative]);
 
   const unknown = useMemo(() => new Set([...(check?.unknown_words ?? [])]), [check]);
   const shape = models.find((m) => m.id === model);
@@ -67,7 +92,7 @@ export function CreatePage({ remixOf }: { remixOf: string | null }) {
     setBusy(true);
     setError(null);
     try {
-      const body: Record<string, unknown> = { prompt, model: model || undefined };
+      const body: Record<string, unknown> = { prompt: sent, model: model || undefined };
       if (negative.trim()) body.negative_prompt = negative;
       if (seed !== '') body.seed = Number(seed);
       if (steps !== '') body.steps = Number(steps);
@@ -92,6 +117,7 @@ export function CreatePage({ remixOf }: { remixOf: string | null }) {
             placeholder="a red cat bounces on the beach" aria-describedby="prompt-check" /></div>
         <div id="prompt-check" className="check" aria-live="polite">
           {prompt.trim() && <p className="preview"><Highlighted text={prompt} unknown={unknown} /></p>}
+          {sent !== prompt.trim() && prompt.trim() && <p className="note" data-testid="prompt-sent">Prompt sent: <Highlighted text={sent} unknown={unknown} /></p>}
           {check && check.unknown_words.length > 0 && <p className="warn" data-testid="unknown-words">The model does not know: {check.unknown_words.join(', ')}. They will be ignored.</p>}
           {check && check.unknown_words.length === 0 && <p className="ok">The model knows every word.</p>}
           {check && check.truncated.length > 0 && <p className="warn">Too long: “{check.truncated.join(' ')}” will be cut off.</p>}
@@ -99,6 +125,14 @@ export function CreatePage({ remixOf }: { remixOf: string | null }) {
         <div className="field"><label htmlFor="f-negative_prompt">Negative prompt</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="what to avoid" /></div>
         {check && check.negative_unknown_words.length > 0 && <p className="warn">Not known in the negative prompt: {check.negative_unknown_words.join(', ')}</p>}
         <div className="grid-fields">
+          <div className="field"><label htmlFor="f-effect">Effect template</label><select id="f-effect" name="effect" value={effectId} onChange={(e) => setEffectId(e.target.value)} aria-describedby="effect-note">
+              <option value="">None</option>
+              {effects.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+            </select>
+            <small id="effect-note">{effect ? `${effect.description} Adds “${effect.prompt_fragment}”.` : <a {...linkProps('/effects')}>Browse the effects</a>}</small></div>
+          <div className="field"><label htmlFor="f-camera">Camera move</label><select id="f-camera" name="camera" value={camera} onChange={(e) => setCamera(e.target.value)}>
+              {CAMERA_MOVES.map(([id, label]) => <option key={id} value={id}>{label}</option>)}
+            </select></div>
           <div className="field"><label htmlFor="f-model">Model</label><select id="f-model" name="model" value={model} onChange={(e) => setModel(e.target.value)}>
               {models.map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
             </select></div>
