@@ -4,19 +4,14 @@
  * (the world's ground truth) is another; remote APIs would be more.
  */
 import type { PreviewImage } from '../../engine/latents.js';
+import type { GenerateRequest } from '../../engine/pipeline.js';
 
-export interface ProviderRequest {
+/** The engine's own request fields (the same names and meanings), plus what the task adds. */
+export type ProviderRequest = Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'seed' | 'steps' | 'guidance' | 'shift' | 'scheduler'> & {
   taskId: string;
-  prompt: string;
-  negativePrompt?: string;
-  seed: number;
-  steps?: number;
-  guidance?: number | null;
-  shift?: number;
-  scheduler?: 'euler' | 'heun';
   /** Pixels across of the delivered video and poster (the clip is upscaled). */
   outputSize: number;
-}
+};
 
 export interface ProviderProgress {
   step: number;
