@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, waitFor, type TestServer } from './helpers.js';
+import { call, klingToken, startServer, waitFor, type TestServer } from './helpers.js';
 
 /** Signs up through the API; returns the cookie and CSRF token a browser would hold. */
 async function signUp(url: string, username: string) {
@@ -108,8 +108,12 @@ describe('accounts and the community', () => {
     expect(key.status).toBe(201);
     const asKey = await call(s.url, 'GET', '/api/feed', { token: key.body.secret_key });
     expect(asKey.status).toBe(200);
+    const jwt = await klingToken(key.body);
+    expect((await call(s.url, 'GET', '/v1/videos/text2video?pageNum=1&pageSize=10', { token: jwt })).status).toBe(200);
     expect((await call(s.url, 'GET', '/api/keys', { headers: u.headers })).body.data).toHaveLength(2); // studio + script
     expect((await call(s.url, 'DELETE', `/api/keys/${key.body.access_key}`, { headers: u.headers })).body.revoked).toBe(true);
     expect((await call(s.url, 'GET', '/api/feed', { token: key.body.secret_key })).status).toBe(401);
+    // a JWT verified (and cached) before the revocation stops working too
+    expect((await call(s.url, 'GET', '/v1/videos/text2video?pageNum=1&pageSize=10', { token: jwt })).status).toBe(401);
   });
 });

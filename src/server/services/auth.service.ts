@@ -30,7 +30,8 @@ export class AuthService {
   private async verifyJwt(token: string): Promise<AuthKey> {
     const hit = this.verified.get(token);
     if (hit) {
-      if (Date.now() / 1000 < hit.exp + this.clockToleranceS) return hit.key;
+      // the key may have been revoked since: the keys service forgets revoked keys, so ask it (a Map hit)
+      if (Date.now() / 1000 < hit.exp + this.clockToleranceS && (await this.keys.byAccessKey(hit.key.id))) return hit.key;
       this.verified.delete(token);
     }
     const key = await this.verifyJwtFully(token);
