@@ -4,6 +4,8 @@
  *   creates/s of POST /v1/videos with p50/p99 latency, then polls/s of GET /v1/videos/{id} (Bearer key) and of
  *   GET /v1/videos/text2video/{id} (Kling JWT). Targets on 2 cores: ≥ 2,000 creates/s with p99 < 20 ms;
  *   ≥ 10,000 polls/s.       npm run bench:api [-- --creates N] [-- --seconds S] [-- --json]
+ * The load comes from autocannon (the HTTP benchmarking tool of the Fastify project: raw sockets, little CPU), since
+ * the server and the load generator share the same 2 cores; each poll phase is preceded by a 1-second warm-up.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 
 const args = process.argv.slice(2);
@@ -65,27 +68,25 @@ function send(method: string, path: string, token: string, body?: string): Promi
 }
 
 interface Phase { name: string; requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number; errors: number }
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-/** Runs `next(i)` from `concurrency` loops until `count` requests or `seconds` pass. */
-async function load(name: string, opts: { count?: number; seconds?: number }, next: (i: number) => Promise<{ status: number }>): Promise<Phase> {
-  const latencies: number[] = [];
-  let i = 0;
-  let errors = 0;
+/** One phase: autocannon over `concurrency` keep-alive connections, `next()` making each request. */
+async function load(name: string, opts: { count?: number; seconds?: number }, next: () => { method: 'GET' | 'POST'; path: string; token: string; body?: string },
+  onBody?: (body: string) => void): Promise<Phase> {
   const t0 = performance.now();
-  const end = opts.seconds ? t0 + opts.seconds * 1000 : Infinity;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while ((opts.count === undefined || i < opts.count) && performance.now() < end) {
-      const n = i++;
-      const s = performance.now();
-      const r = await next(n);
-      latencies.push(performance.now() - s);
-      if (r.status >= 300) errors++;
-    }
-  }));
+  const r = await autocannon({
+    url: base.origin, connections: concurrency, ...(opts.count ? { amount: opts.count } : { duration: opts.seconds ?? 4 }),
+    requests: [{
+      setupRequest: (req: autocannon.Request) => {
+        const n = next();
+        return { ...req, method: n.method, path: n.path, body: n.body,
+          headers: { authorization: `Bearer ${n.token}`, ...(n.body ? { 'content-type': 'application/json' } : {}) } };
+      },
+      ...(onBody ? { onResponse: (_status: number, body: string) => onBody(body) } : {}),
+    }],
+  });
   const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99), errors };
+  const requests = r.requests.total;
+  return { name, requests, seconds, perSecond: requests / seconds, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
 }
 
 const token = key.secret_key;
@@ -96,18 +97,26 @@ const body = (i: number) => JSON.stringify({ prompt: `a cat bounces on the beach
 const ids: string[] = [];
 try {
   // warm-up (JIT, statement preparation)
-  await load('warm-up', { count: 500 }, (i) => send('POST', '/v1/videos', token, body(i)).then((r) => (ids.push(JSON.parse(r.body).id), r)));
+  let n = 0;
+  const create = () => ({ method: 'POST' as const, path: '/v1/videos', token, body: body(n++) });
+  const keepId = (text: string) => { ids.push(JSON.parse(text).id); };
+  await load('warm-up', { count: 500 }, create, keepId);
   const phases: Phase[] = [];
-  phases.push(await load('create POST /v1/videos', { count: creates }, (i) => send('POST', '/v1/videos', token, body(i)).then((r) => (ids.push(JSON.parse(r.body).id), r))));
-  phases.push(await load('poll GET /v1/videos/{id}', { seconds: pollSeconds }, (i) => send('GET', `/v1/videos/${ids[(i * 7919) % ids.length]}`, token)));
+  phases.push(await load('create POST /v1/videos', { count: creates }, create, keepId));
+  let k = 0;
+  const poll = () => ({ method: 'GET' as const, path: `/v1/videos/${ids[(k++ * 7919) % ids.length]}`, token });
+  await load('warm-up', { seconds: 1 }, poll);
+  phases.push(await load('poll GET /v1/videos/{id}', { seconds: pollSeconds }, poll));
   const klingIds: string[] = [];
   for (let i = 0; i < 200; i++) {
     const r = await send('POST', '/v1/videos/text2video', jwt, JSON.stringify({ prompt: `a dog jumps ${i}`, model_name: 'oracle' }));
     if (r.status !== 200) throw new Error(`Kling create failed: ${r.body}`);
     klingIds.push(JSON.parse(r.body).data.task_id);
   }
-  phases.push(await load('poll GET /v1/videos/text2video/{id} (JWT)', { seconds: pollSeconds }, (i) => send('GET', `/v1/videos/text2video/${klingIds[i % klingIds.length]}`, jwt)));
-  phases.push(await load('GET /healthz (no auth, no db: the harness ceiling)', { seconds: Math.min(2, pollSeconds) }, () => send('GET', '/healthz', token)));
+  const klingPoll = () => ({ method: 'GET' as const, path: `/v1/videos/text2video/${klingIds[k++ % klingIds.length]}`, token: jwt });
+  await load('warm-up', { seconds: 1 }, klingPoll);
+  phases.push(await load('poll GET /v1/videos/text2video/{id} (JWT)', { seconds: pollSeconds }, klingPoll));
+  phases.push(await load('GET /healthz (no auth, no db: the harness ceiling)', { seconds: Math.min(2, pollSeconds) }, () => ({ method: 'GET' as const, path: '/healthz', token })));
   const os = await import('node:os');
   const result = {
     machine: `${os.cpus().length} cores`, loadAverageAtEnd: os.loadavg()[0] ?? 0, concurrency, phases,
