@@ -86,6 +86,24 @@ export const ConfigSchema = z.strictObject({
     signup: z.boolean().default(true),
     sessionDays: z.number().int().min(1).max(365).default(30),
   }).prefault({}),
+  /**
+   * The arena's contestants: provider/model/settings combinations shown blind in pairs. `model` is a model name
+   * this server runs (absent: the built-in model); `steps` overrides the model's default step count.
+   */
+  arena: z.strictObject({
+    contestants: z.array(z.strictObject({
+      id: z.string().regex(/^[\w.-]{1,64}$/),
+      name: z.string().min(1).max(100),
+      model: z.string().min(1).optional(),
+      steps: z.number().int().min(1).max(100).optional(),
+    })).default([
+      { id: 'kineo-mini-4', name: 'kineo-mini · 4 steps', steps: 4 },
+      { id: 'kineo-mini', name: 'kineo-mini · default steps' },
+      { id: 'oracle', name: 'oracle (world renderer)', model: 'oracle' },
+    ]),
+    /** Bootstrap rounds of the leaderboard's intervals. */
+    bootstrapRounds: z.number().int().min(10).max(10_000).default(200),
+  }).prefault({}),
   /** Seconds graceful shutdown waits for running work before re-queuing it. */
   shutdownGraceS: z.number().min(0).max(3600).default(10),
 });

@@ -20,6 +20,7 @@ import { registerSystemRoutes } from './routes/system.routes.js';
 import { registerStudioRoutes } from './routes/studio.routes.js';
 import { registerCommunityRoutes } from './routes/community.routes.js';
 import { registerEffectsRoutes } from './routes/effects.routes.js';
+import { registerArenaRoutes } from './routes/arena.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
@@ -130,6 +131,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerStudioRoutes(typed, ctx);
   registerCommunityRoutes(typed, ctx);
   registerEffectsRoutes(typed, ctx);
+  registerArenaRoutes(typed, ctx);
   await registerStudio(typed);
   return app;
 }

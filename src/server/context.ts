@@ -14,6 +14,7 @@ import type { AccountsService, SessionUser } from './services/accounts.service.j
 import type { CommunityService } from './services/community.service.js';
 import type { PromptsService } from './services/prompts.service.js';
 import type { EffectsService } from './services/effects.service.js';
+import type { ArenaService } from './services/arena.service.js';
 
 export interface AppContext {
   config: Config;
@@ -31,6 +32,8 @@ export interface AppContext {
   prompts: PromptsService;
   /** The effect template catalog and its previews. */
   effects: EffectsService;
+  /** Blind pairs, votes and the leaderboard. */
+  arena: ArenaService;
   /** Stops a task running in this process at its next step. */
   abortRunning: (taskId: string) => void;
   /** Null when ready, else why not (readyz). */

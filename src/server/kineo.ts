@@ -26,6 +26,7 @@ import { AccountsService } from './services/accounts.service.js';
 import { CommunityService } from './services/community.service.js';
 import { PromptsService } from './services/prompts.service.js';
 import { EffectsService } from './services/effects.service.js';
+import { ArenaService } from './services/arena.service.js';
 import { loadEffectCatalog } from './effects/catalog.js';
 import { WorkerPool } from '../worker/pool.js';
 import { BuiltinProvider } from '../worker/providers/builtin.js';
@@ -87,10 +88,11 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const community = new CommunityService(db, files, accounts);
   const prompts = new PromptsService(config.credits.pricePerClip);
   const effects = new EffectsService(catalog, config.dataDir);
+  const arena = new ArenaService(db, config, providers, tasks, files, keys);
 
   let loading: string | null = 'starting';
   const context: AppContext = {
-    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects,
+    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects, arena,
     abortRunning: (id) => pool!.abort(id),
     notReady: () => loading,
   };

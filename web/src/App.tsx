@@ -9,8 +9,9 @@ import { MinePage } from './pages/Mine';
 import { KeysPage } from './pages/Keys';
 import { EffectsPage } from './pages/Effects';
 import { SignInPage } from './pages/SignIn';
+import { ArenaPage } from './pages/Arena';
 
-const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
+const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/arena', 'Arena'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
 
 export function App() {
   const location = useLocation();
@@ -40,6 +41,7 @@ export function App() {
   else if (path.startsWith('/mine')) page = <MinePage />;
   else if (path.startsWith('/keys')) page = <KeysPage />;
   else if (path.startsWith('/effects')) page = <EffectsPage />;
+  else if (path.startsWith('/arena')) page = <ArenaPage />;
   else page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} key={location.search} />;
 
   const signOut = async () => {

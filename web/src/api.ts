@@ -95,3 +95,34 @@ export interface EffectTemplate {
   params: { subject?: string; seed?: number };
   preview_url: string;
 }
+
+export type ArenaVote = 'left' | 'right' | 'tie' | 'both_bad';
+
+export interface ArenaSide {
+  task_id: string;
+  status: Task['status'];
+  progress: number;
+  video_url: string | null;
+  poster_url: string | null;
+  contestant: string | null;
+}
+
+export interface ArenaPair {
+  id: string;
+  caption: string;
+  left: ArenaSide;
+  right: ArenaSide;
+  ready: boolean;
+  vote: ArenaVote | null;
+  created_at: number;
+}
+
+export interface ArenaRating {
+  id: string;
+  name: string;
+  rating: number;
+  lower: number;
+  upper: number;
+  rank: number;
+  battles: number;
+}

@@ -185,4 +185,26 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_arena': {
+    // Blind pairs served to users with their votes; the arena's key.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('arena_pairs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('caption', 'text', (c) => c.notNull())
+        .addColumn('left_contestant', 'text', (c) => c.notNull())
+        .addColumn('right_contestant', 'text', (c) => c.notNull())
+        .addColumn('left_task_id', 'text', (c) => c.notNull())
+        .addColumn('right_task_id', 'text', (c) => c.notNull())
+        .addColumn('vote', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('voted_at', 'integer')
+        .execute();
+      await db.schema.createIndex('arena_pairs_voted').on('arena_pairs').column('voted_at').where(sql.ref('vote'), 'is not', null).execute();
+      await db.schema.createTable('arena_state')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

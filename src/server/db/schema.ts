@@ -160,6 +160,8 @@ export interface Database {
   publications: PublicationsTable;
   likes: LikesTable;
   reports: ReportsTable;
+  arena_pairs: ArenaPairsTable;
+  arena_state: ArenaStateTable;
 }
 
 export interface UsersTable {
@@ -205,4 +207,25 @@ export interface ReportsTable {
   user_id: string;
   reason: string;
   created_at: number;
+}
+
+/** A blind pair the arena served to one user: two tasks of two contestants on one caption, and that user's vote. */
+export interface ArenaPairsTable {
+  id: string;
+  user_id: string;
+  caption: string;
+  left_contestant: string;
+  right_contestant: string;
+  left_task_id: string;
+  right_task_id: string;
+  /** left | right | tie | both_bad; null until the user votes. */
+  vote: string | null;
+  created_at: number;
+  voted_at: number | null;
+}
+
+/** The arena's own settings (the key its tasks run under). */
+export interface ArenaStateTable {
+  name: string;
+  value: string;
 }
