@@ -1,10 +1,11 @@
 /**
  * The studio (web/, React) as static files: web/dist is built by `npm install` (the prepare script) or, when
- * missing, by `ensureStudioBuilt()` at `kineo serve`. `/assets/*` are immutable hashed files; every other GET that
+ * missing or older than the studio's sources (after a `git pull`), by `ensureStudioBuilt()` at `kineo serve`. `/assets/*` are immutable hashed files; every other GET that
  * asks for HTML and matches no route gets index.html (the page routes on the client).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -16,17 +17,39 @@ export const STUDIO_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.
 
 export const studioBuilt = () => existsSync(`${STUDIO_DIST}index.html`);
 
-/** Builds web/dist with vite when it is missing; returns why not when it cannot (vite is a dev dependency). */
+/** Newest modification time (ms) of a studio's sources: src/**, index.html, vite.config.ts, public/**. */
+function newestSource(webRoot: string): number {
+  let newest = 0;
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    const st = statSync(path);
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const part of ['src', 'public', 'index.html', 'vite.config.ts']) visit(join(webRoot, part));
+  return newest;
+}
+
+/** `webRoot`/dist exists but a source changed after it was built. */
+export function studioStale(webRoot = WEB_ROOT): boolean {
+  const index = join(webRoot, 'dist', 'index.html');
+  return existsSync(index) && newestSource(webRoot) > statSync(index).mtimeMs;
+}
+
+/**
+ * Builds web/dist with vite when it is missing or stale; returns why not when it cannot (vite is a dev
+ * dependency: without it an existing build is served as it is).
+ */
 export function ensureStudioBuilt(): string | null {
-  if (studioBuilt()) return null;
+  if (studioBuilt() && !studioStale()) return null;
   let vite: string;
   try {
     vite = createRequire(import.meta.url).resolve('vite/bin/vite.js');
   } catch {
-    return 'vite is not installed (install dev dependencies, then run "npm run build:web")';
+    return studioBuilt() ? null : 'vite is not installed (install dev dependencies, then run "npm run build:web")';
   }
   const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, stdio: 'inherit' });
-  return r.status === 0 && studioBuilt() ? null : 'the studio build failed (see above)';
+  return r.status === 0 && studioBuilt() && !studioStale() ? null : 'the studio build failed (see above)';
 }
 
 const NOT_BUILT = '<!doctype html><html lang="en"><meta charset="utf-8"><title>Kineo</title><body><h1>Kineo</h1>'
