@@ -12,7 +12,7 @@ export async function runServer(config: Config): Promise<void> {
   const kineo = await createKineo(config, { logger });
   const url = await kineo.start();
   logger.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `kineo listening on ${url}`);
-  const signIn = kineo.context.accounts.mode === 'local' ? 'signed in automatically (loopback only)' : 'sign up; the first account is the admin';
+  const signIn = kineo.context.accounts.mode === 'local' ? 'you are signed in automatically: the server listens on loopback only' : 'sign up; the first account is the admin';
   process.stdout.write(`\n  Kineo studio: ${url}/   (${signIn})\n  API docs:     ${url}/docs\n\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
