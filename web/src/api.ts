@@ -21,6 +21,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
+// The community and arena shapes come from the server's own definitions (type-only: nothing of the server is bundled).
+export type { Video, ArenaPair, ArenaSide, Vote as ArenaVote } from '../../src/server/views/studio';
+
 export interface SessionInfo {
   user: { id: string; username: string; is_admin: boolean; access_key: string } | null;
   csrf_token: string | null;
@@ -52,29 +55,6 @@ export interface Task {
   created_at: number;
 }
 
-export interface Video {
-  id: string;
-  prompt: string;
-  negative_prompt: string | null;
-  model: string;
-  params: TaskParams;
-  status: Task['status'];
-  author: string;
-  mine: boolean;
-  published: boolean;
-  published_at: number | null;
-  hidden: boolean;
-  views: number;
-  likes: number;
-  liked: boolean;
-  remixed_from: string | null;
-  parent: { id: string; prompt: string } | null;
-  children: { id: string; prompt: string }[];
-  video_url: string | null;
-  poster_url: string | null;
-  created_at: number;
-}
-
 export interface Progress {
   id: string;
   status: Task['status'];
@@ -94,27 +74,6 @@ export interface EffectTemplate {
   aliases: string[];
   params: { subject?: string; seed?: number };
   preview_url: string;
-}
-
-export type ArenaVote = 'left' | 'right' | 'tie' | 'both_bad';
-
-export interface ArenaSide {
-  task_id: string;
-  status: Task['status'];
-  progress: number;
-  video_url: string | null;
-  poster_url: string | null;
-  contestant: string | null;
-}
-
-export interface ArenaPair {
-  id: string;
-  caption: string;
-  left: ArenaSide;
-  right: ArenaSide;
-  ready: boolean;
-  vote: ArenaVote | null;
-  created_at: number;
 }
 
 export interface ArenaRating {

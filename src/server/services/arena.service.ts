@@ -21,29 +21,9 @@ import type { FilesService } from './files.service.js';
 import type { KeysService } from './keys.service.js';
 import type { Providers } from './providers.js';
 import type { TasksService } from './tasks.service.js';
+import type { ArenaPair, ArenaSide, Vote } from '../views/studio.js';
 
-export type Vote = 'left' | 'right' | 'tie' | 'both_bad';
 export type Contestant = Config['arena']['contestants'][number];
-
-export interface ArenaSide {
-  task_id: string;
-  status: TaskRow['status'];
-  progress: number;
-  video_url: string | null;
-  poster_url: string | null;
-  /** The contestant's name: null until the vote. */
-  contestant: string | null;
-}
-
-export interface ArenaPair {
-  id: string;
-  caption: string;
-  left: ArenaSide;
-  right: ArenaSide;
-  ready: boolean;
-  vote: Vote | null;
-  created_at: number;
-}
 
 const ARENA_KEY = 'key';
 const TOP_UP = 1_000_000;

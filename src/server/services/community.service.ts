@@ -8,37 +8,14 @@ import { ApiError, errors } from '../errors.js';
 import { communityRepository, type FeedSort } from '../repositories/community.repository.js';
 import { keysRepository } from '../repositories/keys.repository.js';
 import { tasksRepository, type TaskRow } from '../repositories/tasks.repository.js';
-import { parseParams, type TaskParams } from '../views/task-params.js';
+import { parseParams } from '../views/task-params.js';
 import type { AccountsService } from './accounts.service.js';
 import type { FilesService } from './files.service.js';
+import type { Video } from '../views/studio.js';
 
 export interface Viewer {
   id: string;
   isAdmin: boolean;
-}
-
-export interface Video {
-  id: string;
-  prompt: string;
-  negative_prompt: string | null;
-  model: string;
-  params: TaskParams;
-  status: TaskRow['status'];
-  author: string;
-  mine: boolean;
-  published: boolean;
-  published_at: number | null;
-  hidden: boolean;
-  views: number;
-  likes: number;
-  liked: boolean;
-  reports: number | null;
-  remixed_from: string | null;
-  parent: { id: string; prompt: string } | null;
-  children: { id: string; prompt: string }[];
-  video_url: string | null;
-  poster_url: string | null;
-  created_at: number;
 }
 
 export class CommunityService {
