@@ -1,19 +1,21 @@
 /** Schema migrations, in order; Kysely's Migrator records which ran in kysely_migration. Never edit a shipped one. */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { columnTypes } from './column-types.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: Kysely<any>) {
+      const t = columnTypes(db);
       await db.schema.createTable('keys')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('secret_sha256', 'text', (c) => c.notNull().unique())
         .addColumn('secret_enc', 'text', (c) => c.notNull())
         .addColumn('webhook_secret_enc', 'text', (c) => c.notNull())
-        .addColumn('balance', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('revoked_at', 'integer')
+        .addColumn('balance', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('active', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('revoked_at', t.int)
         .execute();
 
       await db.schema.createTable('tasks')
@@ -30,19 +32,19 @@ export const migrations: Record<string, Migration> = {
         .addColumn('callback_url', 'text')
         .addColumn('remixed_from', 'text')
         .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('progress', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('progress', t.int, (c) => c.notNull().defaultTo(0))
         .addColumn('snapshot', 'text')
         .addColumn('error_code', 'text')
         .addColumn('error_message', 'text')
-        .addColumn('price', 'integer', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('price', t.int, (c) => c.notNull())
+        .addColumn('attempts', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('cancel_requested', t.int, (c) => c.notNull().defaultTo(0))
         .addColumn('meta', 'text')
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
-        .addColumn('started_at', 'integer')
-        .addColumn('completed_at', 'integer')
-        .addColumn('deleted_at', 'integer')
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
+        .addColumn('started_at', t.int)
+        .addColumn('completed_at', t.int)
+        .addColumn('deleted_at', t.int)
         .execute();
       await db.schema.createIndex('tasks_key_created').on('tasks').columns(['key_id', 'created_at', 'id']).execute();
       await db.schema.createIndex('tasks_key_external').on('tasks').columns(['key_id', 'external_task_id']).unique()
@@ -52,18 +54,18 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createTable('queue')
         .addColumn('task_id', 'text', (c) => c.primaryKey())
         .addColumn('provider', 'text', (c) => c.notNull())
-        .addColumn('available_at', 'integer', (c) => c.notNull())
+        .addColumn('available_at', t.int, (c) => c.notNull())
         .addColumn('lease_owner', 'text')
-        .addColumn('lease_expires_at', 'integer')
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_expires_at', t.int)
+        .addColumn('attempts', t.int, (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.createIndex('queue_take').on('queue').columns(['provider', 'available_at']).execute();
 
       await db.schema.createTable('blobs')
         .addColumn('sha256', 'text', (c) => c.primaryKey())
-        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('bytes', t.int, (c) => c.notNull())
         .addColumn('content_type', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .execute();
       await db.schema.createTable('files')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -72,20 +74,20 @@ export const migrations: Record<string, Migration> = {
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('sha256', 'text', (c) => c.notNull())
         .addColumn('content_type', 'text', (c) => c.notNull())
-        .addColumn('bytes', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('bytes', t.int, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('files_task_kind').on('files').columns(['task_id', 'kind']).unique()
         .where(sql.ref('task_id'), 'is not', null).execute();
       await db.schema.createIndex('files_sha').on('files').column('sha256').execute();
 
       await db.schema.createTable('ledger')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', t.int, t.autoId)
         .addColumn('key_id', 'text', (c) => c.notNull())
         .addColumn('task_id', 'text')
         .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('amount', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('amount', t.int, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .execute();
       // Exactly once: one reserve, one capture, one release per task, whatever the retries.
       await db.schema.createIndex('ledger_task_kind').on('ledger').columns(['task_id', 'kind']).unique()
@@ -97,7 +99,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('idempotency_key', 'text', (c) => c.notNull())
         .addColumn('request_sha256', 'text', (c) => c.notNull())
         .addColumn('task_id', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .addPrimaryKeyConstraint('idempotency_pk', ['key_id', 'idempotency_key'])
         .execute();
 
@@ -107,8 +109,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('url', 'text', (c) => c.notNull())
         .addColumn('secret_enc', 'text', (c) => c.notNull())
         .addColumn('events', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('deleted_at', 'integer')
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('deleted_at', t.int)
         .execute();
       await db.schema.createTable('webhook_deliveries')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -119,21 +121,21 @@ export const migrations: Record<string, Migration> = {
         .addColumn('event', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('next_attempt_at', 'integer')
+        .addColumn('attempts', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', t.int)
         .addColumn('last_error', 'text')
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
       await db.schema.createIndex('deliveries_key').on('webhook_deliveries').columns(['key_id', 'created_at']).execute();
       await db.schema.createTable('webhook_attempts')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', t.int, t.autoId)
         .addColumn('delivery_id', 'text', (c) => c.notNull())
-        .addColumn('attempt', 'integer', (c) => c.notNull())
-        .addColumn('started_at', 'integer', (c) => c.notNull())
-        .addColumn('duration_ms', 'integer', (c) => c.notNull())
-        .addColumn('status_code', 'integer')
+        .addColumn('attempt', t.int, (c) => c.notNull())
+        .addColumn('started_at', t.int, (c) => c.notNull())
+        .addColumn('duration_ms', t.int, (c) => c.notNull())
+        .addColumn('status_code', t.int)
         .addColumn('error', 'text')
         .execute();
       await db.schema.createIndex('attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'attempt']).execute();
@@ -142,20 +144,21 @@ export const migrations: Record<string, Migration> = {
   '0002_studio': {
     // Local accounts, browser sessions, keys owned by users, and the community: publications, likes, reports.
     async up(db: Kysely<any>) {
+      const t = columnTypes(db);
       await db.schema.createTable('users')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('username', 'text', (c) => c.notNull().unique())
         .addColumn('password_hash', 'text')
-        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_admin', t.int, (c) => c.notNull().defaultTo(0))
         .addColumn('studio_key_id', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .execute();
       await db.schema.createTable('sessions')
         .addColumn('token_sha256', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addColumn('csrf_token', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('expires_at', t.int, (c) => c.notNull())
         .execute();
       await db.schema.alterTable('keys').addColumn('user_id', 'text').execute();
       await db.schema.createIndex('keys_user').on('keys').column('user_id').execute();
@@ -163,24 +166,24 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createTable('publications')
         .addColumn('task_id', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'text', (c) => c.notNull())
-        .addColumn('published_at', 'integer', (c) => c.notNull())
-        .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('views', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('likes', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('reports', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('published_at', t.int, (c) => c.notNull())
+        .addColumn('hidden', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('views', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('likes', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('reports', t.int, (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.createIndex('publications_newest').on('publications').columns(['hidden', 'published_at']).execute();
       await db.schema.createTable('likes')
         .addColumn('task_id', 'text', (c) => c.notNull())
         .addColumn('user_id', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .addPrimaryKeyConstraint('likes_pk', ['task_id', 'user_id'])
         .execute();
       await db.schema.createTable('reports')
         .addColumn('task_id', 'text', (c) => c.notNull())
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
         .addPrimaryKeyConstraint('reports_pk', ['task_id', 'user_id'])
         .execute();
     },
@@ -188,6 +191,7 @@ export const migrations: Record<string, Migration> = {
   '0003_arena': {
     // Blind pairs served to users with their votes; the arena's key.
     async up(db: Kysely<any>) {
+      const t = columnTypes(db);
       await db.schema.createTable('arena_pairs')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'text', (c) => c.notNull())
@@ -197,8 +201,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('left_task_id', 'text', (c) => c.notNull())
         .addColumn('right_task_id', 'text', (c) => c.notNull())
         .addColumn('vote', 'text')
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('voted_at', 'integer')
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('voted_at', t.int)
         .execute();
       await db.schema.createIndex('arena_pairs_voted').on('arena_pairs').column('voted_at').where(sql.ref('vote'), 'is not', null).execute();
       await db.schema.createTable('arena_state')
