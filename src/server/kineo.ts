@@ -10,7 +10,7 @@ import { publicBaseUrl, type Config } from '../config.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type OpenedDatabase } from './db/database.js';
-import { BlobStorage } from './repositories/blob-storage.js';
+import { LocalBlobStorage } from './repositories/blob-storage.js';
 import { ServerKey } from './repositories/server-key.js';
 import { Metrics } from './metrics.js';
 import { AuthService } from './services/auth.service.js';
@@ -67,7 +67,7 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const database = await openDatabase(config.dataDir);
   const { db } = database;
   const serverKey = ServerKey.load(config.dataDir);
-  const blobs = new BlobStorage(join(config.dataDir, 'files'));
+  const blobs = new LocalBlobStorage(join(config.dataDir, 'files'));
   const metrics = new Metrics();
   const guard = new UrlGuard(config.security.allowPrivateUrls);
   const files = new FilesService(db, blobs, serverKey, config.files.urlTtlS);

@@ -95,11 +95,14 @@ export function registerNativeRoutes(app: ZApp, ctx: AppContext): void {
     nativeFile(await ctx.files.get(req.key.id, req.params.id), ctx.files));
   app.get('/api/files/:id/content', { config, schema: { tags: ['Native'], summary: 'File bytes', params: IdParams } }, async (req, reply) => {
     const file = await ctx.files.get(req.key.id, req.params.id);
-    return reply.type(file.content_type).header('content-length', String(file.bytes)).send(ctx.files.stream(file));
+    return reply.type(file.content_type).header('content-length', String(file.bytes)).send(await ctx.files.stream(file));
   });
   app.get('/files/:id', { config: { ...config, auth: false }, schema: { tags: ['Native'], summary: 'File bytes through a signed link (the url fields of responses)', params: IdParams, querystring: SignedFileQuery } }, async (req, reply) => {
     const file = await ctx.files.bySignedLink(req.params.id, req.query.exp, req.query.sig);
-    return reply.type(file.content_type).header('content-length', String(file.bytes)).header('cache-control', 'private, max-age=3600').send(ctx.files.stream(file));
+    // On S3 the bytes come straight from object storage (a presigned link); locally the server streams them.
+    const direct = await ctx.files.directUrl(file);
+    if (direct) return reply.redirect(direct, 302);
+    return reply.type(file.content_type).header('content-length', String(file.bytes)).header('cache-control', 'private, max-age=3600').send(await ctx.files.stream(file));
   });
 
   app.get('/api/balance', { config, schema: { tags: ['Native'], summary: 'Credits: balance, reserved, price per clip, concurrency slots' } }, async (req) => ctx.tasks.balance(req.key.id));

@@ -51,7 +51,7 @@ export function registerOpenAIRoutes(app: ZApp, ctx: AppContext): void {
     const kind = req.query.variant === 'thumbnail' ? 'poster' : req.query.variant;
     const file = (await ctx.files.forTask(task.id)).find((f) => f.kind === kind);
     if (!file) throw errors.notFound(`the ${req.query.variant} of video ${task.id}`);
-    return reply.type(file.content_type).header('content-length', String(file.bytes)).send(ctx.files.stream(file));
+    return reply.type(file.content_type).header('content-length', String(file.bytes)).send(await ctx.files.stream(file));
   });
 
   app.post('/v1/videos/:id/remix', {

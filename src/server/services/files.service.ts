@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/database.js';
 import { filesRepository, type FileRow } from '../repositories/files.repository.js';
-import type { BlobStorage } from '../repositories/blob-storage.js';
+import type { BlobStore } from '../repositories/blob-storage.js';
 import type { ServerKey } from '../repositories/server-key.js';
 import { errors } from '../errors.js';
 
@@ -13,7 +13,7 @@ export class FilesService {
   /** Set once the server listens (the port may be ephemeral). */
   baseUrl = 'http://127.0.0.1';
 
-  constructor(private readonly db: Db, readonly blobs: BlobStorage, private readonly serverKey: ServerKey, private readonly ttlS: number) {}
+  constructor(private readonly db: Db, readonly blobs: BlobStore, private readonly serverKey: ServerKey, private readonly ttlS: number) {}
 
   signedUrl(file: Pick<FileRow, 'id'>, now = Date.now()): { url: string; expiresAt: number } {
     const exp = Math.floor(now / 1000) + this.ttlS;
@@ -47,6 +47,11 @@ export class FilesService {
     return this.blobs.stream(file.sha256);
   }
 
+  /** A link that downloads the file straight from object storage (S3 presigned), or null (local storage). */
+  directUrl(file: FileRow): Promise<string | null> {
+    return this.blobs.directUrl(file.sha256, { contentType: file.content_type, ttlS: this.ttlS });
+  }
+
   /** Removes a task's file records and the blobs nobody else references. */
   async removeForTask(taskId: string): Promise<void> {
     const removed = await this.db.transaction().execute(async (trx) => {
@@ -55,6 +60,6 @@ export class FilesService {
       for (const o of orphans) await filesRepository.removeBlob(trx, o.sha256);
       return orphans;
     });
-    for (const o of removed) this.blobs.remove(o.sha256);
+    for (const o of removed) await this.blobs.remove(o.sha256);
   }
 }

@@ -13,7 +13,7 @@ import { keysRepository } from '../repositories/keys.repository.js';
 import { ledgerRepository } from '../repositories/ledger.repository.js';
 import { queueRepository } from '../repositories/queue.repository.js';
 import { tasksRepository, type TaskRow } from '../repositories/tasks.repository.js';
-import type { BlobStorage } from '../repositories/blob-storage.js';
+import type { BlobStore } from '../repositories/blob-storage.js';
 import type { Metrics } from '../metrics.js';
 import type { ProgressBus, ProgressSnapshot } from './progress-bus.js';
 import type { WebhooksService } from './webhooks.service.js';
@@ -31,7 +31,7 @@ export class TaskLifecycle {
 
   constructor(
     private readonly db: Db,
-    private readonly blobs: BlobStorage,
+    private readonly blobs: BlobStore,
     private readonly webhooks: WebhooksService,
     private readonly bus: ProgressBus,
     private readonly metrics: Metrics,
@@ -127,9 +127,10 @@ export class TaskLifecycle {
       { kind: 'video', data: result.video, content_type: 'video/mp4' },
       { kind: 'poster', data: result.poster, content_type: 'image/png' },
       { kind: 'spritesheet', data: result.spritesheet, content_type: 'image/png' },
-    ].map((o) => ({ ...o, sha256: this.blobs.put(o.data) }));
+    ];
+    const stored = await Promise.all(outputs.map(async (o) => ({ ...o, sha256: await this.blobs.put(o.data) })));
     const done = await this.db.transaction().execute(async (trx) => {
-      for (const o of outputs) {
+      for (const o of stored) {
         await filesRepository.insert(trx, {
           id: `file_${hex}_${o.kind}`, key_id: task.key_id, task_id: task.id, kind: o.kind, sha256: o.sha256,
           content_type: o.content_type, bytes: o.data.byteLength, created_at: now,
