@@ -104,6 +104,53 @@ export const ConfigSchema = z.strictObject({
     /** Bootstrap rounds of the leaderboard's intervals. */
     bootstrapRounds: z.number().int().min(10).max(10_000).default(200),
   }).prefault({}),
+  /**
+   * Which engines hold the state (DESIGN.md §8). Embedded (the default): SQLite, the SQLite lease-table queue and
+   * local files, all under dataDir. Scale-out: PostgreSQL, BullMQ on Redis and S3-compatible storage, with
+   * `kineo worker` processes running the jobs (the server then runs no model code).
+   */
+  backends: z.strictObject({
+    db: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    queue: z.enum(['sqlite', 'bullmq']).default('sqlite'),
+    storage: z.enum(['local', 's3']).default('local'),
+  }).prefault({}),
+  postgres: z.strictObject({
+    url: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/kineo'),
+    poolSize: z.number().int().min(1).max(200).default(10),
+    /** Create the database named in the URL when it does not exist (needs the right to CREATE DATABASE). */
+    createDatabase: z.boolean().default(true),
+  }).prefault({}),
+  redis: z.strictObject({
+    url: z.string().min(1).default('redis://127.0.0.1:6379'),
+    /** Prefix of every BullMQ key: several installations can share one Redis. */
+    prefix: z.string().regex(/^[\w.:-]{1,64}$/).default('kineo'),
+  }).prefault({}),
+  s3: z.strictObject({
+    /** Endpoint of an S3-compatible server (MinIO, Ceph, s3rver…); absent: AWS S3 of `region`. */
+    endpoint: z.url().optional(),
+    region: z.string().min(1).default('us-east-1'),
+    bucket: z.string().min(3).max(63).default('kineo'),
+    prefix: z.string().max(200).default('blobs/'),
+    /** Absent: the AWS SDK's usual chain (AWS_ACCESS_KEY_ID…, profiles, instance roles). */
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    forcePathStyle: z.boolean().default(true),
+    createBucket: z.boolean().default(false),
+  }).prefault({}),
+  /**
+   * Jobs per kind of work that one `kineo worker` process runs at once (scale-out). 0 leaves a kind to other
+   * workers. A worker refuses to start when it is asked to serve a kind it has no handler for.
+   */
+  workerConcurrency: z.strictObject({
+    builtin: z.number().int().min(0).max(64).default(1),
+    oracle: z.number().int().min(0).max(256).default(4),
+    webhook: z.number().int().min(0).max(256).default(8),
+  }).prefault({}),
+  /**
+   * The server key (32 bytes, base64) that seals key secrets and signs links; every server and worker of one
+   * installation needs the same one. Absent: <dataDir>/server.key, made on first start.
+   */
+  serverKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (44 characters ending in =)').optional(),
   /** Seconds graceful shutdown waits for running work before re-queuing it. */
   shutdownGraceS: z.number().min(0).max(3600).default(10),
 });
@@ -160,6 +207,18 @@ function fromEnv(env: NodeJS.ProcessEnv): Json {
     ['KINEO_ALLOW_PRIVATE_URLS', ['security', 'allowPrivateUrls'], 'bool'],
     ['KINEO_AUTH_MODE', ['auth', 'mode'], 'str'],
     ['KINEO_SIGNUP', ['auth', 'signup'], 'bool'],
+    ['KINEO_DB', ['backends', 'db'], 'str'],
+    ['KINEO_QUEUE', ['backends', 'queue'], 'str'],
+    ['KINEO_STORAGE', ['backends', 'storage'], 'str'],
+    ['KINEO_DATABASE_URL', ['postgres', 'url'], 'str'],
+    ['KINEO_REDIS_URL', ['redis', 'url'], 'str'],
+    ['KINEO_REDIS_PREFIX', ['redis', 'prefix'], 'str'],
+    ['KINEO_S3_ENDPOINT', ['s3', 'endpoint'], 'str'],
+    ['KINEO_S3_REGION', ['s3', 'region'], 'str'],
+    ['KINEO_S3_BUCKET', ['s3', 'bucket'], 'str'],
+    ['KINEO_S3_ACCESS_KEY_ID', ['s3', 'accessKeyId'], 'str'],
+    ['KINEO_S3_SECRET_ACCESS_KEY', ['s3', 'secretAccessKey'], 'str'],
+    ['KINEO_SERVER_KEY', ['serverKey'], 'str'],
   ];
   for (const [name, path, kind] of table) {
     const v = env[name];
@@ -199,10 +258,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
 }
 
-/** The config as printed at start: URLs with credentials masked (no other field holds a secret). */
+/** The config as printed at start: credentials in URLs, the S3 secret and the server key masked. */
 export function maskedConfig(config: Config): Config {
   const mask = (url?: string) => url?.replace(/\/\/[^@/]+@/, '//***@');
-  return { ...config, publicUrl: mask(config.publicUrl) };
+  return {
+    ...config,
+    publicUrl: mask(config.publicUrl),
+    postgres: { ...config.postgres, url: mask(config.postgres.url)! },
+    redis: { ...config.redis, url: mask(config.redis.url)! },
+    s3: { ...config.s3, secretAccessKey: config.s3.secretAccessKey && '***' },
+    serverKey: config.serverKey && '***',
+  };
 }
 
 export function publicBaseUrl(config: Config, port: number): string {

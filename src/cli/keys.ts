@@ -8,9 +8,9 @@ import { intOption } from './options.js';
 
 async function withKeys<T>(dataDir: string | undefined, fn: (keys: KeysService, initial: number) => Promise<T>): Promise<T> {
   const config = loadConfig({ overrides: { dataDir } });
-  const { db } = await openDatabase(config.dataDir);
+  const { db } = await openDatabase(config);
   try {
-    return await fn(new KeysService(db, ServerKey.load(config.dataDir)), config.credits.initial);
+    return await fn(new KeysService(db, ServerKey.forConfig(config)), config.credits.initial);
   } finally {
     await db.destroy();
   }

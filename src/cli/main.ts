@@ -6,6 +6,7 @@ import { registerGenerateCommand } from './generate.js';
 import { registerModelsCommand } from './models.js';
 import { registerServeCommand } from './serve.js';
 import { registerKeysCommand } from './keys.js';
+import { registerWorkerCommands } from './worker.js';
 
 const program = new Command()
   .name('kineo')
@@ -18,6 +19,7 @@ registerWorldCommands(program);
 registerEvalCommand(program);
 registerServeCommand(program);
 registerKeysCommand(program);
+registerWorkerCommands(program);
 
 try {
   await program.parseAsync(process.argv);

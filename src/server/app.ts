@@ -21,6 +21,8 @@ import { registerStudioRoutes } from './routes/studio.routes.js';
 import { registerCommunityRoutes } from './routes/community.routes.js';
 import { registerEffectsRoutes } from './routes/effects.routes.js';
 import { registerArenaRoutes } from './routes/arena.routes.js';
+import { registerBatchesRoutes } from './routes/batches.routes.js';
+import { registerStoryboardRoutes } from './routes/storyboards.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
@@ -132,6 +134,8 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerCommunityRoutes(typed, ctx);
   registerEffectsRoutes(typed, ctx);
   registerArenaRoutes(typed, ctx);
+  registerBatchesRoutes(typed, ctx);
+  registerStoryboardRoutes(typed, ctx);
   await registerStudio(typed);
   return app;
 }

@@ -15,6 +15,8 @@ import type { CommunityService } from './services/community.service.js';
 import type { PromptsService } from './services/prompts.service.js';
 import type { EffectsService } from './services/effects.service.js';
 import type { ArenaService } from './services/arena.service.js';
+import type { BatchesService } from './services/batches.service.js';
+import type { StoryboardsService } from './services/storyboards.service.js';
 
 export interface AppContext {
   config: Config;
@@ -34,6 +36,10 @@ export interface AppContext {
   effects: EffectsService;
   /** Blind pairs, votes and the leaderboard. */
   arena: ArenaService;
+  /** Ad batches: fan-out into child tasks, combined progress, the zip. */
+  batches: BatchesService;
+  /** Storyboards: shots as child tasks → one film with a title card and transitions. */
+  storyboards: StoryboardsService;
   /** Stops a task running in this process at its next step. */
   abortRunning: (taskId: string) => void;
   /** Null when ready, else why not (readyz). */

@@ -3,14 +3,13 @@
  * dispatcher around the HTTP app. `start()` listens and starts the loops; `stop()` is the graceful shutdown:
  * stop accepting, let running work finish for shutdownGraceS (then give its leases back), drain webhooks, close.
  */
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { publicBaseUrl, type Config } from '../config.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type OpenedDatabase } from './db/database.js';
-import { LocalBlobStorage } from './repositories/blob-storage.js';
+import { openBlobStore } from './repositories/open-blob-store.js';
 import { ServerKey } from './repositories/server-key.js';
 import { Metrics } from './metrics.js';
 import { AuthService } from './services/auth.service.js';
@@ -27,8 +26,13 @@ import { CommunityService } from './services/community.service.js';
 import { PromptsService } from './services/prompts.service.js';
 import { EffectsService } from './services/effects.service.js';
 import { ArenaService } from './services/arena.service.js';
+import { BatchesService } from './services/batches.service.js';
+import { BatchRunner } from './services/batch-runner.js';
+import { StoryboardsService } from './services/storyboards.service.js';
 import { loadEffectCatalog } from './effects/catalog.js';
 import { WorkerPool } from '../worker/pool.js';
+import { BullDispatcher } from './queue/bullmq-dispatcher.js';
+import { ClusterBus } from './queue/cluster-bus.js';
 import { BuiltinProvider } from '../worker/providers/builtin.js';
 import { OracleProvider } from '../worker/providers/oracle.js';
 import type { Provider } from '../worker/providers/provider.js';
@@ -64,10 +68,10 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const catalog = loadEffectCatalog(options.effectsCatalog);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const log = logger as unknown as FastifyBaseLogger;
-  const database = await openDatabase(config.dataDir);
+  const database = await openDatabase(config);
   const { db } = database;
-  const serverKey = ServerKey.load(config.dataDir);
-  const blobs = new LocalBlobStorage(join(config.dataDir, 'files'));
+  const serverKey = ServerKey.forConfig(config);
+  const blobs = await openBlobStore(config);
   const metrics = new Metrics();
   const guard = new UrlGuard(config.security.allowPrivateUrls);
   const files = new FilesService(db, blobs, serverKey, config.files.urlTtlS);
@@ -80,8 +84,16 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const providerList = options.providers ?? makeProviders(config);
   const builtin = providerList.find((p) => p.name === 'builtin');
   const providers = new Providers(providerList, builtin?.model ?? providerList[0]!.model);
+  // Who runs tasks: the in-process pool (embedded), or `kineo worker` processes fed through BullMQ (scale-out),
+  // in which case this server runs no model code. `wake` tells them a task is waiting; `abortRunning` reaches a
+  // running task wherever it runs.
+  const scaleOut = config.backends.queue === 'bullmq';
+  const dispatcher = scaleOut ? new BullDispatcher(db, config, log, () => lifecycle.refreshCounts()) : undefined;
+  const cluster = scaleOut ? new ClusterBus(config, log) : undefined;
   let pool: WorkerPool | undefined;
-  const tasks = new TasksService(db, config, providers, lifecycle, files, guard, metrics, (p) => pool?.wake(p));
+  const wake = (provider: string) => (dispatcher ? dispatcher.kick() : pool?.wake(provider));
+  const abortRunning = (taskId: string) => (cluster ? cluster.cancel(taskId) : pool?.abort(taskId));
+  const tasks = new TasksService(db, config, providers, lifecycle, files, guard, metrics, wake);
   pool = new WorkerPool(providerList, lifecycle, config, metrics, log, (p, s) => tasks.noteRunTime(p, s));
 
   const accounts = new AccountsService(db, keys, config);
@@ -89,11 +101,20 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const prompts = new PromptsService(config.credits.pricePerClip);
   const effects = new EffectsService(catalog, config.dataDir);
   const arena = new ArenaService(db, config, providers, tasks, files, keys);
+  const batchRunner = new BatchRunner(db, blobs, lifecycle, metrics, log, wake, { tickMs: Math.min(250, config.queue.pollMs) });
+  const batches = new BatchesService(db, config, providers, catalog, prompts, lifecycle, tasks, files, metrics, {
+    workers: wake, runner: () => batchRunner.wake(), abortAssembly: (id) => batchRunner.abortAssembly(id),
+  });
+
+  const storyboards = new StoryboardsService({
+    db, config, providers, lifecycle, tasks, files, prompts, bus, metrics, log, wakeWorkers: wake, abortRunning,
+  });
 
   let loading: string | null = 'starting';
   const context: AppContext = {
-    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects, arena,
-    abortRunning: (id) => pool!.abort(id),
+    config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects, arena, batches,
+    storyboards,
+    abortRunning,
     notReady: () => loading,
   };
   const app = await buildApp(context, logger);
@@ -108,10 +129,19 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
       files.baseUrl = publicBaseUrl(config, port);
       started = true;
       webhooks.start();
-      // Workers start at once (the oracle needs no loading); the builtin model loads in the background and its
-      // worker waits for it. /readyz answers 503 until every provider is loaded.
-      pool!.start();
-      const preload = providerList.filter((p) => p.name !== 'builtin' || config.builtin.preload);
+      if (dispatcher && cluster) {
+        // Scale-out: no model code here; workers take the jobs. Live progress comes from them over Redis.
+        await cluster.relayTo(bus);
+        dispatcher.start();
+        dispatcher.kick();
+      } else {
+        // Workers start at once (the oracle needs no loading); the builtin model loads in the background and its
+        // worker waits for it. /readyz answers 503 until every provider is loaded.
+        pool!.start();
+      }
+      batchRunner.start();
+      storyboards.start();
+      const preload = scaleOut ? [] : providerList.filter((p) => p.name !== 'builtin' || config.builtin.preload);
       loading = preload.length ? `loading ${preload.map((p) => p.model).join(', ')}` : null;
       Promise.all(preload.map((p) => p.start())).then(() => {
         if (loading?.startsWith('loading')) loading = null;
@@ -126,9 +156,13 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
       bus.shutdown(); // end SSE streams so that the HTTP server can close
       await app.close(); // stop accepting; in-flight requests finish
       if (started) {
+        await batchRunner.stop();
+        await storyboards.stop(config.shutdownGraceS * 1000);
         await pool!.stop(config.shutdownGraceS * 1000);
         await webhooks.stop();
       }
+      await dispatcher?.close();
+      await cluster?.close();
       await Promise.all(providerList.map((p) => p.close().catch(() => undefined)));
       await db.destroy();
     },

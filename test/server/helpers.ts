@@ -1,18 +1,25 @@
-/** Test helpers: a real Kineo server on an ephemeral port with a real SQLite database in a temp dir. */
+/**
+ * Test helpers: a real Kineo server on an ephemeral port with a real database: SQLite in a temp dir, or — with
+ * KINEO_TEST_BACKENDS=scale — a fresh PostgreSQL database, BullMQ on Redis and an S3 server (backends.ts).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
-import { createKineo, type Kineo } from '../../src/server/kineo.js';
+import { createKineo, makeProviders, type Kineo } from '../../src/server/kineo.js';
+import { startWorker } from '../../src/worker/runtime.js';
 import type { CreatedKey } from '../../src/server/services/keys.service.js';
 import type { Provider } from '../../src/worker/providers/provider.js';
+import { testBackends, type TestBackends } from './backends.js';
 
 export const TINY_MODEL = fileURLToPath(new URL('../fixtures/tiny-model/', import.meta.url));
 
 export interface TestServer {
   kineo: Kineo;
+  /** What the server runs on (kept by `keep`, for a second server on the same state). */
+  backends: TestBackends;
   url: string;
   dataDir: string;
   key: CreatedKey;
@@ -28,7 +35,7 @@ function merge(a: Record<string, any>, b: Record<string, any>): Record<string, a
   return out;
 }
 
-export async function startServer(overrides: Overrides = {}, options: { providers?: Provider[]; credits?: number; dataDir?: string; keep?: boolean } = {}): Promise<TestServer> {
+export async function startServer(overrides: Overrides = {}, options: { providers?: Provider[]; credits?: number; dataDir?: string; keep?: boolean; backends?: TestBackends } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kineo-server-test-'));
   const base: Overrides = {
     logLevel: 'silent',
@@ -39,16 +46,28 @@ export async function startServer(overrides: Overrides = {}, options: { provider
     security: { allowPrivateUrls: true },
     shutdownGraceS: 2,
   };
-  const config = loadConfig({ env: {}, overrides: { ...(merge(base, overrides) as Overrides), dataDir, host: '127.0.0.1', port: 0 } });
-  const kineo = await createKineo(config, { providers: options.providers });
+  const backends = options.backends ?? (await testBackends());
+  const config = loadConfig({ env: {}, overrides: { ...(merge(merge(base, backends.overrides), overrides) as Overrides), dataDir, host: '127.0.0.1', port: 0 } });
+  const providers = options.providers ?? makeProviders(config);
+  const kineo = await createKineo(config, { providers });
   const url = await kineo.start();
+  // Scale-out: the server runs no model code; a worker (the runtime of `kineo worker`, in this process) takes
+  // the jobs from BullMQ with the concurrency the test asked of the embedded pool.
+  const { builtin, oracle } = config.workers;
+  const worker = config.backends.queue === 'bullmq' && builtin + oracle > 0
+    ? await startWorker({ ...config, workerConcurrency: { ...config.workerConcurrency, builtin, oracle } }, providers)
+    : undefined;
   const newKey = (credits = options.credits ?? 100) => kineo.context.keys.create('test', credits);
   const key = await newKey();
   return {
-    kineo, url, dataDir, key, newKey,
+    kineo, url, dataDir, key, newKey, backends,
     async stop() {
+      await worker?.stop();
       await kineo.stop();
-      if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keep) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await backends.drop();
+      }
     },
   };
 }

@@ -141,7 +141,7 @@ describe('jobs', () => {
     expect(claimed?.task.id).toBe(t.body.id);
     await first.stop();
     servers = servers.filter((x) => x !== first);
-    const second = await start({ workers: { oracle: 1 }, queue: { leaseMs: 300 } }, { dataDir: first.dataDir });
+    const second = await start({ workers: { oracle: 1 }, queue: { leaseMs: 300 } }, { dataDir: first.dataDir, backends: first.backends });
     const done = await waitFor(async () => {
       const r = await call(second.url, 'GET', `/api/tasks/${t.body.id}`, { token });
       return r.body.status === 'succeeded' ? r.body : undefined;

@@ -10,8 +10,10 @@ import { KeysPage } from './pages/Keys';
 import { EffectsPage } from './pages/Effects';
 import { SignInPage } from './pages/SignIn';
 import { ArenaPage } from './pages/Arena';
+import { BatchesPage } from './pages/Batches';
+import { StoryboardPage } from './pages/Storyboard';
 
-const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/arena', 'Arena'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
+const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/ads', 'Ads'], ['/storyboard', 'Storyboard'], ['/arena', 'Arena'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
 
 export function App() {
   const location = useLocation();
@@ -42,6 +44,8 @@ export function App() {
   else if (path.startsWith('/keys')) page = <KeysPage />;
   else if (path.startsWith('/effects')) page = <EffectsPage />;
   else if (path.startsWith('/arena')) page = <ArenaPage />;
+  else if (path.startsWith('/ads')) page = <BatchesPage batchId={location.searchParams.get('id')} key={location.search} />;
+  else if (path.startsWith('/storyboard')) page = <StoryboardPage openId={location.searchParams.get('id')} />;
   else page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} key={location.search} />;
 
   const signOut = async () => {

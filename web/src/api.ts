@@ -23,6 +23,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 // The community and arena shapes come from the server's own definitions (type-only: nothing of the server is bundled).
 export type { Video, ArenaPair, ArenaSide, Vote as ArenaVote } from '../../src/server/views/studio';
+export type { StoryboardView, StoryboardEstimate } from '../../src/server/views/storyboards';
 
 export interface SessionInfo {
   user: { id: string; username: string; is_admin: boolean; access_key: string } | null;
@@ -84,4 +85,60 @@ export interface ArenaRating {
   upper: number;
   rank: number;
   battles: number;
+}
+
+/** Ad batches (/api/batches): the estimate, the list summary and the combined progress document. */
+export interface AdBatchEstimate {
+  count: number;
+  templates: string[];
+  aspect_ratios: string[];
+  model: string;
+  clip_seconds: string;
+  price_per_clip: number;
+  total_credits: number;
+  balance: number;
+  affordable: boolean;
+  unknown_words: string[];
+  sample_captions: string[];
+}
+
+export type AdBatchStatus = 'queued' | 'running' | 'assembling' | 'succeeded' | 'partially_failed' | 'failed' | 'cancelled';
+export type AdVariantStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface AdBatchSummary {
+  id: string;
+  name: string;
+  product: { subject: string };
+  status: AdBatchStatus;
+  progress: number;
+  count: number;
+  counts: Record<AdVariantStatus, number> & { retries: number };
+  model: string;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface AdBatch extends AdBatchSummary {
+  selling_points: string[];
+  templates: string[];
+  aspect_ratios: string[];
+  captions: 'burned' | 'subtitles';
+  estimated_cost: number;
+  unknown_words: string[];
+  assembled: number;
+  zip: { file_id: string; url: string; download_url: string; bytes: number } | null;
+  error: { code: string; message: string } | null;
+  variants: {
+    index: number;
+    template: string;
+    aspect_ratio: string;
+    seed: number;
+    caption: string;
+    task_id: string;
+    attempts: number;
+    status: AdVariantStatus;
+    progress: number;
+    error: { code: string; message: string } | null;
+    video_url: string | null;
+  }[];
 }

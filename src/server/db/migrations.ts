@@ -211,4 +211,96 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_batches': {
+    // Ad batches: one row per batch, one per variant (template × aspect ratio × seed) pointing at its current child task.
+    async up(db: Kysely<any>) {
+      const t = columnTypes(db);
+      await db.schema.createTable('batches')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('selling_points', 'text', (c) => c.notNull())
+        .addColumn('templates', 'text', (c) => c.notNull())
+        .addColumn('aspect_ratios', 'text', (c) => c.notNull())
+        .addColumn('count', t.int, (c) => c.notNull())
+        .addColumn('captions', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('price_per_clip', t.int, (c) => c.notNull())
+        .addColumn('max_retries', t.int, (c) => c.notNull())
+        .addColumn('cancel_requested', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('assembled', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('zip_file_id', 'text')
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('idempotency_key', 'text')
+        .addColumn('request_sha256', 'text')
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
+        .addColumn('completed_at', t.int)
+        .execute();
+      await db.schema.createIndex('batches_key_created').on('batches').columns(['key_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('batches_status').on('batches').column('status').execute();
+      await db.schema.createIndex('batches_key_idempotency').on('batches').columns(['key_id', 'idempotency_key']).unique()
+        .where(sql.ref('idempotency_key'), 'is not', null).execute();
+      await db.schema.createTable('batch_variants')
+        .addColumn('batch_id', 'text', (c) => c.notNull())
+        .addColumn('idx', t.int, (c) => c.notNull())
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('aspect_ratio', 'text', (c) => c.notNull())
+        .addColumn('seed', t.int, (c) => c.notNull())
+        .addColumn('caption', 'text', (c) => c.notNull())
+        .addColumn('prompt', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('attempts', t.int, (c) => c.notNull().defaultTo(1))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addPrimaryKeyConstraint('batch_variants_pk', ['batch_id', 'idx'])
+        .execute();
+      await db.schema.createIndex('batch_variants_task').on('batch_variants').column('task_id').execute();
+    },
+  },
+  '0005_storyboards': {
+    // Storyboards (a title, one subject, shots → one film) and their shots, each an ordinary child task.
+    async up(db: Kysely<any>) {
+      const t = columnTypes(db);
+      await db.schema.createTable('storyboards')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('price', t.int, (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('meta', 'text')
+        .addColumn('assembly_owner', 'text')
+        .addColumn('assembly_expires_at', t.int)
+        .addColumn('assembly_attempts', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('idempotency_key', 'text')
+        .addColumn('request_sha256', 'text')
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
+        .addColumn('completed_at', t.int)
+        .execute();
+      await db.schema.createIndex('storyboards_key_created').on('storyboards').columns(['key_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('storyboards_status').on('storyboards').column('status').execute();
+      await db.schema.createIndex('storyboards_key_idempotency').on('storyboards').columns(['key_id', 'idempotency_key']).unique()
+        .where(sql.ref('idempotency_key'), 'is not', null).execute();
+      await db.schema.createTable('storyboard_shots')
+        .addColumn('storyboard_id', 'text', (c) => c.notNull())
+        .addColumn('idx', t.int, (c) => c.notNull())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('caption', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('storyboard_shots_pk', ['storyboard_id', 'idx'])
+        .execute();
+      await db.schema.createIndex('storyboard_shots_task').on('storyboard_shots').column('task_id').execute();
+    },
+  },
 };

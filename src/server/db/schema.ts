@@ -162,6 +162,10 @@ export interface Database {
   reports: ReportsTable;
   arena_pairs: ArenaPairsTable;
   arena_state: ArenaStateTable;
+  batches: BatchesTable;
+  batch_variants: BatchVariantsTable;
+  storyboards: StoryboardsTable;
+  storyboard_shots: StoryboardShotsTable;
 }
 
 export interface UsersTable {
@@ -228,4 +232,98 @@ export interface ArenaPairsTable {
 export interface ArenaStateTable {
   name: string;
   value: string;
+}
+
+/** An ad batch: a product (a subject), captions, templates × aspect ratios × seeds, fanned out into child tasks. */
+export interface BatchesTable {
+  id: string;
+  key_id: string;
+  name: string;
+  /** The product as a phrase the model knows ("a red apple"). */
+  subject: string;
+  /** JSON array of strings. */
+  selling_points: string;
+  /** JSON array of effect template ids. */
+  templates: string;
+  /** JSON array of "9:16" | "1:1" | "16:9". */
+  aspect_ratios: string;
+  count: number;
+  /** burned | subtitles */
+  captions: string;
+  provider: string;
+  model: string;
+  /** Generation settings of every child (steps, base seed) as JSON. */
+  settings: string;
+  /** queued | running | assembling | succeeded | partially_failed | failed | cancelled */
+  status: string;
+  price_per_clip: number;
+  /** Extra child tasks a variant may get after retryable failures. */
+  max_retries: number;
+  cancel_requested: number;
+  /** Variants rendered into the zip so far (assembly progress). */
+  assembled: number;
+  zip_file_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  idempotency_key: string | null;
+  request_sha256: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+/** One variant of a batch and its current child task (a retry points it at a new task). */
+export interface BatchVariantsTable {
+  batch_id: string;
+  idx: number;
+  template: string;
+  aspect_ratio: string;
+  seed: number;
+  caption: string;
+  prompt: string;
+  task_id: string;
+  /** Child tasks made for this variant so far (1 + retries). */
+  attempts: number;
+  /** active (its task is unfinished or not yet looked at) | succeeded | failed | cancelled */
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export type StoryboardStatus = 'queued' | 'running' | 'assembling' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A storyboard: one subject in a list of shots (each a child task) → one film with transitions and a title card. */
+export interface StoryboardsTable {
+  id: string;
+  key_id: string;
+  title: string;
+  subject: string;
+  model: string;
+  /** What was asked and planned (shots with durations, cameras, transitions; seed, size, fps, frame counts) as JSON. */
+  spec: string;
+  status: StoryboardStatus;
+  /** Credits reserved for all its clips together. */
+  price: number;
+  error_code: string | null;
+  error_message: string | null;
+  /** The film once made (frames, seconds, timings) as JSON. */
+  meta: string | null;
+  /** Who assembles the film now, and until when (a lease, like the queue's). */
+  assembly_owner: string | null;
+  assembly_expires_at: number | null;
+  assembly_attempts: number;
+  idempotency_key: string | null;
+  request_sha256: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+/** One shot of a storyboard and its child task. */
+export interface StoryboardShotsTable {
+  storyboard_id: string;
+  idx: number;
+  task_id: string;
+  /** The caption the shot's task was given: subject + prompt + camera phrase. */
+  caption: string;
 }

@@ -99,7 +99,8 @@ export class S3BlobStorage implements BlobStore {
 
   directUrl(sha256: string, hint: DownloadHint): Promise<string> {
     const command = new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256), ResponseContentType: hint.contentType });
-    return getSignedUrl(this.client, command, { expiresIn: hint.ttlS });
+    // Minted per download from our own (longer-lived) signed link, so an hour is plenty; SigV4 allows ≤ 7 days.
+    return getSignedUrl(this.client, command, { expiresIn: Math.min(hint.ttlS, 3600) });
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 /**
- * The server key: 32 random bytes in <data>/server.key (mode 0600), made on first start. It encrypts the key
+ * The server key: 32 random bytes in <data>/server.key (mode 0600), made on first start, or `serverKey` in the config. It encrypts the key
  * secrets at rest (AES-256-GCM) and signs download links (HMAC-SHA256).
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -8,6 +8,11 @@ import { join } from 'node:path';
 
 export class ServerKey {
   private constructor(private readonly key: Buffer) {}
+
+  /** The configured key (every process of a scale-out installation shares it), else <dataDir>/server.key. */
+  static forConfig(config: { dataDir: string; serverKey?: string }): ServerKey {
+    return config.serverKey ? new ServerKey(Buffer.from(config.serverKey, 'base64')) : ServerKey.load(config.dataDir);
+  }
 
   static load(dataDir: string): ServerKey {
     mkdirSync(dataDir, { recursive: true });

@@ -18,6 +18,8 @@ export interface ProgressSnapshot {
   updated_at: number;
 }
 
+const FORWARD = Symbol('forward');
+
 export class ProgressBus {
   private readonly emitter = new EventEmitter();
   private readonly last = new Map<string, ProgressSnapshot>();
@@ -26,10 +28,18 @@ export class ProgressBus {
     this.emitter.setMaxListeners(0);
   }
 
-  publish(snapshot: ProgressSnapshot): void {
+  /** `local`: a snapshot relayed from another process, not to be forwarded again. */
+  publish(snapshot: ProgressSnapshot, options: { local?: boolean } = {}): void {
     if (['succeeded', 'failed', 'cancelled'].includes(snapshot.status)) this.last.delete(snapshot.id);
     else this.last.set(snapshot.id, snapshot);
     this.emitter.emit(snapshot.id, snapshot);
+    if (!options.local) this.emitter.emit(FORWARD, snapshot);
+  }
+
+  /** Every snapshot published here (scale-out: a worker forwards them to the servers). */
+  onPublish(listener: (s: ProgressSnapshot) => void): () => void {
+    this.emitter.on(FORWARD, listener);
+    return () => this.emitter.off(FORWARD, listener);
   }
 
   latest(taskId: string): ProgressSnapshot | undefined {

@@ -67,10 +67,28 @@ export class TaskLifecycle {
    * (a re-delivery after a crash) only loses its queue row; one that used up its attempts fails and is refunded.
    */
   async claim(provider: string, owner: string): Promise<Claimed | undefined> {
+    return this.claimWith(owner, (trx, now) => queueRepository.take(trx, provider, owner, now, this.config.queue.leaseMs), true);
+  }
+
+  /**
+   * Takes one given task (BullMQ handed it to this worker): leases its queue row when free and marks it running;
+   * undefined when it is finished, gone, or leased by a live worker (the reconciler hands it out again if that
+   * worker dies).
+   */
+  async claimTask(taskId: string, owner: string): Promise<Claimed | undefined> {
+    return this.claimWith(owner, (trx, now) => queueRepository.takeTask(trx, taskId, owner, now, this.config.queue.leaseMs), false);
+  }
+
+  /** Re-reads the queued/running counts (scale-out: other processes move tasks too). */
+  async refreshCounts(): Promise<void> {
+    await this.init();
+  }
+
+  private async claimWith(owner: string, take: (trx: Q, now: number) => Promise<{ task_id: string; attempts: number } | undefined>, again: boolean): Promise<Claimed | undefined> {
     for (;;) {
       const now = Date.now();
       const outcome = await this.db.transaction().execute(async (trx) => {
-        const row = await queueRepository.take(trx, provider, owner, now, this.config.queue.leaseMs);
+        const row = await take(trx, now);
         if (!row) return { kind: 'empty' as const };
         const task = await tasksRepository.byId(trx, row.task_id);
         if (!task || task.status === 'succeeded' || task.status === 'failed' || task.status === 'cancelled') {
@@ -92,10 +110,14 @@ export class TaskLifecycle {
         return { kind: 'claimed' as const, task: running!, from: task.status, attempt: row.attempts };
       });
       if (outcome.kind === 'empty') return undefined;
-      if (outcome.kind === 'skip') continue;
+      if (outcome.kind === 'skip') {
+        if (again) continue;
+        return undefined;
+      }
       if (outcome.kind === 'finished') {
         this.afterFinish(outcome.task);
-        continue;
+        if (again) continue;
+        return undefined;
       }
       if (outcome.from === 'queued') this.moved('queued', 'running');
       this.webhooks.wake();

@@ -1,0 +1,66 @@
+/**
+ * Scale-out throughput: `kineo serve` plus 1, 2 and 4 `kineo worker` processes on PostgreSQL, BullMQ (Redis) and
+ * S3 (s3rver), for the oracle provider and the built-in model; tasks/s from the first create to the last finish,
+ * scaling efficiency (throughput ÷ (workers × the 1-worker throughput)), and the lost and duplicated counts read
+ * from the database (a task lost = not succeeded; duplicated = leased more than once or captured twice).
+ *   npm run bench:scale [-- --json] [-- --workers 1,2,4] [-- --oracle-tasks 100] [-- --builtin-tasks 12]
+ * Every worker runs one job at a time with one ONNX thread, so the figures say how processes scale on this
+ * machine's cores (2 here: beyond two workers they share cores, and the server and database share them too).
+ */
+import { cpus, loadavg } from 'node:os';
+import { audit, Cluster, createMany, unfinished } from '../test/scale/cluster.js';
+import { waitFor } from '../test/server/helpers.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
+const json = args.includes('--json');
+const workerCounts = opt('--workers', '1,2,4').split(',').map(Number);
+const tasksOf: Record<string, number> = { oracle: Number(opt('--oracle-tasks', '100')), builtin: Number(opt('--builtin-tasks', '12')) };
+const providers = opt('--providers', 'oracle,builtin').split(',');
+
+interface Run { workers: number; provider: string; model: string; tasks: number; seconds: number; throughput: number; efficiency: number; lost: number; duplicated: number }
+const runs: Run[] = [];
+const log = (s: string) => { if (!json) process.stderr.write(`${s}\n`); };
+
+for (const provider of providers) {
+  const model = provider === 'builtin' ? 'kineo-mini' : 'oracle';
+  for (const n of workerCounts) {
+    const c = await Cluster.create({
+      logLevel: 'warn',
+      builtin: { threads: 1, preload: false },
+      queue: { perKeyActive: 100_000, maxQueued: 100_000, pollMs: 200 },
+      workerConcurrency: { builtin: provider === 'builtin' ? 1 : 0, oracle: provider === 'oracle' ? 1 : 0 },
+    });
+    try {
+      const key = c.createKey(100_000);
+      const server = await c.serve();
+      await Promise.all(Array.from({ length: n }, () => c.worker()));
+      const count = tasksOf[provider]!;
+      log(`${provider}: ${n} worker(s), ${count} tasks…`);
+      const t0 = performance.now();
+      const ids = await createMany(server.url, key.secret_key, count, model);
+      await waitFor(async () => (await unfinished(c)) === 0, 1_800_000, 100);
+      const seconds = (performance.now() - t0) / 1000;
+      const result = await audit(c, ids);
+      runs.push({ workers: n, provider, model, tasks: count, seconds, throughput: count / seconds, efficiency: 0, lost: result.lost, duplicated: result.duplicated + result.capturesPerTask.filter((k) => k > 1).length });
+    } finally {
+      await c.close();
+    }
+  }
+}
+for (const r of runs) {
+  const one = runs.find((x) => x.provider === r.provider && x.workers === 1);
+  r.efficiency = one ? r.throughput / (r.workers * one.throughput) : NaN;
+}
+const lost = runs.reduce((a, r) => a + r.lost, 0);
+const duplicated = runs.reduce((a, r) => a + r.duplicated, 0);
+if (json) {
+  console.log(JSON.stringify({ runs: runs.map((r) => ({ ...r, throughput: +r.throughput.toFixed(3), seconds: +r.seconds.toFixed(2), efficiency: +r.efficiency.toFixed(3) })), lost, duplicated, cores: cpus().length }, null, 2));
+} else {
+  console.log('provider   workers  tasks  seconds  tasks/s  efficiency  lost  duplicated');
+  for (const r of runs) {
+    console.log(`${r.model.padEnd(10)} ${String(r.workers).padStart(7)} ${String(r.tasks).padStart(6)} ${r.seconds.toFixed(1).padStart(8)} ${r.throughput.toFixed(2).padStart(8)} ${(r.efficiency * 100).toFixed(0).padStart(10)}% ${String(r.lost).padStart(5)} ${String(r.duplicated).padStart(11)}`);
+  }
+  console.log(`lost ${lost}, duplicated ${duplicated}; ${cpus().length} cores, 1-min load average ${loadavg()[0]!.toFixed(2)} (server, Redis, PostgreSQL and workers share them)`);
+}
+process.exit(lost || duplicated ? 1 : 0);

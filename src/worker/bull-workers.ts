@@ -1,0 +1,66 @@
+/**
+ * BullMQ workers for generation (scale-out): one BullMQ Worker per provider queue with explicit concurrency. Each
+ * job names a task; the worker leases the task's queue row (claimTask) and runs the same handler as embedded mode
+ * (runGenerateJob): a job delivered twice — after a stall, a reconciliation, a Redis restart — runs once, and a
+ * task whose worker died is leased again once its lease expires.
+ */
+import { Worker, type Job } from 'bullmq';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { TaskLifecycle } from '../server/services/task-lifecycle.js';
+import { generateQueue } from '../server/queue/names.js';
+import type { GenerateJobData } from '../server/queue/bullmq-dispatcher.js';
+import { runGenerateJob, type RunningJob } from './generate.handler.js';
+import type { Provider } from './providers/provider.js';
+
+export interface QueueHandler {
+  queue: string;
+  concurrency: number;
+  process(job: Job<GenerateJobData>): Promise<string>;
+}
+
+export interface GenerateHandlerDeps {
+  lifecycle: TaskLifecycle;
+  config: Config;
+  log: FastifyBaseLogger;
+  owner: string;
+  running: Map<string, RunningJob>;
+  isStopping: () => boolean;
+  onRunTime?: (provider: string, seconds: number) => void;
+}
+
+export function generateHandler(provider: Provider, concurrency: number, deps: GenerateHandlerDeps): QueueHandler {
+  return {
+    queue: generateQueue(provider.name),
+    concurrency,
+    async process(job) {
+      const claimed = await deps.lifecycle.claimTask(job.data.taskId, deps.owner);
+      if (!claimed) return 'not claimable (finished, gone, or leased by a live worker)';
+      await runGenerateJob(claimed, provider, { lifecycle: deps.lifecycle, config: deps.config, log: deps.log, onRunTime: deps.onRunTime ?? (() => {}) }, (running) => {
+        deps.running.set(claimed.task.id, running);
+        if (deps.isStopping()) running.stop('shutdown');
+        return () => deps.running.delete(claimed.task.id);
+      });
+      return 'done';
+    },
+  };
+}
+
+/** Starts a BullMQ Worker per handler. */
+export function startBullWorkers(handlers: QueueHandler[], config: Config, log: FastifyBaseLogger): Worker[] {
+  return handlers.filter((h) => h.concurrency > 0).map((h) => {
+    const worker = new Worker<GenerateJobData, string>(h.queue, (job) => h.process(job), {
+      connection: { url: config.redis.url, maxRetriesPerRequest: null },
+      prefix: config.redis.prefix,
+      concurrency: h.concurrency,
+      // A stalled job (its worker died) goes back to the queue many times rather than failing: the queue row's
+      // lease and attempt count decide when a task fails for good.
+      maxStalledCount: 1000,
+      lockDuration: Math.max(5_000, config.queue.leaseMs),
+      stalledInterval: Math.max(5_000, config.queue.leaseMs),
+    });
+    worker.on('error', (err) => log.warn({ err: err.message, queue: h.queue }, 'BullMQ worker error (retrying)'));
+    worker.on('failed', (job, err) => log.error({ err: err.message, queue: h.queue, job: job?.id }, 'a job failed outside its handler; the reconciler hands the task out again'));
+    return worker;
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * A `kineo worker` process (scale-out): the same services and job handlers as the embedded server, on PostgreSQL,
+ * S3 and BullMQ, without HTTP. It serves one BullMQ queue per kind of work it has a handler for, with the
+ * configured concurrency; asked for a queue it has no handler for, it refuses to start. It also runs the queue
+ * reconciler, so tasks are handed out again even while no server runs.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Worker } from 'bullmq';
+import { publicBaseUrl, type Config } from '../config.js';
+import { openDatabase } from '../server/db/database.js';
+import { openBlobStore } from '../server/repositories/open-blob-store.js';
+import { ServerKey } from '../server/repositories/server-key.js';
+import { Metrics } from '../server/metrics.js';
+import { FilesService } from '../server/services/files.service.js';
+import { ProgressBus } from '../server/services/progress-bus.js';
+import { TaskLifecycle } from '../server/services/task-lifecycle.js';
+import { UrlGuard } from '../server/services/url-guard.js';
+import { WebhooksService } from '../server/services/webhooks.service.js';
+import { BullDispatcher } from '../server/queue/bullmq-dispatcher.js';
+import { ClusterBus } from '../server/queue/cluster-bus.js';
+import { generateQueue } from '../server/queue/names.js';
+import { generateHandler, startBullWorkers, type QueueHandler } from './bull-workers.js';
+import type { RunningJob } from './generate.handler.js';
+import type { Provider } from './providers/provider.js';
+
+export interface WorkerRuntime {
+  owner: string;
+  /** The queues this worker serves, with their concurrency. */
+  queues: { queue: string; concurrency: number }[];
+  /** Tasks running in this process now. */
+  running(): string[];
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  logger?: Logger;
+  /** Replaces the configured providers (tests). */
+  providers?: Provider[];
+  /** Serve only these queues (default: every queue this worker has a handler for with concurrency > 0). */
+  queues?: string[];
+}
+
+export class WorkerConfigError extends Error {}
+
+export async function startWorker(config: Config, providers: Provider[], options: WorkerOptions = {}): Promise<WorkerRuntime> {
+  if (config.backends.queue !== 'bullmq') {
+    throw new WorkerConfigError('kineo worker takes jobs from BullMQ: set backends.queue to "bullmq" (KINEO_QUEUE=bullmq) with redis.url; in embedded mode `kineo serve` runs the workers itself');
+  }
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const log = logger as unknown as FastifyBaseLogger;
+  if (config.backends.db !== 'postgres' || config.backends.storage !== 's3') {
+    log.warn('a worker on SQLite or local files shares them only with processes on this machine; use postgres and s3 for several machines');
+  }
+  const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  const concurrencyOf = (p: Provider) => (p.name === 'builtin' ? config.workerConcurrency.builtin : p.name === 'oracle' ? config.workerConcurrency.oracle : 1);
+  const available = new Map(providers.map((p) => [generateQueue(p.name), p]));
+  const wanted = options.queues ?? [...available.keys()].filter((q) => concurrencyOf(available.get(q)!) > 0);
+  const missing = wanted.filter((q) => !available.has(q));
+  if (missing.length) {
+    throw new WorkerConfigError(`this worker has no handler for ${missing.join(', ')}; it can serve ${[...available.keys()].join(', ') || 'nothing'} (check the model files and --queues)`);
+  }
+  if (!wanted.length) throw new WorkerConfigError('this worker would serve no queue: every concurrency in workerConcurrency is 0');
+
+  const { db } = await openDatabase(config);
+  const blobs = await openBlobStore(config);
+  const serverKey = ServerKey.forConfig(config);
+  const metrics = new Metrics();
+  const files = new FilesService(db, blobs, serverKey, config.files.urlTtlS);
+  files.baseUrl = publicBaseUrl(config, config.port);
+  const guard = new UrlGuard(config.security.allowPrivateUrls);
+  const webhooks = new WebhooksService(db, serverKey, files, guard, config.webhooks, metrics, log);
+  const bus = new ProgressBus();
+  const lifecycle = new TaskLifecycle(db, blobs, webhooks, bus, metrics, config);
+  const cluster = new ClusterBus(config, log);
+  cluster.forwardFrom(bus);
+  const running = new Map<string, RunningJob>();
+  await cluster.onCancel((taskId) => running.get(taskId)?.stop('cancel'));
+
+  // Load what each served provider needs before taking its first job.
+  const served = wanted.map((q) => available.get(q)!);
+  await Promise.all(served.map((p) => p.start()));
+
+  let stopping = false;
+  const handlers: QueueHandler[] = served.map((p) => generateHandler(p, options.queues ? Math.max(1, concurrencyOf(p)) : concurrencyOf(p), {
+    lifecycle, config, log, owner, running, isStopping: () => stopping,
+  }));
+  const reconciler = new BullDispatcher(db, config, log);
+  reconciler.start();
+  const workers: Worker[] = startBullWorkers(handlers, config, log);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  log.info({ owner, queues: handlers.map((h) => ({ queue: h.queue, concurrency: h.concurrency })) }, 'kineo worker ready');
+
+  return {
+    owner,
+    queues: handlers.map((h) => ({ queue: h.queue, concurrency: h.concurrency })),
+    running: () => [...running.keys()],
+    async stop() {
+      stopping = true;
+      // Running jobs get the grace period, then stop and give their leases back (another worker takes them).
+      const timer = setTimeout(() => {
+        for (const job of running.values()) job.stop('shutdown');
+      }, config.shutdownGraceS * 1000);
+      await Promise.all(workers.map((w) => w.close()));
+      clearTimeout(timer);
+      await reconciler.close();
+      await cluster.close();
+      await Promise.all(served.map((p) => p.close().catch(() => undefined)));
+      await db.destroy();
+    },
+  };
+}
