@@ -42,7 +42,7 @@ const base = await new Promise<string>((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (d) => {
     out += d;
-    const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+    const m = /"url":"(http:\/\/[^"]+)"/.exec(out) ?? /Kineo studio: (http:\/\/[^/\s]+)/.exec(out);
     if (m) resolve(m[1]!);
   });
   server.on('exit', (code) => reject(new Error(`kineo serve exited ${code}`)));

@@ -70,7 +70,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     mkdirSync(SHOTS, { recursive: true });
     // Accounts on a loopback server (the default would sign one local user in); the oracle stretched over ~1.5 s
     // so that progress is visible.
-    server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 0 } });
+    server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 1 } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -177,7 +177,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     const cards = c.locator('li.effect-card');
     await cards.first().waitFor();
     expect(await cards.count()).toBeGreaterThanOrEqual(7);
-    // Every preview is a GIF the browser decoded (rendered once by the oracle, then cached).
+    // Every preview is a GIF the browser decoded (made once by the built-in model — here the tiny test model — then cached).
     await c.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('li.effect-card img')].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 20_000 });
     await shoot(c, '07-effects');
     await c.getByRole('button', { name: 'Use this: Melt' }).click();

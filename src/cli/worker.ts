@@ -10,7 +10,7 @@ import { loadConfig, maskedConfig, type Config } from '../config.js';
 import { makeProviders } from '../server/kineo.js';
 import { startWorker } from '../worker/runtime.js';
 import { openDatabase } from '../server/db/database.js';
-import { generateQueue } from '../server/queue/names.js';
+import { generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
 import { intOption } from './options.js';
 
 interface WorkerOptions {
@@ -76,8 +76,8 @@ export async function queueStatus(config: Config) {
   try {
     const bullmq = [];
     if (config.backends.queue === 'bullmq') {
-      for (const provider of makeProviders(config).map((p) => p.name)) {
-        const q = new Queue(generateQueue(provider), { connection: { url: config.redis.url }, prefix: config.redis.prefix });
+      for (const name of [...makeProviders(config).map((p) => generateQueue(p.name)), WEBHOOK_QUEUE]) {
+        const q = new Queue(name, { connection: { url: config.redis.url }, prefix: config.redis.prefix });
         bullmq.push({ queue: q.name, counts: await q.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') });
         await q.close();
       }

@@ -26,6 +26,7 @@ import { CommunityService } from './services/community.service.js';
 import { PromptsService } from './services/prompts.service.js';
 import { EffectsService } from './services/effects.service.js';
 import { ArenaService } from './services/arena.service.js';
+import { taskPreviewRenderer } from './services/preview-renderer.js';
 import { BatchesService } from './services/batches.service.js';
 import { BatchRunner } from './services/batch-runner.js';
 import { StoryboardsService } from './services/storyboards.service.js';
@@ -88,7 +89,8 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   // in which case this server runs no model code. `wake` tells them a task is waiting; `abortRunning` reaches a
   // running task wherever it runs.
   const scaleOut = config.backends.queue === 'bullmq';
-  const dispatcher = scaleOut ? new BullDispatcher(db, config, log, () => lifecycle.refreshCounts()) : undefined;
+  const dispatcher = scaleOut ? new BullDispatcher(db, config, log, () => lifecycle.refreshCounts(), webhooks) : undefined;
+  if (dispatcher) webhooks.onWake = () => dispatcher.kick();
   const cluster = scaleOut ? new ClusterBus(config, log) : undefined;
   let pool: WorkerPool | undefined;
   const wake = (provider: string) => (dispatcher ? dispatcher.kick() : pool?.wake(provider));
@@ -99,8 +101,8 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const accounts = new AccountsService(db, keys, config);
   const community = new CommunityService(db, files, accounts);
   const prompts = new PromptsService(config.credits.pricePerClip);
-  const effects = new EffectsService(catalog, config.dataDir);
   const arena = new ArenaService(db, config, providers, tasks, files, keys);
+  const effects = new EffectsService(catalog, config.dataDir, taskPreviewRenderer({ tasks, files, systemKey: () => arena.systemKey(), model: providers.defaultModel }));
   const batchRunner = new BatchRunner(db, blobs, lifecycle, metrics, log, wake, { tickMs: Math.min(250, config.queue.pollMs) });
   const batches = new BatchesService(db, config, providers, catalog, prompts, lifecycle, tasks, files, metrics, {
     workers: wake, runner: () => batchRunner.wake(), abortAssembly: (id) => batchRunner.abortAssembly(id),
@@ -128,7 +130,7 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
       const port = typeof address === 'object' && address ? address.port : config.port;
       files.baseUrl = publicBaseUrl(config, port);
       started = true;
-      webhooks.start();
+      if (!scaleOut) webhooks.start(); // scale-out: workers send them (the 'webhook' queue)
       if (dispatcher && cluster) {
         // Scale-out: no model code here; workers take the jobs. Live progress comes from them over Redis.
         await cluster.relayTo(bus);

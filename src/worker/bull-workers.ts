@@ -8,15 +8,28 @@ import { Worker, type Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { TaskLifecycle } from '../server/services/task-lifecycle.js';
-import { generateQueue } from '../server/queue/names.js';
-import type { GenerateJobData } from '../server/queue/bullmq-dispatcher.js';
+import { generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import type { GenerateJobData, WebhookJobData } from '../server/queue/bullmq-dispatcher.js';
+import type { WebhooksService } from '../server/services/webhooks.service.js';
 import { runGenerateJob, type RunningJob } from './generate.handler.js';
 import type { Provider } from './providers/provider.js';
 
 export interface QueueHandler {
   queue: string;
   concurrency: number;
-  process(job: Job<GenerateJobData>): Promise<string>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  process(job: Job<any>): Promise<string>;
+}
+
+/** Webhook deliveries: one attempt per job; the outbox row says what is due, the claim who sends it. */
+export function webhookHandler(webhooks: WebhooksService, concurrency: number): QueueHandler {
+  return {
+    queue: WEBHOOK_QUEUE,
+    concurrency,
+    async process(job: Job<WebhookJobData>) {
+      return (await webhooks.deliverDue(job.data.deliveryId)) ? 'sent' : 'not due';
+    },
+  };
 }
 
 export interface GenerateHandlerDeps {
@@ -49,7 +62,7 @@ export function generateHandler(provider: Provider, concurrency: number, deps: G
 /** Starts a BullMQ Worker per handler. */
 export function startBullWorkers(handlers: QueueHandler[], config: Config, log: FastifyBaseLogger): Worker[] {
   return handlers.filter((h) => h.concurrency > 0).map((h) => {
-    const worker = new Worker<GenerateJobData, string>(h.queue, (job) => h.process(job), {
+    const worker = new Worker(h.queue, (job) => h.process(job), {
       connection: { url: config.redis.url, maxRetriesPerRequest: null },
       prefix: config.redis.prefix,
       concurrency: h.concurrency,

@@ -21,8 +21,8 @@ import { UrlGuard } from '../server/services/url-guard.js';
 import { WebhooksService } from '../server/services/webhooks.service.js';
 import { BullDispatcher } from '../server/queue/bullmq-dispatcher.js';
 import { ClusterBus } from '../server/queue/cluster-bus.js';
-import { generateQueue } from '../server/queue/names.js';
-import { generateHandler, startBullWorkers, type QueueHandler } from './bull-workers.js';
+import { generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import { generateHandler, startBullWorkers, webhookHandler, type QueueHandler } from './bull-workers.js';
 import type { RunningJob } from './generate.handler.js';
 import type { Provider } from './providers/provider.js';
 
@@ -58,10 +58,14 @@ export async function startWorker(config: Config, providers: Provider[], options
 
   const concurrencyOf = (p: Provider) => (p.name === 'builtin' ? config.workerConcurrency.builtin : p.name === 'oracle' ? config.workerConcurrency.oracle : 1);
   const available = new Map(providers.map((p) => [generateQueue(p.name), p]));
-  const wanted = options.queues ?? [...available.keys()].filter((q) => concurrencyOf(available.get(q)!) > 0);
-  const missing = wanted.filter((q) => !available.has(q));
+  const handled = [...available.keys(), WEBHOOK_QUEUE];
+  const wanted = options.queues ?? [
+    ...[...available.keys()].filter((q) => concurrencyOf(available.get(q)!) > 0),
+    ...(config.workerConcurrency.webhook > 0 ? [WEBHOOK_QUEUE] : []),
+  ];
+  const missing = wanted.filter((q) => !handled.includes(q));
   if (missing.length) {
-    throw new WorkerConfigError(`this worker has no handler for ${missing.join(', ')}; it can serve ${[...available.keys()].join(', ') || 'nothing'} (check the model files and --queues)`);
+    throw new WorkerConfigError(`this worker has no handler for ${missing.join(', ')}; it can serve ${handled.join(', ')} (check the model files and --queues)`);
   }
   if (!wanted.length) throw new WorkerConfigError('this worker would serve no queue: every concurrency in workerConcurrency is 0');
 
@@ -81,14 +85,16 @@ export async function startWorker(config: Config, providers: Provider[], options
   await cluster.onCancel((taskId) => running.get(taskId)?.stop('cancel'));
 
   // Load what each served provider needs before taking its first job.
-  const served = wanted.map((q) => available.get(q)!);
+  const served = wanted.filter((q) => available.has(q)).map((q) => available.get(q)!);
   await Promise.all(served.map((p) => p.start()));
 
   let stopping = false;
   const handlers: QueueHandler[] = served.map((p) => generateHandler(p, options.queues ? Math.max(1, concurrencyOf(p)) : concurrencyOf(p), {
     lifecycle, config, log, owner, running, isStopping: () => stopping,
   }));
-  const reconciler = new BullDispatcher(db, config, log);
+  if (wanted.includes(WEBHOOK_QUEUE)) handlers.push(webhookHandler(webhooks, Math.max(1, config.workerConcurrency.webhook)));
+  const reconciler = new BullDispatcher(db, config, log, undefined, webhooks);
+  webhooks.onWake = () => reconciler.kick();
   reconciler.start();
   const workers: Worker[] = startBullWorkers(handlers, config, log);
   await Promise.all(workers.map((w) => w.waitUntilReady()));

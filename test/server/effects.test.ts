@@ -1,4 +1,4 @@
-/** The effect template catalog: listed with previews rendered once by the oracle and cached; a bad file stops the start. */
+/** The effect template catalog: listed with previews made once by the built-in model (a real task) and cached; a bad file stops the start. */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { startServer, type TestServer } from './helpers.js';
 describe('effect templates', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ builtin: { preload: false }, workers: { builtin: 0 } });
+    server = await startServer({ builtin: { preload: false }, workers: { builtin: 1, oracle: 0 } });
   });
   afterAll(async () => server?.stop());
 

@@ -54,7 +54,7 @@ export async function startServer(overrides: Overrides = {}, options: { provider
   // Scale-out: the server runs no model code; a worker (the runtime of `kineo worker`, in this process) takes
   // the jobs from BullMQ with the concurrency the test asked of the embedded pool.
   const { builtin, oracle } = config.workers;
-  const worker = config.backends.queue === 'bullmq' && builtin + oracle > 0
+  const worker = config.backends.queue === 'bullmq'
     ? await startWorker({ ...config, workerConcurrency: { ...config.workerConcurrency, builtin, oracle } }, providers)
     : undefined;
   const newKey = (credits = options.credits ?? 100) => kineo.context.keys.create('test', credits);

@@ -66,7 +66,11 @@ describe('webhooks', () => {
     // Deliveries and attempts are visible in the API.
     const deliveries = await call(server.url, 'GET', `/api/webhooks/deliveries?task_id=${taskId}`, { token: server.key.secret_key });
     expect(deliveries.body.data).toHaveLength(2);
-    const one = await call(server.url, 'GET', `/api/webhooks/deliveries/${deliveries.body.data[0].id}`, { token: server.key.secret_key });
+    // The second attempt is recorded once the receiver has answered: wait for that record.
+    const one = await waitFor(async () => {
+      const r = await call(server.url, 'GET', `/api/webhooks/deliveries/${deliveries.body.data[0].id}`, { token: server.key.secret_key });
+      return r.body.status === 'succeeded' ? r : undefined;
+    }, 10_000);
     expect(one.body).toMatchObject({ status: 'succeeded', attempts: 2, last_error: null, event: expect.stringMatching(/^task\./) });
     expect(one.body.attempt_log).toMatchObject([{ attempt: 1, status_code: 500, error: expect.stringContaining('HTTP 500') }, { attempt: 2, status_code: 204, error: null }]);
   });
@@ -82,7 +86,11 @@ describe('webhooks', () => {
     expect(event).toMatchObject({ type: 'video.completed', data: { id: created.body.id } });
     const list = await call(server.url, 'GET', `/api/webhooks/deliveries?task_id=${created.body.id}`, { token });
     const d = list.body.data.find((x: { event: string }) => x.event === 'video.completed');
-    const detail = await call(server.url, 'GET', `/api/webhooks/deliveries/${d.id}`, { token });
+    // The attempt is recorded once the receiver has answered: wait for that record.
+    const detail = await waitFor(async () => {
+      const r = await call(server.url, 'GET', `/api/webhooks/deliveries/${d.id}`, { token });
+      return r.body.status === 'succeeded' ? r : undefined;
+    }, 10_000);
     expect(detail.body).toMatchObject({ status: 'succeeded', attempts: 2, endpoint_id: ep.body.id });
     expect(detail.body.attempt_log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 204]);
     // another key cannot see the deliveries

@@ -10,10 +10,19 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../db/database.js';
 import { queueRepository } from '../repositories/queue.repository.js';
-import { generateQueue } from './names.js';
+import { generateQueue, WEBHOOK_QUEUE } from './names.js';
 
 export interface GenerateJobData {
   taskId: string;
+}
+
+export interface WebhookJobData {
+  deliveryId: string;
+}
+
+/** Where the reconciler finds due webhook deliveries (the outbox in the database). */
+export interface DueDeliveries {
+  due(limit: number): Promise<{ id: string; attempts: number }[]>;
 }
 
 export class BullDispatcher {
@@ -28,7 +37,15 @@ export class BullDispatcher {
   /** Rows due longer than this without a worker are added again (they may have been lost). */
   private readonly readdMs: number;
 
-  constructor(private readonly db: Db, private readonly config: Config, private readonly log: FastifyBaseLogger, private readonly onTick?: () => Promise<void>) {
+  private webhookQueue: Queue<WebhookJobData> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly log: FastifyBaseLogger,
+    private readonly onTick?: () => Promise<void>,
+    private readonly deliveries?: DueDeliveries,
+  ) {
     this.readdMs = Math.max(2_000, Math.min(10_000, config.queue.leaseMs));
   }
 
@@ -105,15 +122,29 @@ export class BullDispatcher {
       await this.queue(provider).addBulk(ids.map((taskId) => ({ name: 'generate', data: { taskId }, opts: { jobId: taskId } })));
       n += ids.length;
     }
+    if (this.deliveries) {
+      // One job per attempt (jobId delivery.attempt): a retry is a new job once the previous attempt is recorded.
+      const due = (await this.deliveries.due(500)).filter((d) => now - (this.added.get(`${d.id}.${d.attempts}`) ?? 0) >= this.readdMs);
+      for (const d of due) this.added.set(`${d.id}.${d.attempts}`, now);
+      if (due.length) {
+        this.webhookQueue ??= new Queue<WebhookJobData>(WEBHOOK_QUEUE, {
+          connection: { url: this.config.redis.url, maxRetriesPerRequest: null },
+          prefix: this.config.redis.prefix,
+          defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+        });
+        await this.webhookQueue.addBulk(due.map((d) => ({ name: 'deliver', data: { deliveryId: d.id }, opts: { jobId: `${d.id}.${d.attempts}` } })));
+        n += due.length;
+      }
+    }
     // Forget tasks that are no longer due (finished or leased) so the map stays small.
     const dueIds = new Set(rows.map((r) => r.task_id));
-    for (const [id, at] of this.added) if (!dueIds.has(id) && now - at > this.readdMs) this.added.delete(id);
+    for (const [id, at] of this.added) if (!dueIds.has(id) && now - at > 10 * this.readdMs) this.added.delete(id);
     return n;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([...this.queues.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])].map((q) => q.close().catch(() => undefined)));
   }
 }

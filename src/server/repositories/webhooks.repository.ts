@@ -33,6 +33,7 @@ export const webhooksRepository = {
     if (opts.taskId) query = query.where('task_id', '=', opts.taskId);
     return query.orderBy('created_at', 'desc').limit(opts.limit).execute();
   },
+  deliveryById: (q: Q, id: string) => q.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
   delivery: (q: Q, keyId: string, id: string) =>
     q.selectFrom('webhook_deliveries').selectAll().where('key_id', '=', keyId).where('id', '=', id).executeTakeFirst(),
   attempts: (q: Q, deliveryId: string) =>

@@ -16,7 +16,7 @@ export function registerEffectsRoutes(app: ZApp, ctx: AppContext): void {
     })),
   }));
 
-  app.get('/api/effects/:id/preview.gif', { config: open, schema: { tags: ['Effects'], summary: 'A template\'s preview (rendered once by the oracle, then cached)', params: TemplateParams } }, async (req, reply) => {
+  app.get('/api/effects/:id/preview.gif', { config: open, schema: { tags: ['Effects'], summary: 'A template\'s preview (made once by the built-in model as a task, then cached)', params: TemplateParams } }, async (req, reply) => {
     const gif = await ctx.effects.preview(req.params.id);
     return reply.type('image/gif').header('cache-control', 'public, max-age=3600').send(gif);
   });

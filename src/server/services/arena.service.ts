@@ -51,6 +51,17 @@ export class ArenaService {
     return this.config.arena.contestants.find((c) => c.id === id)?.name ?? id;
   }
 
+  /**
+   * The server's own key for work it starts itself (arena pairs, effect previews): made once, kept in the arena's
+   * state table, topped up when low.
+   */
+  async systemKey(): Promise<string> {
+    const keyId = await this.arenaKey();
+    const { balance } = await this.tasks.balance(keyId);
+    if (balance < 1000) await this.keys.grant(keyId, TOP_UP);
+    return keyId;
+  }
+
   private arenaKey(): Promise<string> {
     this.keyId ??= (async () => {
       const known = await arenaRepository.setting(this.db, ARENA_KEY);
@@ -77,9 +88,7 @@ export class ArenaService {
     const [left, right] = [pool[i]!, pool[j]!]; // a random ordered pair: which side is which is random too
     const caption = this.caption();
     const seed = randomInt(0, 2 ** 31 - 1);
-    const keyId = await this.arenaKey();
-    const { balance } = await this.tasks.balance(keyId);
-    if (balance < 1000) await this.keys.grant(keyId, TOP_UP);
+    const keyId = await this.systemKey();
     const make = async (c: Contestant) => (await this.tasks.create(keyId, {
       api: 'native', capability: 'text2video', model: c.model, prompt: caption,
       settings: { seed, ...(c.steps !== undefined ? { steps: c.steps } : {}) },

@@ -1,26 +1,32 @@
 /**
- * The effect template catalog and its gallery previews: each preview is the oracle's ground truth of
- * "<subject> <prompt fragment>" encoded as a small looping GIF, rendered once and cached under <dataDir>/effects
- * (named by a hash of what it shows, so an edited template renders a new one).
+ * The effect template catalog and its gallery previews: each preview is what the built-in model makes of
+ * "<subject> <prompt fragment>" — a real task run by the workers (so in scale-out mode the server still runs no
+ * model code) under the server's own key — turned into a small looping GIF and cached under <dataDir>/effects,
+ * named by a hash of what it shows and which model drew it (an edited template or a new model renders a new one).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderCaption } from '../../world/index.js';
-import { encodeVideo } from '../../engine/video.js';
 import { errors } from '../errors.js';
 import { findTemplate, type EffectCatalog, type EffectTemplate } from '../effects/catalog.js';
+import { mp4ToGif } from '../../media/gif.js';
 
-const PREVIEW = { frames: 16, width: 64, height: 64, fps: 8, outputSize: 160 };
+const PREVIEW = { outputSize: 160 };
 const DEFAULT_SUBJECT = 'a cat on the grass';
 
 export const previewCaption = (t: EffectTemplate) => `${t.params?.subject ?? DEFAULT_SUBJECT} ${t.prompt_fragment}`;
+
+/** Makes a clip of a caption with the built-in model and returns its MP4 (kineo.ts runs it as a task). */
+export interface PreviewRenderer {
+  model: string;
+  render(caption: string, seed: number, outputSize: number): Promise<Buffer>;
+}
 
 export class EffectsService {
   private readonly dir: string;
   private readonly inFlight = new Map<string, Promise<Buffer>>();
 
-  constructor(readonly catalog: EffectCatalog, dataDir: string) {
+  constructor(readonly catalog: EffectCatalog, dataDir: string, private readonly renderer: PreviewRenderer) {
     this.dir = join(dataDir, 'effects');
   }
 
@@ -31,33 +37,34 @@ export class EffectsService {
   }
 
   private cacheName(t: EffectTemplate): string {
-    const what = JSON.stringify({ v: 1, caption: previewCaption(t), seed: t.params?.seed ?? 1, ...PREVIEW });
+    const what = JSON.stringify({ v: 2, model: this.renderer.model, caption: previewCaption(t), seed: t.params?.seed ?? 1, ...PREVIEW });
     return `${createHash('sha256').update(what).digest('hex').slice(0, 32)}.gif`;
   }
 
-  /** The preview GIF of a template: from the cache, else rendered once (concurrent asks share one render). */
+  /** The preview GIF of a template: from the cache, else made once (concurrent asks share one generation). */
   preview(id: string): Promise<Buffer> {
     const t = this.get(id);
     const path = join(this.dir, this.cacheName(t));
     if (existsSync(path)) return Promise.resolve(readFileSync(path));
     let p = this.inFlight.get(path);
     if (!p) {
-      p = this.render(t, path).finally(() => this.inFlight.delete(path));
+      p = this.make(t, path).finally(() => this.inFlight.delete(path));
       this.inFlight.set(path, p);
     }
     return p;
   }
 
-  private async render(t: EffectTemplate, path: string): Promise<Buffer> {
-    const { clip } = renderCaption(previewCaption(t), t.params?.seed ?? 1, { frames: PREVIEW.frames, width: PREVIEW.width, height: PREVIEW.height });
+  private async make(t: EffectTemplate, path: string): Promise<Buffer> {
+    const mp4 = await this.renderer.render(previewCaption(t), t.params?.seed ?? 1, PREVIEW.outputSize);
+    const gif = await mp4ToGif(mp4);
     mkdirSync(this.dir, { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp.gif`;
+    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await encodeVideo(clip, { path: tmp, format: 'gif', fps: PREVIEW.fps, outputSize: PREVIEW.outputSize });
+      writeFileSync(tmp, gif);
       renameSync(tmp, path);
     } finally {
       rmSync(tmp, { force: true });
     }
-    return readFileSync(path);
+    return gif;
   }
 }

@@ -105,6 +105,24 @@ export class WebhooksService {
 
   wake(): void {
     this.waker.wake();
+    this.onWake?.();
+  }
+
+  /** Scale-out: deliveries go out through the BullMQ 'webhook' queue; a new one kicks its dispatcher. */
+  onWake: (() => void) | undefined;
+
+  /** Due deliveries (the reconciler hands them to the 'webhook' queue): id and attempt count. */
+  async due(limit: number): Promise<{ id: string; attempts: number }[]> {
+    return (await webhooksRepository.due(this.db, Date.now(), limit)).map((d) => ({ id: d.id, attempts: d.attempts }));
+  }
+
+  /** One attempt of one delivery, if it is still due and nobody else claimed it (a webhook job's handler). */
+  async deliverDue(id: string): Promise<boolean> {
+    const d = await webhooksRepository.deliveryById(this.db, id);
+    if (!d || d.status !== 'pending') return false;
+    if (!(await webhooksRepository.claim(this.db, d.id, Date.now(), this.config.timeoutMs * 2))) return false;
+    await this.send(d);
+    return true;
   }
 
   // --- the dispatcher ---------------------------------------------------------------------------------------------

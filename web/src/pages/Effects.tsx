@@ -13,7 +13,7 @@ export function EffectsPage() {
   return (
     <section>
       <h1>Effects</h1>
-      <p className="note">Templates apply an effect to the subject you name. Previews are drawn by the built-in oracle.</p>
+      <p className="note">Templates apply an effect to the subject you name. Previews are made by the built-in model from each template's prompt.</p>
       {error && <p role="alert" className="error">{error}</p>}
       {!templates && !error && <p>Loading…</p>}
       <ul className="effect-grid">

@@ -1,0 +1,107 @@
+/**
+ * The studio's Ads page in a real browser (playwright-core driving Debian's chromium) against a real server with the
+ * oracle provider: sign up → fill the ads form → the live estimate → submit → the combined progress reaches done →
+ * the zip downloads and holds the manifest and every variant. Screenshots go to tmp/screenshots/ (not committed).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureStudioBuilt } from '../src/server/web.js';
+import { startServer, type TestServer } from './server/helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'tmp/screenshots';
+const DESKTOP = { width: 1280, height: 800 };
+const MOBILE = { width: 390, height: 844 };
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: `${SHOTS}/${name}-desktop.png`, fullPage: true });
+  await page.setViewportSize(MOBILE);
+  await page.screenshot({ path: `${SHOTS}/${name}-mobile.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+}
+
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+    .map((el) => el.outerHTML.slice(0, 80)));
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the Ads page in a browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+
+  beforeAll(async () => {
+    expect(ensureStudioBuilt()).toBeNull();
+    mkdirSync(SHOTS, { recursive: true });
+    // The oracle stretched over ~1 s per clip so that progress is visible.
+    server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1000 }, builtin: { preload: false }, workers: { builtin: 0, oracle: 2 } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('fills the ads form, shows the estimate, runs the batch to done and downloads the zip', async () => {
+    context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Username').fill('merchant');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByTestId('username').filter({ hasText: 'merchant' }).waitFor();
+
+    await page.getByRole('link', { name: 'Ads' }).click();
+    await page.waitForURL(/\/ads$/);
+    await page.getByLabel('Product (as the model knows it)').fill('a red zorblax apple');
+    await page.getByLabel('Product name').fill('Crunchy Apple');
+    await page.getByLabel(/Selling points/).fill('100% organic\nPicked today');
+    // Templates: Squish and Melt (unticking the defaults first).
+    const ticked = page.locator('input[name="templates"]:checked');
+    while (await ticked.count()) await ticked.first().uncheck();
+    await page.getByRole('checkbox', { name: /Squish/ }).check();
+    await page.getByRole('checkbox', { name: /Melt/ }).check();
+    await page.getByRole('checkbox', { name: /16:9/ }).uncheck();
+    await page.getByLabel('Variants').fill('6');
+    await page.getByLabel('Model', { exact: true }).selectOption('oracle');
+
+    // The live estimate, and the words the model does not know.
+    await page.getByTestId('unknown-words').filter({ hasText: 'zorblax' }).waitFor();
+    await page.getByLabel('Product (as the model knows it)').fill('a red apple');
+    await page.getByTestId('estimate').getByText('6 variants × 1 credit = 6 credits · balance 100').waitFor();
+    await page.getByTestId('unknown-words').waitFor({ state: 'detached' });
+    await page.getByTestId('estimate').getByText('“Crunchy Apple — 100% organic”').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shoot(page, 'ads-01-form');
+
+    await page.getByRole('button', { name: 'Make the ads' }).click();
+    await page.waitForURL(/\/ads\?id=batch_/);
+    await page.locator('[data-testid="batch"][data-status="running"], [data-testid="batch"][data-status="assembling"]').first().waitFor({ timeout: 20_000 });
+    await page.locator('tr[data-status="succeeded"]').first().waitFor({ timeout: 20_000 });
+    await shoot(page, 'ads-02-progress');
+    await page.locator('[data-testid="batch"][data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('batch-counts').textContent()).toMatch(/^100% · 6 delivered/);
+    expect(await page.locator('tr[data-status="succeeded"]').count()).toBe(6);
+    await shoot(page, 'ads-03-done');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+    expect(download.suggestedFilename()).toMatch(/^Crunchy-Apple-[0-9a-f]{8}\.zip$/);
+    const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+    expect(Object.keys(files).filter((n) => n.endsWith('.mp4'))).toHaveLength(6);
+    const manifest = Buffer.from(files['manifest.csv']!).toString();
+    expect(manifest.split('\r\n')[0]).toBe('file,template,aspect,seed,caption,task_id');
+    expect(manifest).toContain('Crunchy Apple — Picked today');
+
+    // The batch is listed on the form page.
+    await page.getByRole('link', { name: 'New batch' }).click();
+    await page.locator('li[data-batch-id]').filter({ hasText: 'Crunchy Apple' }).waitFor();
+  });
+});
