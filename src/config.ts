@@ -145,6 +145,10 @@ export const ConfigSchema = z.strictObject({
     builtin: z.number().int().min(0).max(64).default(1),
     oracle: z.number().int().min(0).max(256).default(4),
     webhook: z.number().int().min(0).max(256).default(8),
+    /** Ad-batch zips (ffmpeg). */
+    batch: z.number().int().min(0).max(16).default(1),
+    /** Storyboard films (ffmpeg). */
+    encode: z.number().int().min(0).max(16).default(1),
   }).prefault({}),
   /**
    * The server key (32 bytes, base64) that seals key secrets and signs links; every server and worker of one

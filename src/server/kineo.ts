@@ -28,12 +28,13 @@ import { EffectsService } from './services/effects.service.js';
 import { ArenaService } from './services/arena.service.js';
 import { taskPreviewRenderer } from './services/preview-renderer.js';
 import { BatchesService } from './services/batches.service.js';
-import { BatchRunner } from './services/batch-runner.js';
+import { BatchRunner, MAX_ASSEMBLY_RUNS } from './services/batch-runner.js';
 import { StoryboardsService } from './services/storyboards.service.js';
 import { loadEffectCatalog } from './effects/catalog.js';
 import { WorkerPool } from '../worker/pool.js';
 import { BullDispatcher } from './queue/bullmq-dispatcher.js';
 import { ClusterBus } from './queue/cluster-bus.js';
+import { BATCH_QUEUE, ENCODE_QUEUE } from './queue/names.js';
 import { BuiltinProvider } from '../worker/providers/builtin.js';
 import { OracleProvider } from '../worker/providers/oracle.js';
 import type { Provider } from '../worker/providers/provider.js';
@@ -103,13 +104,18 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
   const prompts = new PromptsService(config.credits.pricePerClip);
   const arena = new ArenaService(db, config, providers, tasks, files, keys);
   const effects = new EffectsService(catalog, config.dataDir, taskPreviewRenderer({ tasks, files, systemKey: () => arena.systemKey(), model: providers.defaultModel }));
-  const batchRunner = new BatchRunner(db, blobs, lifecycle, metrics, log, wake, { tickMs: Math.min(250, config.queue.pollMs) });
+  const batchRunner = new BatchRunner(db, blobs, lifecycle, metrics, log, wake, {
+    tickMs: Math.min(250, config.queue.pollMs),
+    // Scale-out: a worker's 'batch' queue makes the zip (BullMQ retries it, then the batch fails).
+    assemblyQueue: dispatcher && ((id) => dispatcher.addJob(BATCH_QUEUE, 'assemble', { batchId: id }, id, { attempts: MAX_ASSEMBLY_RUNS })),
+  });
   const batches = new BatchesService(db, config, providers, catalog, prompts, lifecycle, tasks, files, metrics, {
     workers: wake, runner: () => batchRunner.wake(), abortAssembly: (id) => batchRunner.abortAssembly(id),
   });
 
   const storyboards = new StoryboardsService({
     db, config, providers, lifecycle, tasks, files, prompts, bus, metrics, log, wakeWorkers: wake, abortRunning,
+    assemblyQueue: dispatcher && ((id) => dispatcher.addJob(ENCODE_QUEUE, 'film', { storyboardId: id }, id)),
   });
 
   let loading: string | null = 'starting';

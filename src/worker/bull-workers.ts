@@ -8,7 +8,12 @@ import { Worker, type Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { TaskLifecycle } from '../server/services/task-lifecycle.js';
-import { generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import type { Db } from '../server/db/database.js';
+import type { BlobStore } from '../server/repositories/blob-storage.js';
+import { assembleBatch } from '../server/services/batch-assembly.js';
+import { failAssembly } from '../server/services/batch-runner.js';
+import { runStoryboardAssembly, type AssemblyRunDeps } from './storyboard.handler.js';
 import type { GenerateJobData, WebhookJobData } from '../server/queue/bullmq-dispatcher.js';
 import type { WebhooksService } from '../server/services/webhooks.service.js';
 import { runGenerateJob, type RunningJob } from './generate.handler.js';
@@ -19,6 +24,35 @@ export interface QueueHandler {
   concurrency: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   process(job: Job<any>): Promise<string>;
+}
+
+/** Ad-batch zips: BullMQ retries a failed run with backoff; after the last one the batch fails (assembly_failed). */
+export function batchHandler(deps: { db: Db; blobs: BlobStore }, concurrency: number): QueueHandler {
+  return {
+    queue: BATCH_QUEUE,
+    concurrency,
+    async process(job: Job<{ batchId: string }>) {
+      try {
+        const row = await assembleBatch({ db: deps.db, blobs: deps.blobs }, job.data.batchId);
+        return row?.status ?? 'nothing to do';
+      } catch (err) {
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failAssembly(deps.db, job.data.batchId, err);
+        throw err;
+      }
+    },
+  };
+}
+
+/** Storyboard films: the same lease-holding run as in embedded mode (retries go through the storyboard row). */
+export function encodeHandler(deps: AssemblyRunDeps, concurrency: number): QueueHandler {
+  return {
+    queue: ENCODE_QUEUE,
+    concurrency,
+    async process(job: Job<{ storyboardId: string }>) {
+      await runStoryboardAssembly(job.data.storyboardId, deps);
+      return 'done';
+    },
+  };
 }
 
 /** Webhook deliveries: one attempt per job; the outbox row says what is due, the claim who sends it. */

@@ -21,8 +21,8 @@ import { UrlGuard } from '../server/services/url-guard.js';
 import { WebhooksService } from '../server/services/webhooks.service.js';
 import { BullDispatcher } from '../server/queue/bullmq-dispatcher.js';
 import { ClusterBus } from '../server/queue/cluster-bus.js';
-import { generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
-import { generateHandler, startBullWorkers, webhookHandler, type QueueHandler } from './bull-workers.js';
+import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import { batchHandler, encodeHandler, generateHandler, startBullWorkers, webhookHandler, type QueueHandler } from './bull-workers.js';
 import type { RunningJob } from './generate.handler.js';
 import type { Provider } from './providers/provider.js';
 
@@ -58,10 +58,13 @@ export async function startWorker(config: Config, providers: Provider[], options
 
   const concurrencyOf = (p: Provider) => (p.name === 'builtin' ? config.workerConcurrency.builtin : p.name === 'oracle' ? config.workerConcurrency.oracle : 1);
   const available = new Map(providers.map((p) => [generateQueue(p.name), p]));
-  const handled = [...available.keys(), WEBHOOK_QUEUE];
+  const kinds: [string, number][] = [
+    [WEBHOOK_QUEUE, config.workerConcurrency.webhook], [BATCH_QUEUE, config.workerConcurrency.batch], [ENCODE_QUEUE, config.workerConcurrency.encode],
+  ];
+  const handled = [...available.keys(), ...kinds.map(([q]) => q)];
   const wanted = options.queues ?? [
     ...[...available.keys()].filter((q) => concurrencyOf(available.get(q)!) > 0),
-    ...(config.workerConcurrency.webhook > 0 ? [WEBHOOK_QUEUE] : []),
+    ...kinds.filter(([, n]) => n > 0).map(([q]) => q),
   ];
   const missing = wanted.filter((q) => !handled.includes(q));
   if (missing.length) {
@@ -82,7 +85,11 @@ export async function startWorker(config: Config, providers: Provider[], options
   const cluster = new ClusterBus(config, log);
   cluster.forwardFrom(bus);
   const running = new Map<string, RunningJob>();
-  await cluster.onCancel((taskId) => running.get(taskId)?.stop('cancel'));
+  const films = new Map<string, AbortController>();
+  await cluster.onCancel((id) => {
+    running.get(id)?.stop('cancel');
+    films.get(id)?.abort();
+  });
 
   // Load what each served provider needs before taking its first job.
   const served = wanted.filter((q) => available.has(q)).map((q) => available.get(q)!);
@@ -93,6 +100,10 @@ export async function startWorker(config: Config, providers: Provider[], options
     lifecycle, config, log, owner, running, isStopping: () => stopping,
   }));
   if (wanted.includes(WEBHOOK_QUEUE)) handlers.push(webhookHandler(webhooks, Math.max(1, config.workerConcurrency.webhook)));
+  if (wanted.includes(BATCH_QUEUE)) handlers.push(batchHandler({ db, blobs }, Math.max(1, config.workerConcurrency.batch)));
+  if (wanted.includes(ENCODE_QUEUE)) {
+    handlers.push(encodeHandler({ db, config, log, files, owner, running: films, stopping: () => stopping }, Math.max(1, config.workerConcurrency.encode)));
+  }
   const reconciler = new BullDispatcher(db, config, log, undefined, webhooks);
   webhooks.onWake = () => reconciler.kick();
   reconciler.start();
@@ -109,6 +120,7 @@ export async function startWorker(config: Config, providers: Provider[], options
       // Running jobs get the grace period, then stop and give their leases back (another worker takes them).
       const timer = setTimeout(() => {
         for (const job of running.values()) job.stop('shutdown');
+        for (const film of films.values()) film.abort();
       }, config.shutdownGraceS * 1000);
       await Promise.all(workers.map((w) => w.close()));
       clearTimeout(timer);

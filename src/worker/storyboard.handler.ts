@@ -1,7 +1,7 @@
 /**
  * The storyboard assembly step: every shot's clip → one film (src/media/film.ts), stored as the storyboard's files.
  * A plain function of its dependencies (the database, the files service, who holds the lease), so that it can run
- * in the server (embedded mode) or, later, from its own queue in a worker process. Idempotent and safe to run twice:
+ * in the server (embedded mode) or from the 'encode' queue in a `kineo worker` process (scale-out). Idempotent and safe to run twice:
  * it does nothing unless the storyboard is 'assembling' under this caller's lease; the film's files have fixed ids
  * (a second insert is a no-op); and the files and the 'succeeded' transition commit together only while the lease
  * is still this caller's, so a cancel or a lost lease during the encode leaves nothing behind but an orphan blob.
@@ -16,6 +16,8 @@ import type { Db } from '../server/db/database.js';
 import { filesRepository } from '../server/repositories/files.repository.js';
 import { storyboardsRepository, type StoryboardRow } from '../server/repositories/storyboards.repository.js';
 import type { FilesService } from '../server/services/files.service.js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
 import type { StoryboardSpec } from '../server/services/storyboard-plan.js';
 
 export interface AssembleDeps {
@@ -99,5 +101,65 @@ export async function assembleStoryboard(storyboardId: string, deps: AssembleDep
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface AssemblyRunDeps {
+  db: Db;
+  config: Config;
+  log: FastifyBaseLogger;
+  files: FilesService;
+  owner: string;
+  /** Assemblies running in this process (cancel and shutdown abort them). */
+  running: Map<string, AbortController>;
+  /** True once this process is shutting down: an aborted run then hands its lease back. */
+  stopping: () => boolean;
+}
+
+/**
+ * One assembly run as a job: takes the storyboard's assembly lease (nothing to do when another process holds it or
+ * the film exists), renews it while the film is made, and on failure retries with backoff up to queue.maxAttempts
+ * before failing the storyboard. The embedded server runs it in process; a scale-out worker runs it for each job of
+ * the 'encode' queue.
+ */
+export async function runStoryboardAssembly(id: string, deps: AssemblyRunDeps): Promise<void> {
+  const { db, config, log, owner } = deps;
+  const claimed = await storyboardsRepository.claimAssembly(db, id, owner, Date.now(), config.queue.leaseMs);
+  if (!claimed) return;
+  const fail = async (code: string, message: string) => {
+    const now = Date.now();
+    await storyboardsRepository.transition(db, id, ['assembling'], { status: 'failed', error_code: code, error_message: message, completed_at: now, updated_at: now, assembly_owner: null });
+  };
+  if (claimed.assembly_attempts > config.queue.maxAttempts) {
+    return fail('assembly_failed', `the film was started ${claimed.assembly_attempts - 1} times and never finished: ${claimed.error_message ?? 'its assembler stopped each time'}`);
+  }
+  const controller = new AbortController();
+  deps.running.set(id, controller);
+  const renewal = setInterval(() => {
+    storyboardsRepository.renewAssembly(db, id, owner, Date.now() + config.queue.leaseMs)
+      .then((ours) => !ours && controller.abort(), (err) => log.warn({ err, storyboard: id }, 'assembly lease renewal failed'));
+  }, config.queue.renewMs);
+  renewal.unref();
+  try {
+    const done = await assembleStoryboard(id, { db, files: deps.files, owner, signal: controller.signal });
+    if (done?.status === 'succeeded') log.info({ storyboard: id, meta: done.meta }, 'storyboard film made');
+  } catch (err) {
+    if (controller.signal.aborted) {
+      // Cancelled, or the lease went to another process; at shutdown the lease is handed back for the next one.
+      if (deps.stopping()) await storyboardsRepository.releaseAssembly(db, id, owner, Date.now(), 'the assembler stopped during assembly');
+      return;
+    }
+    const attempt = claimed.assembly_attempts;
+    const message = (err as Error).message;
+    if (attempt < config.queue.maxAttempts && !/is gone|no finished clip/.test(message)) {
+      log.error({ err, storyboard: id, attempt }, 'storyboard assembly failed; retrying');
+      await storyboardsRepository.releaseAssembly(db, id, owner, Date.now() + 1000 * 2 ** (attempt - 1), `attempt ${attempt} failed: ${message}`);
+    } else {
+      log.error({ err, storyboard: id }, 'storyboard assembly failed for good');
+      await fail('assembly_failed', `the film could not be made: ${message}`);
+    }
+  } finally {
+    clearInterval(renewal);
+    deps.running.delete(id);
   }
 }

@@ -71,6 +71,29 @@ export class BullDispatcher {
     });
   }
 
+  private readonly others = new Map<string, Queue>();
+
+  /**
+   * Adds a job to one of the other queues (batch, encode) unless one with this id is still there. Its state lives
+   * in the database, which the caller looks at again later, so a lost add is made again then.
+   */
+  addJob(queueName: string, name: string, data: Record<string, unknown>, jobId: string, opts: { attempts?: number } = {}): void {
+    let q = this.others.get(queueName);
+    if (!q) {
+      q = new Queue(queueName, {
+        connection: { url: this.config.redis.url, maxRetriesPerRequest: null },
+        prefix: this.config.redis.prefix,
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+      });
+      q.on('error', (err) => this.log.warn({ err: err.message, queue: queueName }, 'BullMQ queue error (retrying)'));
+      this.others.set(queueName, q);
+    }
+    const attempts = opts.attempts ?? 1;
+    q.add(name, data, { jobId, attempts, backoff: { type: 'exponential', delay: 1000 } }).catch((err) => {
+      this.log.warn({ err: (err as Error).message, queue: queueName, job: jobId }, 'could not add the job to BullMQ now; it is added again on the next look');
+    });
+  }
+
   /** Soon (coalescing a burst of creates into one query), adds the due rows not added yet. */
   kick(): void {
     if (this.kicked) return;
@@ -145,6 +168,6 @@ export class BullDispatcher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.queues.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([...this.queues.values(), ...this.others.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])].map((q) => q.close().catch(() => undefined)));
   }
 }

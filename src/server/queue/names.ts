@@ -4,6 +4,10 @@
  */
 export const generateQueue = (provider: string) => `generate-${provider}`;
 export const WEBHOOK_QUEUE = 'webhook';
+/** Ad-batch assembly (clips → captioned variants → zip). */
+export const BATCH_QUEUE = 'batch';
+/** Storyboard films (clips → transitions and a title card → one MP4). */
+export const ENCODE_QUEUE = 'encode';
 
 /** Redis pub/sub channels between servers and workers (live progress, cancel requests). */
 export const progressChannel = (prefix: string) => `${prefix}:events:progress`;

@@ -24,7 +24,6 @@ import { Waker } from './wakeable-sleep.js';
 export const RETRYABLE_CODES = new Set(['attempts_exhausted', 'generation_failed', 'provider_failed', 'internal_error']);
 const TERMINAL_TASK = new Set(['succeeded', 'failed', 'cancelled']);
 
-const MAX_ASSEMBLY_RUNS = 3;
 
 class Rollback extends Error {}
 
@@ -33,6 +32,20 @@ export interface BatchRunnerOptions {
   tickMs: number;
   /** ffmpeg processes at once during assembly. */
   assemblyConcurrency?: number;
+  /** Scale-out: hands a batch to assemble to the 'batch' queue (a worker makes the zip) instead of this process. */
+  assemblyQueue?: (batchId: string) => void;
+}
+
+/** Assembly runs (BullMQ attempts, or runs in this process) before a batch fails with assembly_failed. */
+export const MAX_ASSEMBLY_RUNS = 3;
+
+/** Marks a batch whose zip could not be made after its last run. */
+export async function failAssembly(db: Db, batchId: string, err: unknown): Promise<void> {
+  const now = Date.now();
+  await batchesRepository.transition(db, batchId, ['assembling'], {
+    status: 'failed', updated_at: now, completed_at: now, error_code: 'assembly_failed',
+    error_message: `the videos were made but the zip could not be assembled: ${(err as Error).message.slice(0, 500)}`,
+  });
 }
 
 export class BatchRunner {
@@ -181,6 +194,10 @@ export class BatchRunner {
   }
 
   private startAssembly(batch: BatchRow): void {
+    if (this.options.assemblyQueue) {
+      this.options.assemblyQueue(batch.id);
+      return;
+    }
     if (this.assembling.has(batch.id) || !this.active) return;
     const controller = new AbortController();
     const t0 = Date.now();
@@ -193,11 +210,7 @@ export class BatchRunner {
         this.log.error({ err, batch: batch.id, failures }, 'assembling a batch failed');
         if (failures < MAX_ASSEMBLY_RUNS) return;
         this.assemblyFailures.delete(batch.id);
-        const now = Date.now();
-        return batchesRepository.transition(this.db, batch.id, ['assembling'], {
-          status: 'failed', updated_at: now, completed_at: now, error_code: 'assembly_failed',
-          error_message: `the videos were made but the zip could not be assembled: ${(err as Error).message.slice(0, 500)}`,
-        }).then(() => undefined);
+        return failAssembly(this.db, batch.id, err);
       })
       .finally(() => this.assembling.delete(batch.id));
     this.assembling.set(batch.id, { controller, done });

@@ -26,7 +26,7 @@ import { isTerminal } from '../repositories/tasks.repository.js';
 import type { StoryboardCreate } from '../formats/storyboards.js';
 import type { TaskParams } from '../views/task-params.js';
 import type { StoryboardEstimate, StoryboardFile, StoryboardView } from '../views/storyboards.js';
-import { assembleStoryboard, filmFileIds } from '../../worker/storyboard.handler.js';
+import { filmFileIds, runStoryboardAssembly } from '../../worker/storyboard.handler.js';
 import { filmPlanOf, planStoryboard, shotLimits, type StoryboardSpec } from './storyboard-plan.js';
 import type { FilesService } from './files.service.js';
 import type { ProgressBus } from './progress-bus.js';
@@ -49,6 +49,8 @@ export interface StoryboardsDeps {
   log: FastifyBaseLogger;
   wakeWorkers: (provider: string) => void;
   abortRunning: (taskId: string) => void;
+  /** Scale-out: hands a storyboard whose shots are done to the 'encode' queue instead of assembling it here. */
+  assemblyQueue?: (storyboardId: string) => void;
 }
 
 const WAITING: readonly StoryboardStatus[] = ['queued', 'running'];
@@ -247,54 +249,24 @@ export class StoryboardsService {
   }
 
   private enqueueAssembly(id: string): void {
+    if (this.d.assemblyQueue) {
+      // Scale-out: a worker's 'encode' queue makes the film; this server only moves the state on.
+      this.d.assemblyQueue(id);
+      return;
+    }
     if (this.pending.has(id) || !this.active) return;
     this.pending.add(id);
     this.chain = this.chain.then(() => this.runAssembly(id)).catch((err) => this.d.log.error({ err, storyboard: id }, 'storyboard assembly failed outside its handler'))
       .finally(() => this.pending.delete(id));
   }
 
-  /** Takes the assembly lease and runs the handler, renewing the lease; a failure is retried with backoff. */
+  /** Takes the assembly lease and runs the handler (src/worker/storyboard.handler.ts), here in this process. */
   private async runAssembly(id: string): Promise<void> {
-    const { db, config, log } = this.d;
     if (!this.active) return;
-    const claimed = await storyboardsRepository.claimAssembly(db, id, this.owner, Date.now(), config.queue.leaseMs);
-    if (!claimed) return;
-    const fail = async (code: string, message: string) => {
-      const now = Date.now();
-      await storyboardsRepository.transition(db, id, ['assembling'], { status: 'failed', error_code: code, error_message: message, completed_at: now, updated_at: now, assembly_owner: null });
-    };
-    if (claimed.assembly_attempts > config.queue.maxAttempts) {
-      return fail('assembly_failed', `the film was started ${claimed.assembly_attempts - 1} times and never finished: ${claimed.error_message ?? 'its assembler stopped each time'}`);
-    }
-    const controller = new AbortController();
-    this.running.set(id, controller);
-    const renewal = setInterval(() => {
-      storyboardsRepository.renewAssembly(db, id, this.owner, Date.now() + config.queue.leaseMs)
-        .then((ours) => !ours && controller.abort(), (err) => log.warn({ err, storyboard: id }, 'assembly lease renewal failed'));
-    }, config.queue.renewMs);
-    renewal.unref();
-    try {
-      const done = await assembleStoryboard(id, { db, files: this.d.files, owner: this.owner, signal: controller.signal });
-      if (done?.status === 'succeeded') log.info({ storyboard: id, meta: done.meta }, 'storyboard film made');
-    } catch (err) {
-      if (controller.signal.aborted) {
-        // Cancelled, or the lease went to another process; at shutdown the lease is handed back for the next one.
-        if (!this.active) await storyboardsRepository.releaseAssembly(db, id, this.owner, Date.now(), 'the server stopped during assembly');
-        return;
-      }
-      const attempt = claimed.assembly_attempts;
-      const message = (err as Error).message;
-      if (attempt < config.queue.maxAttempts && !/is gone|no finished clip/.test(message)) {
-        log.error({ err, storyboard: id, attempt }, 'storyboard assembly failed; retrying');
-        await storyboardsRepository.releaseAssembly(db, id, this.owner, Date.now() + 1000 * 2 ** (attempt - 1), `attempt ${attempt} failed: ${message}`);
-      } else {
-        log.error({ err, storyboard: id }, 'storyboard assembly failed for good');
-        await fail('assembly_failed', `the film could not be made: ${message}`);
-      }
-    } finally {
-      clearInterval(renewal);
-      this.running.delete(id);
-    }
+    await runStoryboardAssembly(id, {
+      db: this.d.db, config: this.d.config, log: this.d.log, files: this.d.files, owner: this.owner,
+      running: this.running, stopping: () => !this.active,
+    });
   }
 
   private async sweep(): Promise<void> {
