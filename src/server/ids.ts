@@ -1,4 +1,21 @@
 /** Identifiers: a prefix and random hex, sortable by nothing but unique. */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
-export const newId = (prefix: string, bytes = 12): string => `${prefix}_${randomBytes(bytes).toString('hex')}`;
+// Random bytes are drawn 4 KiB at a time: one getrandom call per ~340 ids instead of one per id (a measurable share
+// of a create on a small VM). They stay unpredictable: the pool is filled by the same CSPRNG, and used once.
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+
+function take(n: number): Buffer {
+  if (n > pool.length) return randomFillSync(Buffer.alloc(n));
+  if (offset + n > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const out = Buffer.from(pool.subarray(offset, offset + n));
+  pool.fill(0, offset, offset + n); // a used byte is never handed out again
+  offset += n;
+  return out;
+}
+
+export const newId = (prefix: string, bytes = 12): string => `${prefix}_${take(bytes).toString('hex')}`;

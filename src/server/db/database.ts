@@ -9,6 +9,8 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Config } from '../../config.js';
 import { migrations } from './migrations.js';
+import { WriteCounter } from './read-cache.js';
+import { startCheckpointer } from './checkpointer.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -24,10 +26,13 @@ export type DatabaseConfig = Pick<Config, 'dataDir' | 'backends' | 'postgres'>;
  * Kysely prepares every query it runs; better-sqlite3 statements are reusable, so keep the prepared ones by SQL
  * text (bounded) — a large share of a small request's time otherwise.
  */
-function withStatementCache(sqlite: SQLite.Database, max = 1000): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, onClose: () => void, max = 1000): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => {
+      onClose();
+      sqlite.close();
+    },
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (!stmt) {
@@ -50,8 +55,17 @@ function openSqlite(dataDir: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // Checkpoints run in a worker thread (checkpointer.ts); the automatic one only past ~80 MB of WAL.
+  sqlite.pragma('wal_autocheckpoint = 20000');
+  const checkpointer = startCheckpointer(path);
+  const counter = new WriteCounter();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, () => checkpointer.stop()) }), plugins: [counter] });
+  writeCounters.set(db, counter);
+  return db;
 }
+
+/** The write counter of each SQLite database this process opened (read-cache.ts); none for PostgreSQL. */
+export const writeCounters = new WeakMap<Kysely<Database>, WriteCounter>();
 
 // 64-bit integers (counts, millisecond timestamps) come back as numbers, as they do from SQLite; every value we
 // store is far below 2^53.

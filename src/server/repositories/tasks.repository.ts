@@ -2,6 +2,8 @@
 import type { CompiledQuery, Insertable, Selectable, Updateable } from 'kysely';
 import type { TasksTable, TaskStatus } from '../db/schema.js';
 import type { Q } from './executor.js';
+import { writeCounters } from '../db/database.js';
+import { RowCache } from '../db/read-cache.js';
 
 export type TaskRow = Selectable<TasksTable>;
 export const TERMINAL: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -23,13 +25,25 @@ export interface TaskPage {
  * (building a query costs more than running it, mostly in allocations).
  */
 const compiledGet = new WeakMap<Q, CompiledQuery<TaskRow>>();
-function getTask(q: Q, keyId: string, id: string): Promise<TaskRow | undefined> {
+/** Embedded mode also keeps polled rows until the next write (db/read-cache.ts). */
+const pollCaches = new WeakMap<Q, RowCache<TaskRow>>();
+async function getTask(q: Q, keyId: string, id: string): Promise<TaskRow | undefined> {
+  let cache = pollCaches.get(q);
+  if (!cache) {
+    const counter = writeCounters.get(q);
+    if (counter) pollCaches.set(q, (cache = new RowCache<TaskRow>(counter)));
+  }
+  const hit = cache?.get(id);
+  if (hit) return hit.key_id === keyId ? hit : undefined;
   let compiled = compiledGet.get(q);
   if (!compiled) {
     compiled = q.selectFrom('tasks').selectAll().where('id', '=', '?').where('key_id', '=', '?').where('deleted_at', 'is', null).compile();
     compiledGet.set(q, compiled);
   }
-  return q.executeQuery<TaskRow>({ ...compiled, parameters: [id, keyId] }).then((r) => r.rows[0]);
+  const writes = cache?.writes ?? 0;
+  const row = (await q.executeQuery<TaskRow>({ ...compiled, parameters: [id, keyId] })).rows[0];
+  if (row && cache) cache.set(id, row, writes);
+  return row;
 }
 
 export const tasksRepository = {
