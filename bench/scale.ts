@@ -26,7 +26,7 @@ for (const provider of providers) {
   const model = provider === 'builtin' ? 'kineo-mini' : 'oracle';
   for (const n of workerCounts) {
     const c = await Cluster.create({
-      logLevel: 'warn',
+      logLevel: 'info', // the harness reads the start lines; requests are not logged at info
       builtin: { threads: 1, preload: false },
       queue: { perKeyActive: 100_000, maxQueued: 100_000, pollMs: 200 },
       workerConcurrency: { builtin: provider === 'builtin' ? 1 : 0, oracle: provider === 'oracle' ? 1 : 0 },
