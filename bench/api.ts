@@ -7,13 +7,12 @@
  * The load comes from autocannon (the HTTP benchmarking tool of the Fastify project: raw sockets, little CPU), since
  * the server and the load generator share the same 2 cores; each poll phase is preceded by a 1-second warm-up.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { runKineo, startServe } from './kineo-process.js';
 import { SignJWT } from 'jose';
 
 const args = process.argv.slice(2);
@@ -25,35 +24,17 @@ const createSeconds = arg('--create-seconds', 3);
 const pollSeconds = arg('--seconds', 4);
 const concurrency = arg('--concurrency', 16);
 
-const BIN = fileURLToPath(new URL('../bin/kineo.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kineo-bench-api-'));
 const data = join(dir, 'data');
-
-function run(cmd: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kineo ${cmd.join(' ')} exited ${code}`))));
-  });
-}
 
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({
   logLevel: 'info', builtin: { preload: false }, workers: { builtin: 0, oracle: 0 },
   queue: { maxQueued: 10_000_000, perKeyActive: 10_000_000 }, credits: { initial: 100_000_000 },
 }));
-const key = JSON.parse(await run(['keys', 'create', '--name', 'bench', '--data', data, '--credits', '100000000', '--json'])) as { access_key: string; secret_key: string };
-const server = spawn(process.execPath, [BIN, 'serve', '--data', data, '--port', '0', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise<URL>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-    if (m) resolve(new URL(m[1]!));
-  });
-  server.on('exit', (code) => reject(new Error(`kineo serve exited ${code}`)));
-});
+const key = JSON.parse(await runKineo(['keys', 'create', '--name', 'bench', '--data', data, '--credits', '100000000', '--json'])) as { access_key: string; secret_key: string };
+const { server, base: baseUrl } = await startServe(data, config);
+const base = new URL(baseUrl);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 function send(method: string, path: string, token: string, body?: string): Promise<{ status: number; body: string }> {

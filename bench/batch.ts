@@ -5,11 +5,10 @@
  * average per variant, and how many were delivered or failed.
  *   npm run bench:batch [-- --count 100] [-- --provider builtin|oracle] [-- --workers N] [-- --json]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runKineo, startServe } from './kineo-process.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
@@ -18,35 +17,16 @@ const provider = arg('--provider', 'builtin');
 const workers = Number(arg('--workers', '1'));
 const json = args.includes('--json');
 
-const BIN = fileURLToPath(new URL('../bin/kineo.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kineo-bench-batch-'));
 const data = join(dir, 'data');
-
-function run(cmd: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kineo ${cmd.join(' ')} exited ${code}`))));
-  });
-}
 
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({
   logLevel: 'warn', builtin: { preload: true }, workers: provider === 'builtin' ? { builtin: workers, oracle: 0 } : { builtin: 0, oracle: workers },
   queue: { maxQueued: 100_000 }, credits: { initial: 0 },
 }));
-const key = JSON.parse(await run(['keys', 'create', '--name', 'bench', '--data', data, '--credits', String(count * 10), '--json'])) as { secret_key: string };
-const server = spawn(process.execPath, [BIN, 'serve', '--data', data, '--port', '0', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /"url":"(http:\/\/[^"]+)"/.exec(out) ?? /Kineo studio: (http:\/\/[^/\s]+)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  server.on('exit', (code) => reject(new Error(`kineo serve exited ${code}`)));
-});
+const key = JSON.parse(await runKineo(['keys', 'create', '--name', 'bench', '--data', data, '--credits', String(count * 10), '--json'])) as { secret_key: string };
+const { server, base } = await startServe(data, config);
 const headers = { authorization: `Bearer ${key.secret_key}`, 'content-type': 'application/json' };
 const get = async (path: string) => (await fetch(`${base}${path}`, { headers })).json() as Promise<any>;
 

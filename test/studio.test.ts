@@ -9,27 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
+import { DESKTOP, SHOTS, shoot, unlabelledControls } from './browser-helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = 'tmp/screenshots';
-const DESKTOP = { width: 1280, height: 800 };
-const MOBILE = { width: 390, height: 844 };
 const PROMPT = 'a red cat bounces on the beach';
 
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: `${SHOTS}/${name}-desktop.png`, fullPage: true });
-  await page.setViewportSize(MOBILE);
-  await page.screenshot({ path: `${SHOTS}/${name}-mobile.png`, fullPage: true });
-  await page.setViewportSize(DESKTOP);
-}
 
-/** Every input, select and textarea on the page has a label (a <label>, aria-label or aria-labelledby). */
-async function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
-    .map((el) => el.outerHTML.slice(0, 80)));
-}
 
 async function signUp(page: Page, url: string, username: string): Promise<void> {
   await page.goto(`${url}/`);

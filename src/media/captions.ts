@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FRAME_SIZES, type AspectRatio } from './aspect.js';
 import { captionFont } from './font.js';
+import { wrapText } from './wrap.js';
 
 /** The caption of variant `index`: name — selling point, the points taken in turn (`round` shifts the turn). */
 export function adCaption(name: string, sellingPoints: readonly string[], index: number, round = 0): string {
@@ -14,28 +15,6 @@ export function adCaption(name: string, sellingPoints: readonly string[], index:
   if (!sellingPoints.length) return n;
   const point = sellingPoints[(index + round) % sellingPoints.length]!.trim();
   return point ? `${n} — ${point}` : n;
-}
-
-/** Greedy word wrap to `maxChars` per line, at most `maxLines` lines (the last one ends in … when text is left). */
-export function wrapText(text: string, maxChars: number, maxLines: number): string[] {
-  const words = text.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    const word = w.length > maxChars ? `${w.slice(0, maxChars - 1)}…` : w;
-    if (!line) line = word;
-    else if (line.length + 1 + word.length <= maxChars) line += ` ${word}`;
-    else {
-      lines.push(line);
-      line = word;
-    }
-  }
-  if (line) lines.push(line);
-  if (lines.length <= maxLines) return lines;
-  const kept = lines.slice(0, maxLines);
-  const last = kept[maxLines - 1]!;
-  kept[maxLines - 1] = `${last.length >= maxChars ? last.slice(0, maxChars - 1) : last}…`;
-  return kept;
 }
 
 /** The caption layout of a frame: font size, characters per line, lines, and where the block sits. */

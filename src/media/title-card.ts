@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captionFont } from './font.js';
 import { runFfmpeg } from './ffmpeg-run.js';
+import { wrapText } from './wrap.js';
+
+export { wrapText };
 
 export interface TitleCardOptions {
   title: string;
@@ -26,35 +29,6 @@ export interface TitleLayout {
 /** Average advance of a DejaVu Sans Bold glyph in ems: enough to wrap without measuring. */
 const EM_PER_CHAR = 0.62;
 const MAX_LINES = 3;
-
-/** Greedy word wrap into at most `maxLines` lines of `maxChars`; words longer than a line are cut, overflow ends in "…". */
-export function wrapText(text: string, maxChars: number, maxLines: number): string[] {
-  const words = text.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
-  const lines: string[] = [];
-  let line = '';
-  for (let word of words) {
-    while (word.length > maxChars) {
-      if (line) {
-        lines.push(line);
-        line = '';
-      }
-      lines.push(word.slice(0, maxChars));
-      word = word.slice(maxChars);
-    }
-    if (!line) line = word;
-    else if (line.length + 1 + word.length <= maxChars) line += ` ${word}`;
-    else {
-      lines.push(line);
-      line = word;
-    }
-  }
-  if (line) lines.push(line);
-  if (lines.length <= maxLines) return lines;
-  const kept = lines.slice(0, maxLines);
-  const lastLine = kept[maxLines - 1]!;
-  kept[maxLines - 1] = `${lastLine.slice(0, Math.max(0, maxChars - 1)).trimEnd()}…`;
-  return kept;
-}
 
 /** The largest font size (down to a floor) at which the title fits in three lines inside 84 % of the width. */
 export function layoutTitle(title: string, width: number, height: number): TitleLayout {
