@@ -16,7 +16,7 @@ import { ACTIVE_BATCH, batchesRepository, type BatchRow, type BatchStatus } from
 import { filesRepository } from '../repositories/files.repository.js';
 import { keysRepository } from '../repositories/keys.repository.js';
 import type { BatchRequest } from '../formats/batches.js';
-import { batchSummary, batchView, type BatchSummary, type BatchView } from '../views/batches.js';
+import { batchSummary, batchView, type BatchEstimate, type BatchSummary, type BatchView } from '../views/batches.js';
 import type { Provider } from '../../worker/providers/provider.js';
 import { childTaskRow, insertChildren } from './batch-children.js';
 import type { FilesService } from './files.service.js';
@@ -45,19 +45,6 @@ export interface BatchPlan {
   seconds: string;
 }
 
-export interface BatchEstimate {
-  count: number;
-  templates: string[];
-  aspect_ratios: string[];
-  model: string;
-  clip_seconds: string;
-  price_per_clip: number;
-  total_credits: number;
-  balance: number;
-  affordable: boolean;
-  unknown_words: string[];
-  sample_captions: string[];
-}
 
 export class BatchesService {
   constructor(

@@ -121,3 +121,18 @@ export function batchView(
     updated_at: b.updated_at,
   };
 }
+
+/** What a batch would cost and make (POST /api/batches/estimate); nothing is created. */
+export interface BatchEstimate {
+  count: number;
+  templates: string[];
+  aspect_ratios: string[];
+  model: string;
+  clip_seconds: string;
+  price_per_clip: number;
+  total_credits: number;
+  balance: number;
+  affordable: boolean;
+  unknown_words: string[];
+  sample_captions: string[];
+}
