@@ -162,7 +162,11 @@ export async function createKineo(config: Config, options: KineoOptions = {}): P
     async stop() {
       loading = 'shutting down';
       bus.shutdown(); // end SSE streams so that the HTTP server can close
-      await app.close(); // stop accepting; in-flight requests finish
+      // Stop accepting; in-flight requests finish. A keep-alive connection whose response ended just as the close
+      // began can hold it open (~a minute): after the grace period every remaining connection is closed.
+      const linger = setTimeout(() => app.server.closeAllConnections(), Math.max(1000, config.shutdownGraceS * 1000));
+      await app.close();
+      clearTimeout(linger);
       if (started) {
         await batchRunner.stop();
         await storyboards.stop(config.shutdownGraceS * 1000);

@@ -225,6 +225,11 @@ describe('storyboards', () => {
     const done = await finished(s, token, r.body.id);
     expect(done).toMatchObject({ status: 'failed', error: { code: 'shot_failed', message: expect.stringMatching(/^shot \d failed \(the oracle cannot draw/) }, video: null });
     expect(done.shots[0].unknown_words).toEqual(['zorblax']);
-    expect((await call(s.url, 'GET', '/api/balance', { token })).body).toMatchObject({ balance: 100, active_tasks: 0 });
+    // The other shots are cancelled and refunded; one still running (on a scale-out worker) stops at its next step.
+    const balance = await waitFor(async () => {
+      const b = (await call(s.url, 'GET', '/api/balance', { token })).body;
+      return b.active_tasks === 0 ? b : undefined;
+    }, 20_000);
+    expect(balance).toMatchObject({ balance: 100, active_tasks: 0 });
   });
 });
