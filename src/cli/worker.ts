@@ -10,7 +10,7 @@ import { loadConfig, maskedConfig, type Config } from '../config.js';
 import { makeProviders } from '../server/kineo.js';
 import { startWorker } from '../worker/runtime.js';
 import { openDatabase } from '../server/db/database.js';
-import { generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
 import { intOption } from './options.js';
 
 interface WorkerOptions {
@@ -76,7 +76,7 @@ export async function queueStatus(config: Config) {
   try {
     const bullmq = [];
     if (config.backends.queue === 'bullmq') {
-      for (const name of [...makeProviders(config).map((p) => generateQueue(p.name)), WEBHOOK_QUEUE]) {
+      for (const name of [...makeProviders(config).map((p) => generateQueue(p.name)), WEBHOOK_QUEUE, BATCH_QUEUE, ENCODE_QUEUE]) {
         const q = new Queue(name, { connection: { url: config.redis.url }, prefix: config.redis.prefix });
         bullmq.push({ queue: q.name, counts: await q.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') });
         await q.close();

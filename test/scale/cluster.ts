@@ -112,12 +112,15 @@ export class Cluster {
     return this.spawn(['worker', ...args], /kineo worker ready/);
   }
 
+  /** Runs a `kineo` command to its end with this installation's config; its JSON output parsed. */
+  cli<T = any>(args: string[]): T {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, KINEO_CONFIG: this.configFile } });
+    if (r.status !== 0) throw new Error(`kineo ${args.join(' ')} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
   createKey(credits: number): { access_key: string; secret_key: string } {
-    const r = spawnSync(process.execPath, [BIN, 'keys', 'create', '--name', 'scale', '--credits', String(credits), '--json'], {
-      encoding: 'utf8', env: { ...process.env, KINEO_CONFIG: this.configFile },
-    });
-    if (r.status !== 0) throw new Error(`kineo keys create failed: ${r.stderr}`);
-    return JSON.parse(r.stdout);
+    return this.cli(['keys', 'create', '--name', 'scale', '--credits', String(credits), '--json']);
   }
 
   async close(): Promise<void> {

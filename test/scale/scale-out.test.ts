@@ -95,6 +95,12 @@ describe('scale-out: server, workers, PostgreSQL, BullMQ, S3', () => {
     expect(owners[0]!.n).toBe(200);
     expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
     expect((await call(server.url, 'GET', '/api/balance', { token: key.secret_key })).body).toMatchObject({ balance: 800, reserved: 0, active_tasks: 0 });
+    // `kineo queues` shows every queue drained and no dead letters.
+    const status = c.cli<{ bullmq: { queue: string; counts: Record<string, number> }[]; rows: { waiting: number; leased: number }; deadLetters: unknown[] }>(['queues', '--json']);
+    expect(status.bullmq.map((q) => q.queue).sort()).toEqual(['batch', 'encode', 'generate-builtin', 'generate-oracle', 'webhook']);
+    expect(status.bullmq.find((q) => q.queue === 'generate-oracle')!.counts).toMatchObject({ wait: 0, active: 0, delayed: 0, failed: 0 });
+    expect(status.rows).toEqual({ waiting: 0, leased: 0 });
+    expect(status.deadLetters).toEqual([]);
   }, 240_000);
 
   it('refuses to start a worker asked for a queue it has no handler for, saying which', async () => {
