@@ -50,6 +50,7 @@ export class TaskLifecycle {
   }
 
   private moved(from: TaskStatus, to: TaskStatus): void {
+    this.localMoves++;
     if (from === 'queued') this.queuedCount--;
     if (from === 'running') this.runningCount--;
     if (to === 'queued') this.queuedCount++;
@@ -58,6 +59,7 @@ export class TaskLifecycle {
   }
 
   noteCreated(): void {
+    this.localMoves++;
     this.queuedCount++;
     this.syncGauges();
   }
@@ -79,10 +81,22 @@ export class TaskLifecycle {
     return this.claimWith(owner, (trx, now) => queueRepository.takeTask(trx, taskId, owner, now, this.config.queue.leaseMs), false);
   }
 
-  /** Re-reads the queued/running counts (scale-out: other processes move tasks too). */
+  /**
+   * Re-reads the queued/running counts (scale-out: other processes move tasks too). A count read while this process
+   * moved a task itself is dropped (it may predate that move); the next round reads again.
+   */
   async refreshCounts(): Promise<void> {
-    await this.init();
+    const before = this.localMoves;
+    const queued = Number((await tasksRepository.countByStatus(this.db, 'queued')).n);
+    const running = Number((await tasksRepository.countByStatus(this.db, 'running')).n);
+    if (this.localMoves !== before) return;
+    this.queuedCount = queued;
+    this.runningCount = running;
+    this.syncGauges();
   }
+
+  /** Moves counted in this process (refreshCounts drops a read that raced one). */
+  private localMoves = 0;
 
   private async claimWith(owner: string, take: (trx: Q, now: number) => Promise<{ task_id: string; attempts: number } | undefined>, again: boolean): Promise<Claimed | undefined> {
     for (;;) {
