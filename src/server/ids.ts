@@ -12,8 +12,7 @@ function take(n: number): Buffer {
     randomFillSync(pool);
     offset = 0;
   }
-  const out = Buffer.from(pool.subarray(offset, offset + n));
-  pool.fill(0, offset, offset + n); // a used byte is never handed out again
+  const out = Buffer.from(pool.subarray(offset, offset + n)); // a copy: the offset moves past it, never back
   offset += n;
   return out;
 }

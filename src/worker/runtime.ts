@@ -56,20 +56,20 @@ export async function startWorker(config: Config, providers: Provider[], options
   }
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
-  const concurrencyOf = (p: Provider) => (p.name === 'builtin' ? config.workerConcurrency.builtin : p.name === 'oracle' ? config.workerConcurrency.oracle : 1);
+  // Every queue this worker has a handler for, with its configured concurrency.
+  const c = config.workerConcurrency;
   const available = new Map(providers.map((p) => [generateQueue(p.name), p]));
-  const kinds: [string, number][] = [
-    [WEBHOOK_QUEUE, config.workerConcurrency.webhook], [BATCH_QUEUE, config.workerConcurrency.batch], [ENCODE_QUEUE, config.workerConcurrency.encode],
-  ];
-  const handled = [...available.keys(), ...kinds.map(([q]) => q)];
-  const wanted = options.queues ?? [
-    ...[...available.keys()].filter((q) => concurrencyOf(available.get(q)!) > 0),
-    ...kinds.filter(([, n]) => n > 0).map(([q]) => q),
-  ];
-  const missing = wanted.filter((q) => !handled.includes(q));
+  const concurrency = new Map<string, number>([
+    ...providers.map((p): [string, number] => [generateQueue(p.name), p.name === 'builtin' ? c.builtin : p.name === 'oracle' ? c.oracle : 1]),
+    [WEBHOOK_QUEUE, c.webhook], [BATCH_QUEUE, c.batch], [ENCODE_QUEUE, c.encode],
+  ]);
+  const wanted = options.queues ?? [...concurrency].filter(([, n]) => n > 0).map(([q]) => q);
+  const missing = wanted.filter((q) => !concurrency.has(q));
   if (missing.length) {
-    throw new WorkerConfigError(`this worker has no handler for ${missing.join(', ')}; it can serve ${handled.join(', ')} (check the model files and --queues)`);
+    throw new WorkerConfigError(`this worker has no handler for ${missing.join(', ')}; it can serve ${[...concurrency.keys()].join(', ')} (check the model files and --queues)`);
   }
+  // A queue asked for by name (--queues) runs at least one job at a time.
+  const slots = (queue: string) => Math.max(1, concurrency.get(queue)!);
   if (!wanted.length) throw new WorkerConfigError('this worker would serve no queue: every concurrency in workerConcurrency is 0');
 
   const { db } = await openDatabase(config);
@@ -96,14 +96,13 @@ export async function startWorker(config: Config, providers: Provider[], options
   await Promise.all(served.map((p) => p.start()));
 
   let stopping = false;
-  const handlers: QueueHandler[] = served.map((p) => generateHandler(p, options.queues ? Math.max(1, concurrencyOf(p)) : concurrencyOf(p), {
-    lifecycle, config, log, owner, running, isStopping: () => stopping,
-  }));
-  if (wanted.includes(WEBHOOK_QUEUE)) handlers.push(webhookHandler(webhooks, Math.max(1, config.workerConcurrency.webhook)));
-  if (wanted.includes(BATCH_QUEUE)) handlers.push(batchHandler({ db, blobs }, Math.max(1, config.workerConcurrency.batch)));
-  if (wanted.includes(ENCODE_QUEUE)) {
-    handlers.push(encodeHandler({ db, config, log, files, owner, running: films, stopping: () => stopping }, Math.max(1, config.workerConcurrency.encode)));
-  }
+  const handlers: QueueHandler[] = wanted.map((queue) => {
+    const provider = available.get(queue);
+    if (provider) return generateHandler(provider, slots(queue), { lifecycle, config, log, owner, running, isStopping: () => stopping });
+    if (queue === WEBHOOK_QUEUE) return webhookHandler(webhooks, slots(queue));
+    if (queue === BATCH_QUEUE) return batchHandler({ db, blobs }, slots(queue));
+    return encodeHandler({ db, config, log, files, owner, running: films, stopping: () => stopping }, slots(queue));
+  });
   const reconciler = new BullDispatcher(db, config, log, undefined, webhooks);
   webhooks.onWake = () => reconciler.kick();
   reconciler.start();

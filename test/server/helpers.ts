@@ -57,17 +57,22 @@ export async function startServer(overrides: Overrides = {}, options: { provider
   const worker = config.backends.queue === 'bullmq'
     ? await startWorker({ ...config, workerConcurrency: { ...config.workerConcurrency, builtin, oracle } }, providers)
     : undefined;
+  let stopping: Promise<void> | undefined;
   const newKey = (credits = options.credits ?? 100) => kineo.context.keys.create('test', credits);
   const key = await newKey();
   return {
     kineo, url, dataDir, key, newKey, backends,
-    async stop() {
-      await worker?.stop();
-      await kineo.stop();
-      if (!options.keep) {
-        rmSync(dataDir, { recursive: true, force: true });
-        await backends.drop();
-      }
+    stop() {
+      // Once: a test may stop a server itself and leave it to the after-each cleanup too.
+      stopping ??= (async () => {
+        await worker?.stop();
+        await kineo.stop();
+        if (!options.keep) {
+          rmSync(dataDir, { recursive: true, force: true });
+          await backends.drop();
+        }
+      })();
+      return stopping;
     },
   };
 }

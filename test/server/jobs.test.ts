@@ -1,17 +1,9 @@
 /** Jobs: slots and the queue bound (429 + Retry-After), idempotency, credits exactly once, cancel, SSE, leases. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, startServer, waitFor, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { call, waitFor, type TestServer } from './helpers.js';
+import { startServerPerTest } from './per-test.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  servers = [];
-});
-const start = async (...args: Parameters<typeof startServer>) => {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-};
+const start = startServerPerTest();
 const create = (s: TestServer, token: string, json: Record<string, unknown>, headers?: Record<string, string>) =>
   call(s.url, 'POST', '/api/tasks', { token, json: { model: 'oracle', ...json }, headers });
 const ledger = async (s: TestServer, token: string, taskId: string) =>
@@ -140,7 +132,6 @@ describe('jobs', () => {
     const claimed = await first.kineo.lifecycle.claim('oracle', 'dead-worker');
     expect(claimed?.task.id).toBe(t.body.id);
     await first.stop();
-    servers = servers.filter((x) => x !== first);
     const second = await start({ workers: { oracle: 1 }, queue: { leaseMs: 300 } }, { dataDir: first.dataDir, backends: first.backends });
     const done = await waitFor(async () => {
       const r = await call(second.url, 'GET', `/api/tasks/${t.body.id}`, { token });

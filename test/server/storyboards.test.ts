@@ -8,21 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ffprobePath } from '../../src/engine/ffmpeg.js';
 import { assembleStoryboard } from '../../src/worker/storyboard.handler.js';
-import { call, startServer, waitFor, type TestServer } from './helpers.js';
+import { call, waitFor, type TestServer } from './helpers.js';
+import { startServerPerTest } from './per-test.js';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  servers = [];
-});
-const start = async (...args: Parameters<typeof startServer>) => {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-};
+const start = startServerPerTest();
 
 const STORY = {
   title: 'The fox\'s day: 100% "real"',

@@ -26,8 +26,9 @@ export interface DueDeliveries {
 }
 
 export class BullDispatcher {
-  private readonly queues = new Map<string, Queue<GenerateJobData>>();
-  /** When this process last added each task (re-adds of a row are spaced by `readdMs`). */
+  /** Every queue this process adds to, by name (generate-<provider>, webhook, batch, encode). */
+  private readonly queues = new Map<string, Queue>();
+  /** When this process last added each job id (re-adds of a still-due row are spaced by `readdMs`). */
   private readonly added = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -36,8 +37,6 @@ export class BullDispatcher {
   private closed = false;
   /** Rows due longer than this without a worker are added again (they may have been lost). */
   private readonly readdMs: number;
-
-  private webhookQueue: Queue<WebhookJobData> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -49,47 +48,26 @@ export class BullDispatcher {
     this.readdMs = Math.max(2_000, Math.min(10_000, config.queue.leaseMs));
   }
 
-  queue(provider: string): Queue<GenerateJobData> {
-    let q = this.queues.get(provider);
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
     if (!q) {
-      q = new Queue<GenerateJobData>(generateQueue(provider), {
+      q = new Queue(name, {
         connection: { url: this.config.redis.url, maxRetriesPerRequest: null },
         prefix: this.config.redis.prefix,
         defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
       });
-      q.on('error', (err) => this.log.warn({ err: err.message, queue: q!.name }, 'BullMQ queue error (retrying)'));
-      this.queues.set(provider, q);
+      q.on('error', (err) => this.log.warn({ err: err.message, queue: name }, 'BullMQ queue error (retrying)'));
+      this.queues.set(name, q);
     }
     return q;
   }
-
-  /** Adds a created task's job. A failure is logged, not thrown: the task is committed and the reconciler adds it. */
-  add(provider: string, taskId: string): void {
-    this.added.set(taskId, Date.now());
-    this.queue(provider).add('generate', { taskId }, { jobId: taskId }).catch((err) => {
-      this.log.warn({ err: (err as Error).message, task: taskId }, 'could not add the job to BullMQ now; the reconciler will');
-    });
-  }
-
-  private readonly others = new Map<string, Queue>();
 
   /**
    * Adds a job to one of the other queues (batch, encode) unless one with this id is still there. Its state lives
    * in the database, which the caller looks at again later, so a lost add is made again then.
    */
   addJob(queueName: string, name: string, data: Record<string, unknown>, jobId: string, opts: { attempts?: number } = {}): void {
-    let q = this.others.get(queueName);
-    if (!q) {
-      q = new Queue(queueName, {
-        connection: { url: this.config.redis.url, maxRetriesPerRequest: null },
-        prefix: this.config.redis.prefix,
-        defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
-      });
-      q.on('error', (err) => this.log.warn({ err: err.message, queue: queueName }, 'BullMQ queue error (retrying)'));
-      this.others.set(queueName, q);
-    }
-    const attempts = opts.attempts ?? 1;
-    q.add(name, data, { jobId, attempts, backoff: { type: 'exponential', delay: 1000 } }).catch((err) => {
+    this.queue(queueName).add(name, data, { jobId, attempts: opts.attempts ?? 1, backoff: { type: 'exponential', delay: 1000 } }).catch((err) => {
       this.log.warn({ err: (err as Error).message, queue: queueName, job: jobId }, 'could not add the job to BullMQ now; it is added again on the next look');
     });
   }
@@ -130,44 +108,39 @@ export class BullDispatcher {
     }
   }
 
-  /** Adds again the free queue rows that have been due for a while; returns how many it added. */
+  /** True when `jobId` was not added in the last `readdMs` (and marks it added now). */
+  private due(jobId: string, now: number): boolean {
+    if (now - (this.added.get(jobId) ?? 0) < this.readdMs) return false;
+    this.added.set(jobId, now);
+    return true;
+  }
+
+  /** Adds again the free queue rows (and due webhook deliveries) not added lately; returns how many it added. */
   async reconcile(now = Date.now()): Promise<number> {
-    const rows = await queueRepository.due(this.db, now, 1000);
-    const byProvider = new Map<string, string[]>();
-    for (const r of rows) {
-      const last = this.added.get(r.task_id) ?? 0;
-      if (now - last < this.readdMs) continue;
-      this.added.set(r.task_id, now);
-      byProvider.set(r.provider, [...(byProvider.get(r.provider) ?? []), r.task_id]);
+    const jobs = new Map<string, { name: string; data: GenerateJobData | WebhookJobData; opts: { jobId: string } }[]>();
+    const push = (queue: string, job: { name: string; data: GenerateJobData | WebhookJobData; opts: { jobId: string } }) =>
+      jobs.set(queue, [...(jobs.get(queue) ?? []), job]);
+    for (const r of await queueRepository.due(this.db, now, 1000)) {
+      if (this.due(r.task_id, now)) push(generateQueue(r.provider), { name: 'generate', data: { taskId: r.task_id }, opts: { jobId: r.task_id } });
+    }
+    // Webhooks: one job per attempt (jobId delivery.attempt), so a retry is a new job once the last attempt is recorded.
+    for (const d of (await this.deliveries?.due(500)) ?? []) {
+      const jobId = `${d.id}.${d.attempts}`;
+      if (this.due(jobId, now)) push(WEBHOOK_QUEUE, { name: 'deliver', data: { deliveryId: d.id }, opts: { jobId } });
     }
     let n = 0;
-    for (const [provider, ids] of byProvider) {
-      await this.queue(provider).addBulk(ids.map((taskId) => ({ name: 'generate', data: { taskId }, opts: { jobId: taskId } })));
-      n += ids.length;
+    for (const [queue, list] of jobs) {
+      await this.queue(queue).addBulk(list);
+      n += list.length;
     }
-    if (this.deliveries) {
-      // One job per attempt (jobId delivery.attempt): a retry is a new job once the previous attempt is recorded.
-      const due = (await this.deliveries.due(500)).filter((d) => now - (this.added.get(`${d.id}.${d.attempts}`) ?? 0) >= this.readdMs);
-      for (const d of due) this.added.set(`${d.id}.${d.attempts}`, now);
-      if (due.length) {
-        this.webhookQueue ??= new Queue<WebhookJobData>(WEBHOOK_QUEUE, {
-          connection: { url: this.config.redis.url, maxRetriesPerRequest: null },
-          prefix: this.config.redis.prefix,
-          defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
-        });
-        await this.webhookQueue.addBulk(due.map((d) => ({ name: 'deliver', data: { deliveryId: d.id }, opts: { jobId: `${d.id}.${d.attempts}` } })));
-        n += due.length;
-      }
-    }
-    // Forget tasks that are no longer due (finished or leased) so the map stays small.
-    const dueIds = new Set(rows.map((r) => r.task_id));
-    for (const [id, at] of this.added) if (!dueIds.has(id) && now - at > 10 * this.readdMs) this.added.delete(id);
+    // An entry older than readdMs no longer holds anything back: forget it so the map stays small.
+    for (const [id, at] of this.added) if (now - at >= this.readdMs) this.added.delete(id);
     return n;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.queues.values(), ...this.others.values(), ...(this.webhookQueue ? [this.webhookQueue] : [])].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
   }
 }

@@ -28,6 +28,8 @@ export class TaskLifecycle {
   /** Tasks with status 'queued' (the global queue bound); counted at start, then kept in step with transitions. */
   queuedCount = 0;
   runningCount = 0;
+  /** Moves counted in this process (refreshCounts drops a read that raced one). */
+  private localMoves = 0;
 
   constructor(
     private readonly db: Db,
@@ -39,9 +41,7 @@ export class TaskLifecycle {
   ) {}
 
   async init(): Promise<void> {
-    this.queuedCount = Number((await tasksRepository.countByStatus(this.db, 'queued')).n);
-    this.runningCount = Number((await tasksRepository.countByStatus(this.db, 'running')).n);
-    this.syncGauges();
+    await this.refreshCounts();
   }
 
   private syncGauges(): void {
@@ -95,8 +95,6 @@ export class TaskLifecycle {
     this.syncGauges();
   }
 
-  /** Moves counted in this process (refreshCounts drops a read that raced one). */
-  private localMoves = 0;
 
   private async claimWith(owner: string, take: (trx: Q, now: number) => Promise<{ task_id: string; attempts: number } | undefined>, again: boolean): Promise<Claimed | undefined> {
     for (;;) {

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useEstimate } from '../use-estimate';
 import { api, ApiFailure, type AdBatch, type AdBatchEstimate, type AdBatchSummary, type EffectTemplate } from '../api';
 import { linkProps, navigate } from '../router';
 
@@ -23,8 +24,6 @@ function BatchForm() {
   const [model, setModel] = useState('');
   const [effects, setEffects] = useState<EffectTemplate[]>([]);
   const [models, setModels] = useState<Model[]>([]);
-  const [estimate, setEstimate] = useState<AdBatchEstimate | null>(null);
-  const [estimateError, setEstimateError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [recent, setRecent] = useState<AdBatchSummary[]>([]);
@@ -46,27 +45,10 @@ function BatchForm() {
     selling_points: points.split('\n').map((p) => p.trim()).filter(Boolean),
     templates, aspect_ratios: aspects, count: Number(count), captions, model: model || undefined,
   };
-  const key = JSON.stringify(body);
   const ready = body.name && body.product.subject && templates.length > 0 && aspects.length > 0 && Number.isInteger(body.count) && body.count >= 1;
 
   // The cost estimate, live: asked again (debounced) whenever the form changes.
-  useEffect(() => {
-    if (!ready) {
-      setEstimate(null);
-      setEstimateError(null);
-      return;
-    }
-    const t = setTimeout(() => {
-      void api<AdBatchEstimate>('POST', '/api/batches/estimate', JSON.parse(key)).then((e) => {
-        setEstimate(e);
-        setEstimateError(null);
-      }, (e) => {
-        setEstimate(null);
-        setEstimateError((e as Error).message);
-      });
-    }, 250);
-    return () => clearTimeout(t);
-  }, [key, ready]);
+  const { estimate, estimateError } = useEstimate<AdBatchEstimate>('/api/batches/estimate', ready ? body : null);
 
   const toggle = (list: string[], set: (v: string[]) => void, id: string) => set(list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
 

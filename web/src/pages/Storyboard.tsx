@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEstimate } from '../use-estimate';
 import { api, ApiFailure, type StoryboardEstimate, type StoryboardView } from '../api';
 import { navigate } from '../router';
 
@@ -103,8 +104,6 @@ export function StoryboardPage({ openId }: { openId: string | null }) {
   const [model, setModel] = useState('');
   const [seed, setSeed] = useState('');
   const [models, setModels] = useState<Model[]>([]);
-  const [estimate, setEstimate] = useState<StoryboardEstimate | null>(null);
-  const [estimateError, setEstimateError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [recent, setRecent] = useState<StoryboardView[]>([]);
@@ -123,23 +122,7 @@ export function StoryboardPage({ openId }: { openId: string | null }) {
 
   const body = useMemo(() => bodyOf(title, subject, shots, model, seed), [title, subject, shots, model, seed]);
   const complete = title.trim() !== '' && subject.trim() !== '' && shots.length > 0 && shots.every((s) => s.prompt.trim() && s.duration !== '');
-  useEffect(() => {
-    if (!complete) {
-      setEstimate(null);
-      setEstimateError(null);
-      return;
-    }
-    const t = setTimeout(() => {
-      void api<StoryboardEstimate>('POST', '/api/storyboards/estimate', body).then((e) => {
-        setEstimate(e);
-        setEstimateError(null);
-      }, (e) => {
-        setEstimate(null);
-        setEstimateError((e as Error).message);
-      });
-    }, 250);
-    return () => clearTimeout(t);
-  }, [body, complete, submitted]);
+  const { estimate, estimateError } = useEstimate<StoryboardEstimate>('/api/storyboards/estimate', complete ? body : null, submitted);
 
   const update = (key: number, patch: Partial<ShotDraft>) => setShots((list) => list.map((s) => (s.key === key ? { ...s, ...patch } : s)));
   const move = (i: number, by: number) => setShots((list) => {
