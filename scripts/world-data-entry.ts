@@ -1,6 +1,6 @@
 /**
  * Entry of the self-contained renderer bundle (scripts/bundle-renderer.mjs): `node world-data.mjs --out DIR
- * [--split train] [--clips N] [--size 64] [--frames 16] [--seed 1] [--workers N]`. Same code as
+ * [--split train] [--clips N] [--size 64] [--frames 16] [--seed 1] [--workers N] [--coverage]`. Same code as
  * `kineo world data`, without the CLI's other dependencies, so a machine with only a Node binary (a lent GPU
  * machine) renders exactly the frames this checkout renders.
  */
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     workers: { type: 'string' },
     'shard-size': { type: 'string', default: '500' },
+    coverage: { type: 'boolean', default: false },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -34,6 +35,7 @@ const summary = await writeDataset({
   seed: Number(values.seed),
   shardSize: Number(values['shard-size']),
   workers: values.workers ? Number(values.workers) : undefined,
+  coverage: values.coverage,
   onProgress: (n) => {
     if (n - last >= clips / 10 || n === clips) {
       last = n;

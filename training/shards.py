@@ -4,7 +4,8 @@ Numpy-only (no torch) so it can be reused by any tool.
 
 A dataset dir holds ``meta.json`` plus shards; each shard is a raw uint8
 file of C-order shape (n, F, H, W, 3) and a JSONL label file with one line
-per clip.
+per clip. Shards rendered with ``kineo world data --coverage`` also have a
+``coverage_file``: uint8 (n, F, H, W), how much the sprites cover each pixel.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class WorldShards:
         clip_shape = (self.frames, self.height, self.width, self.channels)
         clip_bytes = int(np.prod(clip_shape))
         self._mmaps: List[np.ndarray] = []
+        self._coverage: List[np.ndarray] = []
+        self.has_coverage = bool(self.meta["shards"]) and all("coverage_file" in sh for sh in self.meta["shards"])
         records: List[dict] = []
         owner: List[int] = []
         local: List[int] = []
@@ -48,6 +51,13 @@ class WorldShards:
                 raise ValueError(f"{path}: {size} bytes, expected {n} clips x {clip_bytes}")
             mm = np.memmap(path, dtype=np.uint8, mode="r", shape=(n,) + clip_shape) if n else np.zeros((0,) + clip_shape, np.uint8)
             self._mmaps.append(mm)
+            if self.has_coverage:
+                cpath = os.path.join(root, sh["coverage_file"])
+                cov_shape = (n, self.frames, self.height, self.width)
+                if os.path.getsize(cpath) != int(np.prod(cov_shape)):
+                    raise ValueError(f"{cpath}: {os.path.getsize(cpath)} bytes, expected {int(np.prod(cov_shape))}")
+                self._coverage.append(np.memmap(cpath, dtype=np.uint8, mode="r", shape=cov_shape) if n
+                                      else np.zeros(cov_shape, np.uint8))
             with open(os.path.join(root, sh["labels_file"]), "r", encoding="utf-8") as f:
                 lines = [ln for ln in f.read().splitlines() if ln.strip()]
             if len(lines) != n:
@@ -89,6 +99,12 @@ class WorldShards:
     def clip(self, i: int) -> np.ndarray:
         """uint8 array (F, H, W, 3)."""
         return np.asarray(self._mmaps[self._owner[i]][self._local[i]])
+
+    def coverage(self, i: int) -> np.ndarray:
+        """uint8 (F, H, W): the sprites' per-pixel coverage (0-255); only for shards written with --coverage."""
+        if not self.has_coverage:
+            raise ValueError(f"{self.root}: no coverage files (render with `kineo world data --coverage`)")
+        return np.asarray(self._coverage[self._owner[i]][self._local[i]])
 
     def record(self, i: int) -> dict:
         return self._records[i]

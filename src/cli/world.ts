@@ -24,6 +24,7 @@ export function registerWorldCommands(program: Command): void {
     .option('--seed <n>', 'base seed (clip i uses a seed derived from it and i)', intOption(0, 2 ** 31 - 1), 1)
     .option('--shard-size <n>', 'clips per shard', intOption(1, 100_000), 500)
     .option('--workers <n>', 'render threads (default: one per core)', intOption(1, 256))
+    .option('--coverage', "also write each clip's per-pixel sprite coverage (shard-*.cov.u8), for object-weighted training")
     .action(async (opts) => {
       const progress = createProgress(`world ${opts.split}`, opts.clips, 'clips');
       const summary = await writeDataset({ ...opts, onProgress: (n) => progress.tick(n) });

@@ -3,6 +3,7 @@
  *   meta.json                      sizes, vocabulary of every label head, the shard list
  *   shard-00000.u8                 raw uint8, shape (clips, frames, size, size, 3)
  *   shard-00000.jsonl              one {"caption", "labels", "seed", "split"} per clip, same order
+ *   shard-00000.cov.u8             with `coverage`: the sprites' per-pixel coverage, uint8 (clips, frames, size, size)
  * Shards are rendered on worker threads and written atomically (temp file, then rename); a rerun with the same
  * arguments keeps finished shards, so an interrupted run resumes instead of starting over.
  */
@@ -26,6 +27,8 @@ export interface DatasetOptions {
   seed: number;
   shardSize?: number;
   workers?: number;
+  /** Also write each shard's sprite coverage (`.cov.u8`), which training uses to weight the loss towards objects. */
+  coverage?: boolean;
   onProgress?: (clipsDone: number) => void;
 }
 
@@ -37,8 +40,9 @@ export interface ShardJob {
   seed: number;
   size: number;
   frames: number;
+  coverage: boolean;
 }
-export type ShardResult = { kind: 'done'; shard: number; data: Uint8Array; lines: string[] };
+export type ShardResult = { kind: 'done'; shard: number; data: Uint8Array; lines: string[]; coverage?: Uint8Array };
 type WorkerMessage = ShardResult | { kind: 'progress'; shard: number; rendered: number };
 
 export interface DatasetSummary {
@@ -59,11 +63,13 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
   const shardSize = options.shardSize ?? 500;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(options.clips / shardSize)));
   mkdirSync(options.out, { recursive: true });
+  const coverage = options.coverage ?? false;
   const jobs: ShardJob[] = [];
   for (let first = 0, shard = 0; first < options.clips; first += shardSize, shard++) {
-    jobs.push({ shard, first, count: Math.min(shardSize, options.clips - first), split: options.split, seed: options.seed, size: options.size, frames: options.frames });
+    jobs.push({ shard, first, count: Math.min(shardSize, options.clips - first), split: options.split, seed: options.seed, size: options.size, frames: options.frames, coverage });
   }
-  const identity = { split: options.split, seed: options.seed, size: options.size, frames: options.frames, shardSize };
+  // `coverage` joins the identity only when set, so shards written before it existed are still reused
+  const identity = { split: options.split, seed: options.seed, size: options.size, frames: options.frames, shardSize, ...(coverage ? { coverage } : {}) };
   const doneMarker = (job: ShardJob) => join(options.out, `${shardName(job.shard)}.done.json`);
   const isFinished = (job: ShardJob) => {
     if (!existsSync(doneMarker(job))) return false;
@@ -108,6 +114,10 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
         renameSync(`${base}.u8.tmp`, `${base}.u8`);
         writeFileSync(`${base}.jsonl.tmp`, msg.lines.join('\n') + '\n');
         renameSync(`${base}.jsonl.tmp`, `${base}.jsonl`);
+        if (msg.coverage) {
+          writeFileSync(`${base}.cov.u8.tmp`, msg.coverage);
+          renameSync(`${base}.cov.u8.tmp`, `${base}.cov.u8`);
+        }
         writeFileSync(doneMarker(job), JSON.stringify({ identity, count: job.count }));
         inFlight.delete(job.shard);
         clipsDone += job.count;
@@ -135,7 +145,12 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
     fps: WORLD_FPS,
     clips: options.clips,
     heldout_sha256: heldoutDigest(),
-    shards: jobs.map((job) => ({ frames_file: `${shardName(job.shard)}.u8`, labels_file: `${shardName(job.shard)}.jsonl`, clips: job.count })),
+    shards: jobs.map((job) => ({
+      frames_file: `${shardName(job.shard)}.u8`,
+      labels_file: `${shardName(job.shard)}.jsonl`,
+      ...(coverage ? { coverage_file: `${shardName(job.shard)}.cov.u8` } : {}),
+      clips: job.count,
+    })),
     vocab: LABEL_VOCAB,
   };
   writeFileSync(join(options.out, 'meta.json'), JSON.stringify(meta, null, 1) + '\n');

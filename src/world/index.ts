@@ -4,7 +4,7 @@ import { sampleLabels, type Split } from './splits.js';
 import { captionFor } from './captions.js';
 import { completeLabels, parseCaption } from './parse.js';
 import { buildScene } from './scene.js';
-import { renderScene, type Clip, type ClipSize } from './render.js';
+import { renderScene, type Clip, type ClipSize, type RenderOptions } from './render.js';
 import { BACKGROUNDS, type ClipLabels } from './vocabulary.js';
 
 export interface WorldClip {
@@ -20,11 +20,11 @@ export function clipSeed(baseSeed: number, index: number): number {
 }
 
 /** Draws labels and a caption from the split, then renders them. Same seed → identical bytes. */
-export function sampleClip(split: Split, seed: number, size: ClipSize): WorldClip {
+export function sampleClip(split: Split, seed: number, size: ClipSize, options: RenderOptions = {}): WorldClip {
   const rng = createRng(seed);
   const labels = sampleLabels(rng, split);
   const caption = captionFor(labels, rng);
-  const clip = renderScene(buildScene(labels, rng), size);
+  const clip = renderScene(buildScene(labels, rng), size, options);
   return { caption, labels, seed, clip };
 }
 

@@ -12,20 +12,29 @@ export interface ClipSize {
 /** A clip as packed RGB bytes: frames × height × width × 3. */
 export interface Clip extends ClipSize {
   data: Uint8Array;
+  /** With `{ coverage: true }`: how much of each pixel the sprites cover, frames × height × width, 0–255. */
+  coverage?: Uint8Array;
 }
 
-export function renderScene(scene: Scene, size: ClipSize): Clip {
+export interface RenderOptions {
+  /** Also return the sprites' per-pixel coverage (the objects' mask, for loss weighting in training). */
+  coverage?: boolean;
+}
+
+export function renderScene(scene: Scene, size: ClipSize, options: RenderOptions = {}): Clip {
   const { frames, height, width } = size;
   const sprites = loadSprites();
   const background = backgroundVariant(scene.labels.background, scene.backgroundVariant, Math.max(width, height));
   const data = new Uint8Array(frames * height * width * 3);
   const frameBytes = height * width * 3;
+  const coverage = options.coverage ? new Uint8Array(frames * height * width) : undefined;
   // A still camera sees the same background in every frame: sample it once.
   let still: Uint8ClampedArray | undefined;
   for (let f = 0; f < frames; f++) {
     const t = frames > 1 ? f / (frames - 1) : 0;
     const cam = scene.camera(t);
     const frame: Canvas = { width, height, rgb: new Uint8ClampedArray(data.buffer, data.byteOffset + f * frameBytes, frameBytes) };
+    if (coverage) frame.coverage = new Uint8ClampedArray(coverage.buffer, f * height * width, height * width);
     if (scene.labels.camera === 'none') {
       if (!still) {
         sampleBackground(background, frame, cam.x, cam.y, cam.zoom);
@@ -49,7 +58,7 @@ export function renderScene(scene: Scene, size: ClipSize): Clip {
       }
     }
   }
-  return { frames, height, width, data };
+  return coverage ? { frames, height, width, data, coverage } : { frames, height, width, data };
 }
 
 /** Bilinear lookup of the background canvas through the camera, filling the frame. */

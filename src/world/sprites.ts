@@ -80,6 +80,11 @@ export interface Canvas {
   width: number;
   height: number;
   rgb: Float32Array | Uint8ClampedArray;
+  /**
+   * Optional per-pixel sprite coverage (height × width, 0–255): drawSprite raises it to the largest alpha it
+   * composited there. Training uses it to weight the loss towards the objects (their pixels are few).
+   */
+  coverage?: Uint8ClampedArray;
 }
 
 export function createCanvas(width: number, height: number): Canvas {
@@ -135,6 +140,7 @@ export function drawSprite(canvas: Canvas, sprite: Sprite, p: SpritePlacement): 
   const y1 = Math.min(canvas.height - 1, Math.ceil(p.cy + half));
   const limit = 0.5 + margin;
   const rgb = canvas.rgb;
+  const coverage = canvas.coverage;
   for (let py = y0; py <= y1; py++) {
     const dy = py + 0.5 - p.cy;
     for (let px = x0; px <= x1; px++) {
@@ -162,6 +168,11 @@ export function drawSprite(canvas: Canvas, sprite: Sprite, p: SpritePlacement): 
       rgb[o] = rgb[o]! * keep + sample[0]! * alphaMul;
       rgb[o + 1] = rgb[o + 1]! * keep + sample[1]! * alphaMul;
       rgb[o + 2] = rgb[o + 2]! * keep + sample[2]! * alphaMul;
+      if (coverage) {
+        const c = py * canvas.width + px;
+        const value = a * 255;
+        if (value > coverage[c]!) coverage[c] = value;
+      }
     }
   }
 }

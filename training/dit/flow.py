@@ -60,11 +60,13 @@ def drop_captions(ids: torch.Tensor, mask: torch.Tensor, p: float, generator: Op
 
 def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None, p_uncond: float = CAPTION_DROPOUT,
               sigma: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None,
-              amp: bool = False) -> torch.Tensor:
+              amp: bool = False, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini).
 
     Random numbers come from ``generator`` (on its device) and are moved to ``x0``'s device; ``amp`` runs the
-    model under bf16 autocast when ``x0`` is on a GPU (the loss stays float32)."""
+    model under bf16 autocast when ``x0`` is on a GPU (the loss stays float32). ``weight`` (B, T', H', W'),
+    optional, weights each latent cell's squared error (see :func:`object_weights`); the weighted mean is
+    divided by the mean weight, so the loss keeps the unweighted scale."""
     b = x0.shape[0]
     if sigma is None:
         sigma = sample_sigma(b, generator)
@@ -74,7 +76,18 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
     ids, mask = drop_captions(ids, mask, p_uncond, generator)
     with autocast(x0.device, amp):
         v = model(noisy(x0, noise, sigma), sigma, ids, mask)
-    return F.mse_loss(v.float(), noise - x0)
+    if weight is None:
+        return F.mse_loss(v.float(), noise - x0)
+    w = weight.to(x0.device, torch.float32).unsqueeze(1)  # (B, 1, T', H', W'), broadcast over channels
+    return ((v.float() - (noise - x0)).pow(2) * w).mean() / w.mean()
+
+
+def object_weights(coverage: torch.Tensor, strength: float) -> torch.Tensor:
+    """Per-cell loss weights ``1 + strength * coverage`` from the objects' cell coverage in [0, 1].
+
+    The objects cover ~5-9 % of a clip's pixels, so an unweighted MSE spends almost all of its gradient on the
+    backgrounds: the shipped v1 learned backgrounds (98 %) and object colours but not object identity (6.5 %)."""
+    return 1.0 + strength * coverage.float()
 
 
 class EMA:

@@ -9,6 +9,9 @@ Latents dir (``kineo-latents/1``):
   VAE's normalised space if it has one);
 * ``DIR/captions.jsonl``: N lines, row i describes latent i: ``{"caption": "...", ...}``; rows with
   ``"split": "val"`` are held out (validation loss + previews);
+* optional ``DIR/coverage.npy``: float16 ``(N, T', H', W')``, the objects' share of each latent cell
+  (``training.vae.encode_latents`` of shards rendered with ``--coverage``); ``--object-weight W`` weights each
+  cell's loss by ``1 + W * coverage``;
 * optional ``DIR/meta.json``: ``{"latent_mean": m, "latent_std": s}`` (scalars or per-channel lists).
   Without it the per-channel mean / std of the training latents is used (``--latent-norm none``: 0 / 1).
   The model works on ``z = (latent - mean) / std``; the stats travel in the checkpoint and model.json.
@@ -37,7 +40,7 @@ from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_inter
                           write_json_atomic)
 from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
 from ..common.device import generator, pick_device
-from .flow import EMA, flow_loss, sample, sample_sigma
+from .flow import EMA, flow_loss, object_weights, sample, sample_sigma
 from .model import KineoMini, count_params
 
 LR_FLOOR = 0.1  # the cosine ends at LR_FLOOR * --lr
@@ -56,6 +59,10 @@ class LatentSet:
         if len(self.rows) != len(self.latents):
             raise ValueError(f"{len(self.rows)} captions for {len(self.latents)} latents")
         self.captions = [r.get("caption", "") for r in self.rows]
+        cp = os.path.join(root, "coverage.npy")
+        self.coverage = np.load(cp, mmap_mode="r") if os.path.exists(cp) else None
+        if self.coverage is not None and self.coverage.shape != (len(self.latents), *self.latents.shape[2:]):
+            raise ValueError(f"coverage.npy is {self.coverage.shape}, latents.npy {self.latents.shape}")
         mp = os.path.join(root, "meta.json")
         self.meta = json.load(open(mp, "r", encoding="utf-8")) if os.path.exists(mp) else {}
         splits = [r.get("split") for r in self.rows]
@@ -146,6 +153,9 @@ def parse_args(argv=None):
     p.add_argument("--text-heads", type=int, default=4)
     p.add_argument("--p-uncond", type=float, default=0.1, help="caption dropout probability")
     p.add_argument("--latent-norm", choices=["auto", "none"], default="auto")
+    p.add_argument("--object-weight", type=float, default=0.0,
+                   help="weight each latent cell's loss by 1 + W * (the objects' coverage of it); needs coverage.npy "
+                        "(render with `kineo world data --coverage`); 0 = plain MSE")
     p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
     p.add_argument("--val-max", type=int, default=256)
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
@@ -164,6 +174,9 @@ def main(argv=None) -> dict:
     os.makedirs(a.out, exist_ok=True)
 
     ds = LatentSet(a.latents)
+    if a.object_weight > 0 and ds.coverage is None:
+        raise SystemExit(f"--object-weight needs {os.path.join(a.latents, 'coverage.npy')}: render the shards with "
+                         "`kineo world data --coverage` and encode them again (training.vae.encode_latents)")
     ck = load_checkpoint(a.out) if a.resume else None
     if a.resume and ck is None:
         log(f"[dit] --resume: no checkpoint in {a.out}, starting fresh")
@@ -198,13 +211,16 @@ def main(argv=None) -> dict:
     history: List[dict] = []
     if ck is not None:
         ema.load_state_dict(ck["ema"])
+        if ck.get("from_weights"):  # a new run on packed weights: its own --ema, not the packed run's decay
+            ema.decay = a.ema
         history = list(ck.get("history", []))
     step, elapsed, seen = resume(ck, opt, "dit")
 
     clock = RunClock(a, lr_floor=LR_FLOOR)
     cfg = model.config()
     log(f"[dit] latents {ds.shape} x {len(ds)} (train {len(ds.train_idx)}, val {len(ds.val_idx)}), "
-        f"{model.dit.num_tokens} tokens; norm from {norm['source']}")
+        f"{model.dit.num_tokens} tokens; norm from {norm['source']}"
+        f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}")
     log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
 
@@ -217,8 +233,12 @@ def main(argv=None) -> dict:
     perm, pos = rng.permutation(ds.train_idx), 0
     # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
     resident = torch.from_numpy(np.asarray(ds.latents)).to(device) if device.type == "cuda" else None
+    weighted = a.object_weight > 0
+    resident_cov = (torch.from_numpy(np.asarray(ds.coverage)).to(device)
+                    if weighted and device.type == "cuda" else None)
 
     def next_batch():
+        """(latents, ids, mask, loss weights or None) of the next training batch."""
         nonlocal perm, pos
         if pos + a.batch > len(perm):
             perm, pos = rng.permutation(ds.train_idx), 0
@@ -226,8 +246,10 @@ def main(argv=None) -> dict:
         pos += a.batch
         if resident is not None:
             t_idx = torch.from_numpy(idx).to(device)
-            return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx]
-        return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx]
+            w = object_weights(resident_cov.index_select(0, t_idx), a.object_weight) if weighted else None
+            return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx], w
+        w = object_weights(torch.from_numpy(np.asarray(ds.coverage[idx])), a.object_weight) if weighted else None
+        return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx], w
 
     def checkpoint():
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
@@ -285,9 +307,10 @@ def main(argv=None) -> dict:
         while clock.running(step, elapsed):
             t0 = time.time()
             lr = clock.set_lr(opt, a.lr, elapsed)
-            x0, ids, mask = next_batch()
+            x0, ids, mask, weight = next_batch()
             model.train()
-            loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=not a.no_amp)
+            loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=not a.no_amp,
+                             weight=weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if a.clip > 0:

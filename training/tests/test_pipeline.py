@@ -1,5 +1,5 @@
 """The one-command pipeline end to end on tiny settings: the real renderer (node), VAE, latents, DiT, export; then the
-packed weights continue in a second run (VAE frozen, DiT resumed with a fresh optimizer)."""
+packed weights continue in a second run (VAE frozen, DiT resumed with a fresh optimizer, object-weighted loss)."""
 import json
 import os
 import shutil
@@ -41,7 +41,7 @@ def test_pipeline_trains_exports_and_continues_from_packed_weights(tmp_path):
     packed = tmp_path / "w.npz"
     weights.write(weights.pack(str(out / "vae"), str(out / "dit")), str(packed))
     cont = tmp_path / "cont"
-    run(cont, "--from", str(packed))
+    run(cont, "--from", str(packed), "--object-weight", "5")
     state2 = json.load(open(cont / "pipeline.json"))
     assert state2["stages"]["vae"].get("frozen") is True
     ck = weights.checkpoints(weights.read(str(packed)))
@@ -49,3 +49,8 @@ def test_pipeline_trains_exports_and_continues_from_packed_weights(tmp_path):
     resumed = torch_load(str(cont / "dit" / "ckpt.pt"))
     assert resumed["step"] > ck["dit"]["step"]  # trained on from the packed step, with a fresh optimizer
     assert resumed["optimizer"] is not None
+    # --object-weight rendered the train clips with sprite coverage and trained on the per-cell weights
+    import numpy as np
+    coverage = np.load(cont / "latents" / "coverage.npy")
+    assert coverage.shape == (18, 4, 8, 8) and 0 < coverage.mean() < 0.5
+    assert resumed["args"]["object_weight"] == 5.0

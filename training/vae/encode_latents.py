@@ -6,6 +6,9 @@
 Writes ``latents.npy`` (float16, (N, C, T', H', W'), the VAE's normalised encoder means),
 ``captions.jsonl`` (the shards' caption/labels/seed/split rows, same order) and ``meta.json``
 (latent shape, VAE config and its latent_mean/std, so the DiT keeps its own per-channel statistics on top).
+When every ``--data`` directory has sprite coverage (``kineo world data --coverage``), also ``coverage.npy``:
+float16 (N, T', H', W'), the share of each latent cell's pixels (over its frames) the objects cover, which
+``training.dit.train --object-weight`` uses to weight the loss towards the objects.
 Written to temporary names and renamed at the end, so an interrupted run leaves no half file behind.
 """
 from __future__ import annotations
@@ -22,6 +25,16 @@ from training.common.device import pick_device
 from training.common.run import load_checkpoint, to_float, write_json_atomic
 from training.shards import WorldShards
 from training.vae.train import build_model_from_ckpt
+
+
+def cell_coverage(cov: np.ndarray, grid) -> np.ndarray:
+    """uint8 (B, F, H, W) pixel coverage -> float32 (B, T', H', W') mean coverage of each latent cell, in [0, 1]."""
+    b, f, h, w = cov.shape
+    t2, h2, w2 = grid
+    if f % t2 or h % h2 or w % w2:
+        raise ValueError(f"clip {cov.shape[1:]} does not tile into the latent grid {tuple(grid)}")
+    cells = cov.reshape(b, t2, f // t2, h2, h // h2, w2, w // w2).astype(np.float32)
+    return cells.mean(axis=(2, 4, 6)) / 255.0
 
 
 def main(argv=None) -> None:
@@ -51,6 +64,10 @@ def main(argv=None) -> None:
     os.makedirs(a.out, exist_ok=True)
     tmp_latents = os.path.join(a.out, "latents.tmp.npy")
     latents = np.lib.format.open_memmap(tmp_latents, mode="w+", dtype=np.float16, shape=(n, *shape))
+    with_coverage = all(s.has_coverage for s in sets)
+    tmp_coverage = os.path.join(a.out, "coverage.tmp.npy")
+    coverage = (np.lib.format.open_memmap(tmp_coverage, mode="w+", dtype=np.float16, shape=(n, *shape[1:]))
+                if with_coverage else None)
     t0 = time.time()
     with torch.no_grad():
         for start in range(0, n, a.batch):
@@ -58,6 +75,9 @@ def main(argv=None) -> None:
             frames = np.stack([parts[i][0].clip(parts[i][1]) for i in idx])
             z = vae.encode(to_float(frames).to(device)).float().cpu()
             latents[start:start + len(idx)] = z.numpy().astype(np.float16)
+            if coverage is not None:
+                cov = np.stack([parts[i][0].coverage(parts[i][1]) for i in idx])
+                coverage[start:start + len(idx)] = cell_coverage(cov, shape[1:]).astype(np.float16)
             done = start + len(idx)
             if (start // a.batch) % max(1, 2000 // a.batch) == 0 or done == n:
                 rate = done / max(time.time() - t0, 1e-9)
@@ -65,6 +85,10 @@ def main(argv=None) -> None:
     latents.flush()
     del latents
     os.replace(tmp_latents, os.path.join(a.out, "latents.npy"))
+    if coverage is not None:
+        coverage.flush()
+        del coverage
+        os.replace(tmp_coverage, os.path.join(a.out, "coverage.npy"))
     tmp_captions = os.path.join(a.out, "captions.jsonl.tmp")
     with open(tmp_captions, "w", encoding="utf-8") as f:
         for s_, i in parts:
@@ -72,6 +96,7 @@ def main(argv=None) -> None:
     os.replace(tmp_captions, os.path.join(a.out, "captions.jsonl"))
     write_json_atomic({"format": "kineo-latents/1", "clips": n, "latent_shape": list(shape),
                        "source": [os.path.abspath(d) for d in a.data], "vae": vae.config(),
+                       "coverage": with_coverage,
                        "vae_latent_mean": float(vae.latent_mean), "vae_latent_std": float(vae.latent_std)},
                       os.path.join(a.out, "meta.json"))
     print(f"[latents] wrote {n} latents {tuple(shape)} to {a.out} in {time.time() - t0:.0f}s", flush=True)
