@@ -99,6 +99,10 @@ async function openPostgres(config: DatabaseConfig): Promise<Db> {
   try {
     if (createDatabase) await ensurePostgresDatabase(url);
     const pool = new pg.Pool({ connectionString: url, max: poolSize });
+    // An idle connection the server ends (a restart, an admin's terminate, a dropped database) makes the pool emit
+    // 'error'; without a listener that is an uncaught exception that kills the process. The pool has already
+    // discarded the client and opens a new one on the next query, so a warning is all it needs.
+    pool.on('error', (err) => console.warn(`kineo: PostgreSQL closed an idle connection (${err.message}); the pool will reconnect`));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
     return db;
