@@ -167,7 +167,7 @@ class RunClock:
     def set_lr(self, opt: torch.optim.Optimizer, base_lr: float, elapsed: float) -> float:
         lr = lr_at(elapsed, self.budget, base_lr, self.warmup, self.lr_floor)
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g.get("lr_mult", 1.0)
         return lr
 
     def eta(self, elapsed: float) -> float:

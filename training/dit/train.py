@@ -42,6 +42,7 @@ from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
 from ..common.device import generator, pick_device
 from .flow import EMA, flow_loss, object_weights, sample, sample_sigma
 from .model import KineoMini, count_params
+from ..text.label_heads import LabelHeads, label_classes, label_targets
 
 LR_FLOOR = 0.1  # the cosine ends at LR_FLOOR * --lr
 
@@ -94,6 +95,19 @@ class LatentSet:
         m = x.mean(axis=(0, 2, 3, 4))
         s = x.std(axis=(0, 2, 3, 4))
         return {"mean": m.tolist(), "std": np.maximum(s, 1e-6).tolist(), "source": f"train latents ({len(idx)} rows)"}
+
+
+def with_lr_mult(opt: torch.optim.Optimizer, mults: dict) -> torch.optim.Optimizer:
+    """The same optimizer with each group split by learning-rate multiplier (``mults``: id(param) -> mult, 1 for
+    the rest); :meth:`RunClock.set_lr` applies ``lr_mult``."""
+    groups = []
+    for g in opt.param_groups:
+        by_mult: dict = {}
+        for p in g["params"]:
+            by_mult.setdefault(float(mults.get(id(p), 1.0)), []).append(p)
+        for mult, params in sorted(by_mult.items()):
+            groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": params, "lr_mult": mult})
+    return type(opt)(groups, **opt.defaults)
 
 
 def normalize(x, norm: dict) -> torch.Tensor:
@@ -156,6 +170,18 @@ def parse_args(argv=None):
     p.add_argument("--object-weight", type=float, default=0.0,
                    help="weight each latent cell's loss by 1 + W * (the objects' coverage of it); needs coverage.npy "
                         "(render with `kineo world data --coverage`); 0 = plain MSE")
+    p.add_argument("--text-aux", type=float, default=0.0,
+                   help="add W x the cross-entropy of linear label heads (object, motion, background, ...) on the "
+                        "pooled text states, so the text encoder keeps every attribute apart; needs labels in "
+                        "captions.jsonl; 0 = off")
+    p.add_argument("--text-aux-lr", type=float, default=1e-2,
+                   help="learning rate of the label heads (high: the v1 encoder's object differences are faint)")
+    p.add_argument("--text-lr-mult", type=float, default=1.0,
+                   help="the text encoder's learning rate = this x --lr (the optimizer's groups change with it, so "
+                        "a --resume must keep the same value)")
+    p.add_argument("--embed-lr-mult", type=float, default=1.0,
+                   help="the token embedding's learning rate = this x --lr: a word's row only moves in the batches "
+                        "that hold it, so rare words (the 96 object phrasings) need a larger step; same --resume rule")
     p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
     p.add_argument("--val-max", type=int, default=256)
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
@@ -191,6 +217,14 @@ def main(argv=None) -> dict:
         top = sorted(unknown.items(), key=lambda kv: -kv[1])[:10]
         log(f"[dit] warning: {len(unknown)} unknown words map to <unk>: {top}")
     device = pick_device(a.device)
+    aux_classes = None
+    if a.text_aux > 0:
+        aux_classes = (ck.get("aux") or {}).get("classes") if ck is not None else None
+        aux_classes = aux_classes or label_classes(ds.rows)
+        if not aux_classes:
+            raise SystemExit(f"--text-aux needs labels in {os.path.join(a.latents, 'captions.jsonl')} "
+                             "(rows written by training.vae.encode_latents from world shards have them)")
+        aux_targets = {h: torch.from_numpy(v).to(device) for h, v in label_targets(ds.rows, aux_classes).items()}
     ids_all, mask_all = torch.from_numpy(ids_np).to(device), torch.from_numpy(mask_np).to(device)
 
     torch.manual_seed(a.seed)
@@ -207,8 +241,22 @@ def main(argv=None) -> dict:
                           a.text_heads, vocab.max_tokens)
     model.to(device)
     opt = make_adamw(model, a.lr, a.wd, lambda n, p: p.ndim > 1 and "table" not in n and ".pos" not in n)
+    if a.text_lr_mult != 1.0 or a.embed_lr_mult != 1.0:
+        mults = {id(p): a.text_lr_mult for p in model.text.parameters()}
+        mults[id(model.text.tok.weight)] = a.embed_lr_mult
+        opt = with_lr_mult(opt, mults)
     ema = EMA(model, a.ema)
     history: List[dict] = []
+    heads = aux_opt = None
+    if aux_classes:
+        heads = LabelHeads(model.text.dim, aux_classes).to(device)
+        aux_opt = torch.optim.AdamW(heads.parameters(), lr=a.text_aux_lr, weight_decay=0.0)
+        if ck is not None and ck.get("aux"):
+            heads.load_state_dict(ck["aux"]["state"])
+            if ck.get("aux_optimizer"):
+                aux_opt.load_state_dict(ck["aux_optimizer"])
+                for g in aux_opt.param_groups:  # the saved state carries the old lr: this run's flag wins
+                    g["lr"] = a.text_aux_lr
     if ck is not None:
         ema.load_state_dict(ck["ema"])
         if ck.get("from_weights"):  # a new run on packed weights: its own --ema, not the packed run's decay
@@ -220,7 +268,8 @@ def main(argv=None) -> dict:
     cfg = model.config()
     log(f"[dit] latents {ds.shape} x {len(ds)} (train {len(ds.train_idx)}, val {len(ds.val_idx)}), "
         f"{model.dit.num_tokens} tokens; norm from {norm['source']}"
-        f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}")
+        f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}"
+        f"{f'; text label heads x {a.text_aux:g} ({len(aux_classes)} heads)' if aux_classes else ''}")
     log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
 
@@ -238,7 +287,7 @@ def main(argv=None) -> dict:
                     if weighted and device.type == "cuda" else None)
 
     def next_batch():
-        """(latents, ids, mask, loss weights or None) of the next training batch."""
+        """(latents, ids, mask, loss weights or None, row indices) of the next training batch."""
         nonlocal perm, pos
         if pos + a.batch > len(perm):
             perm, pos = rng.permutation(ds.train_idx), 0
@@ -247,12 +296,14 @@ def main(argv=None) -> dict:
         if resident is not None:
             t_idx = torch.from_numpy(idx).to(device)
             w = object_weights(resident_cov.index_select(0, t_idx), a.object_weight) if weighted else None
-            return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx], w
+            return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx], w, idx
         w = object_weights(torch.from_numpy(np.asarray(ds.coverage[idx])), a.object_weight) if weighted else None
-        return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx], w
+        return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx], w, idx
 
     def checkpoint():
-        save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
+        aux = ({"aux": {"classes": aux_classes, "state": heads.state_dict()}, "aux_optimizer": aux_opt.state_dict()}
+               if heads is not None else {})
+        save_atomic({**aux, "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
                      "step": step, "elapsed": elapsed, "samples_seen": seen, "vocab": vocab.to_json(),
                      "latent_norm": norm, "model_config": cfg, "history": history, "args": vars(a),
                      "machine": machine_info(), "params": count_params(model),
@@ -302,17 +353,29 @@ def main(argv=None) -> dict:
         return os.path.basename(path)
 
     win_loss, win_steps, win_n = 0.0, 0, 0
+    win_aux, win_obj = 0.0, 0.0
     clock.start()
     with checkpoint_on_interrupt(checkpoint, "dit"):
         while clock.running(step, elapsed):
             t0 = time.time()
             lr = clock.set_lr(opt, a.lr, elapsed)
-            x0, ids, mask, weight = next_batch()
+            x0, ids, mask, weight, idx = next_batch()
             model.train()
             loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=not a.no_amp,
                              weight=weight)
+            total = loss
+            if heads is not None:  # the captions as written (no dropout): every attribute readable from the states
+                t_idx = torch.from_numpy(idx).to(device)
+                states, smask = model.text(ids_all[t_idx], mask_all[t_idx])
+                aux_loss, aux_acc = heads.loss(states, smask, {h: v[t_idx] for h, v in aux_targets.items()})
+                total = loss + a.text_aux * aux_loss
+                win_aux += float(aux_loss)
+                win_obj += aux_acc.get("object", 0.0)
+                aux_opt.zero_grad(set_to_none=True)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            total.backward()
+            if aux_opt is not None:
+                aux_opt.step()
             if a.clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
             opt.step()
@@ -329,9 +392,12 @@ def main(argv=None) -> dict:
             now = time.time()
             if clock.log_due(now):
                 history.append({"step": step, "elapsed": round(elapsed, 1), "loss": win_loss / win_steps})
+                aux_txt = (f" | text heads CE {win_aux / win_steps:.3f}, object acc {win_obj / win_steps:.2f}"
+                           if heads is not None else "")
                 log(f"[train] step {step} loss {win_loss / win_steps:.4f} lr {lr:.2e} | {clock.rate(win_n, now):.1f} "
-                    f"samples/s | elapsed {elapsed / 60:.1f} min | eta {clock.eta(elapsed) / 60:.1f} min")
+                    f"samples/s | elapsed {elapsed / 60:.1f} min | eta {clock.eta(elapsed) / 60:.1f} min{aux_txt}")
                 win_loss, win_steps, win_n = 0.0, 0, 0
+                win_aux, win_obj = 0.0, 0.0
                 clock.logged(now)
             clock.checkpoint_and_eval(now, checkpoint, run_eval)
     if win_steps:

@@ -108,3 +108,83 @@ def test_trainer_with_object_weight_runs_and_resumes(tmp_path):
     assert tr.main(common + ["--max-steps", "2"])["step"] == 2
     r = tr.main(common + ["--max-steps", "4", "--resume"])
     assert r["step"] == 4 and np.isfinite(r["val_loss"])
+
+
+def test_label_heads_classes_targets_and_loss():
+    from training.text.label_heads import LabelHeads, label_classes, label_targets
+
+    rows = [{"labels": {"object": "cat", "count": 2}}, {"labels": {"object": "dog", "count": 1}}, {"caption": "x"}]
+    classes = label_classes(rows)
+    assert classes == {"count": ["1", "2"], "object": ["cat", "dog"]}
+    t = label_targets(rows, classes)
+    assert t["object"].tolist() == [0, 1, -1] and t["count"].tolist() == [1, 0, -1]
+    torch.manual_seed(0)
+    heads = LabelHeads(8, classes)
+    states = torch.randn(3, 4, 8)
+    mask = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 0], [1, 0, 0, 0]])
+    loss, acc = heads.loss(states, mask, {h: torch.from_numpy(v) for h, v in t.items()})
+    assert loss.ndim == 0 and set(acc) == {"count", "object"}
+    # padding does not leak into the pooled state
+    states2 = states.clone()
+    states2[0, 2:] = 100.0
+    assert torch.allclose(heads(states, mask)["object"], heads(states2, mask)["object"])
+    opt = torch.optim.Adam(heads.parameters(), lr=0.1)
+    for _ in range(50):
+        loss, acc = heads.loss(states, mask, {h: torch.from_numpy(v) for h, v in t.items()})
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert acc == {"count": 1.0, "object": 1.0}
+
+
+def test_trainer_with_text_aux_runs_resumes_and_refuses_rows_without_labels(tmp_path, capsys):
+    from training.dit import train as tr
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "lat"
+    data.mkdir()
+    np.save(data / "latents.npy", rng.standard_normal((6, 4, 2, 4, 4)).astype(np.float16))
+    with open(data / "captions.jsonl", "w") as f:
+        for i in range(6):
+            obj = "cat" if i % 2 else "dog"
+            f.write(json.dumps({"caption": f"a {obj}", "labels": {"object": obj}, "split": "train"}) + "\n")
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text(json.dumps({"format": "kineo-vocab/1", "maxTokens": 8,
+                                 "tokens": ["<pad>", "<unk>", "a", "cat", "dog"]}))
+    out = tmp_path / "ck"
+    common = ["--latents", str(data), "--vocab", str(vocab), "--out", str(out), "--minutes", "5", "--batch", "3",
+              "--dim", "32", "--depth", "1", "--text-dim", "32", "--text-layers", "1", "--threads", "1",
+              "--previews", "0", "--text-aux", "0.1", "--log-every", "0"]
+    assert tr.main(common + ["--max-steps", "2"])["step"] == 2
+    ck = torch.load(out / "ckpt.pt")
+    assert ck["aux"]["classes"] == {"object": ["cat", "dog"]} and ck["aux_optimizer"] is not None
+    assert tr.main(common + ["--max-steps", "3", "--resume"])["step"] == 3
+    assert "text heads CE" in capsys.readouterr().out
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    np.save(bare / "latents.npy", np.zeros((2, 4, 2, 4, 4), np.float16))
+    (bare / "captions.jsonl").write_text('{"caption": "a cat"}\n{"caption": "a dog"}\n')
+    with pytest.raises(SystemExit, match="labels"):
+        tr.main(["--latents", str(bare), "--vocab", str(vocab), "--out", str(tmp_path / "ck2"), "--minutes", "1",
+                 "--text-aux", "0.1"])
+
+
+def test_text_lr_mult_scales_only_the_text_encoder():
+    from training.common.run import RunClock
+    from training.dit.train import with_lr_mult
+
+    m = tiny_kineo()
+    opt = torch.optim.AdamW([{"params": list(m.parameters()), "weight_decay": 0.01}], lr=1e-3)
+    mults = {id(p): 5.0 for p in m.text.parameters()}
+    mults[id(m.text.tok.weight)] = 50.0
+    opt = with_lr_mult(opt, mults)
+    assert [g["lr_mult"] for g in opt.param_groups] == [1.0, 5.0, 50.0]
+    assert len(opt.param_groups[1]["params"]) == len(list(m.text.parameters())) - 1
+    assert opt.param_groups[2]["params"] == [m.text.tok.weight]
+
+    class Args:
+        minutes, warmup_frac, log_every, ckpt_every, eval_every, max_steps = 10.0, 0.0, 20.0, 120.0, 300.0, 0
+
+    lr = RunClock(Args(), lr_floor=0.1).set_lr(opt, 1e-3, 0.0)
+    assert [g["lr"] for g in opt.param_groups] == [pytest.approx(lr), pytest.approx(5 * lr), pytest.approx(50 * lr)]
