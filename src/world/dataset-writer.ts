@@ -53,6 +53,12 @@ export interface DatasetSummary {
   reusedShards: number;
 }
 
+/** Temp file, then rename: a reader never sees half a shard file. */
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
 const shardName = (i: number) => `shard-${String(i).padStart(5, '0')}`;
 
 function heldoutDigest(): string {
@@ -110,14 +116,9 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
         }
         const job = jobs[msg.shard]!;
         const base = join(options.out, shardName(job.shard));
-        writeFileSync(`${base}.u8.tmp`, msg.data);
-        renameSync(`${base}.u8.tmp`, `${base}.u8`);
-        writeFileSync(`${base}.jsonl.tmp`, msg.lines.join('\n') + '\n');
-        renameSync(`${base}.jsonl.tmp`, `${base}.jsonl`);
-        if (msg.coverage) {
-          writeFileSync(`${base}.cov.u8.tmp`, msg.coverage);
-          renameSync(`${base}.cov.u8.tmp`, `${base}.cov.u8`);
-        }
+        writeAtomic(`${base}.u8`, msg.data);
+        writeAtomic(`${base}.jsonl`, msg.lines.join('\n') + '\n');
+        if (msg.coverage) writeAtomic(`${base}.cov.u8`, msg.coverage);
         writeFileSync(doneMarker(job), JSON.stringify({ identity, count: job.count }));
         inFlight.delete(job.shard);
         clipsDone += job.count;

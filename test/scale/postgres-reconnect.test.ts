@@ -5,23 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, test, vi } from 'vitest';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/server/db/database.js';
-import { POSTGRES_ADMIN_URL } from '../server/backends.js';
+import { POSTGRES_ADMIN_URL, withPostgresAdmin as admin } from '../server/backends.js';
 
 const name = `kineo_t_${randomBytes(5).toString('hex')}`;
-
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 afterAll(() => admin((c) => c.query(`drop database if exists ${name} with (force)`)));
 

@@ -41,6 +41,17 @@ function s3Endpoint(): Promise<{ endpoint: string }> {
   return s3server;
 }
 
+/** Runs `run` on a connection to the admin database, closed afterwards. */
+export async function withPostgresAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestBackends {
   overrides: ConfigInput;
   /** Removes what the server left behind (its database, its Redis keys). */
@@ -56,15 +67,7 @@ export async function testBackends(which = selectedBackends()): Promise<TestBack
     url.pathname = `/kineo_t_${id}`;
     overrides.backends = { ...overrides.backends, db: 'postgres' };
     overrides.postgres = { url: url.toString(), poolSize: 8 };
-    drops.push(async () => {
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists kineo_t_${id} with (force)`);
-      } finally {
-        await client.end();
-      }
-    });
+    drops.push(() => withPostgresAdmin((client) => client.query(`drop database if exists kineo_t_${id} with (force)`)).then(() => undefined));
   }
   if (which.has('bullmq')) {
     const prefix = `kineo-t-${id}`;

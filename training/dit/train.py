@@ -364,17 +364,17 @@ def main(argv=None) -> dict:
             loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=not a.no_amp,
                              weight=weight)
             total = loss
-            if heads is not None:  # the captions as written (no dropout): every attribute readable from the states
-                t_idx = torch.from_numpy(idx).to(device)
-                states, smask = model.text(ids_all[t_idx], mask_all[t_idx])
-                aux_loss, aux_acc = heads.loss(states, smask, {h: v[t_idx] for h, v in aux_targets.items()})
+            if heads is not None:  # the batch's captions as written (flow_loss drops some): every attribute readable
+                states, smask = model.text(ids, mask)
+                rows = torch.from_numpy(idx).to(device)
+                aux_loss, aux_acc = heads.loss(states, smask, {h: v[rows] for h, v in aux_targets.items()})
                 total = loss + a.text_aux * aux_loss
                 win_aux += float(aux_loss)
                 win_obj += aux_acc.get("object", 0.0)
                 aux_opt.zero_grad(set_to_none=True)
             opt.zero_grad(set_to_none=True)
             total.backward()
-            if aux_opt is not None:
+            if heads is not None:
                 aux_opt.step()
             if a.clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
