@@ -43,8 +43,10 @@ PRESETS = {
     "cpu": {"clips": 24000, "dit_clips": 24000, "val_clips": 256, "vae_frac": 0.35, "workers": 2,
             "vae": ["--batch", "8", "--lr", "1e-3", "--base", "32", "--spatial-factor", "8", "--latent-channels", "16",
                     "--threads", "2", "--eval-every", "300"],
+            # --amp on: bf16 autocast where the CPU multiplies bf16 in hardware (3.5x faster on the Zen 5 machine),
+            # fp32 elsewhere
             "dit": ["--batch", "32", "--lr", "5e-4", "--dim", "256", "--depth", "12", "--heads", "4", "--patch", "1,1,1",
-                    "--ema", "0.999", "--threads", "2", "--eval-every", "300"]},
+                    "--ema", "0.999", "--threads", "2", "--eval-every", "300", "--amp", "on"]},
     # one lent GPU for a few minutes: the whole data set on the device, big batches, bf16
     "gpu": {"clips": 60000, "dit_clips": 60000, "val_clips": 512, "vae_frac": 0.4, "workers": 14,
             "vae": ["--batch", "64", "--lr", "1e-3", "--base", "32", "--spatial-factor", "8", "--latent-channels", "16",

@@ -2,8 +2,10 @@
 clip store that keeps a whole uint8 dataset on the GPU so batches never wait on the host.
 
 The same trainers run on 2 CPU cores (Debian torch 1.13) and on a lent GPU (torch 2.x): every tensor is made on
-``device`` explicitly, random numbers come from a generator on that device, and bf16 autocast is used on CUDA
-only (CPU runs stay fp32, bit-for-bit what the tests check).
+``device`` explicitly, random numbers come from a generator on that device, and bf16 autocast is used on CUDA.
+On the CPU runs stay fp32 (bit-for-bit what the tests check) unless a trainer is asked for ``--amp on``: on a CPU
+with AVX512-BF16 or AMX, oneDNN runs the bf16 matmuls ~3.5x faster than OpenBLAS runs them in fp32 (measured on
+the 2-core Zen 5 machine: the DiT trains at 8.6 samples/s instead of 2.5).
 """
 from __future__ import annotations
 
@@ -31,11 +33,47 @@ def pick_device(name: str = "auto") -> torch.device:
     return dev
 
 
-def autocast(device: torch.device, enabled: bool = True):
-    """bf16 autocast on CUDA; a no-op elsewhere."""
+def autocast(device: torch.device, enabled: bool = True, cpu: bool = False):
+    """bf16 autocast on CUDA; on the CPU only with ``cpu=True`` (see :func:`use_amp`); else a no-op."""
     if enabled and device.type == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    if enabled and cpu and device.type == "cpu":
+        return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU multiplies bf16 in hardware (AVX512-BF16 or AMX-BF16), which oneDNN uses."""
+    try:
+        with open("/proc/cpuinfo", "r", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
+
+
+AMP_MODES = ("auto", "on", "off")
+
+
+def use_amp(device: torch.device, mode: str) -> bool:
+    """Whether a trainer runs under bf16 autocast. ``auto``: on CUDA only (CPU runs stay fp32 and reproducible);
+    ``on``: also on a CPU with hardware bf16 (one without it would run bf16 slower than fp32, so it stays fp32
+    with a warning); ``off``: never."""
+    if mode not in AMP_MODES:
+        raise SystemExit(f"--amp must be one of {', '.join(AMP_MODES)}, got {mode!r}")
+    if mode == "off":
+        return False
+    if device.type == "cuda":
+        return True
+    if mode == "on":
+        if cpu_has_fast_bf16():
+            return True
+        print("[amp] --amp on: this CPU has no AVX512-BF16/AMX, bf16 would be slower than fp32; training in fp32",
+              flush=True)
+    return False
 
 
 def generator(device: torch.device, seed: int) -> torch.Generator:

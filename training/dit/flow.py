@@ -64,7 +64,7 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
     """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini).
 
     Random numbers come from ``generator`` (on its device) and are moved to ``x0``'s device; ``amp`` runs the
-    model under bf16 autocast when ``x0`` is on a GPU (the loss stays float32). ``weight`` (B, T', H', W'),
+    model under bf16 autocast, on a GPU or the CPU (:func:`..common.device.use_amp` decides; the loss stays float32). ``weight`` (B, T', H', W'),
     optional, weights each latent cell's squared error (see :func:`object_weights`); the weighted mean is
     divided by the mean weight, so the loss keeps the unweighted scale."""
     b = x0.shape[0]
@@ -74,7 +74,7 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
         noise = torch.randn(x0.shape, generator=generator, device=_device(generator))
     sigma, noise = sigma.to(x0.device), noise.to(x0.device)
     ids, mask = drop_captions(ids, mask, p_uncond, generator)
-    with autocast(x0.device, amp):
+    with autocast(x0.device, amp, cpu=True):
         v = model(noisy(x0, noise, sigma), sigma, ids, mask)
     if weight is None:
         return F.mse_loss(v.float(), noise - x0)
