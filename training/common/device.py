@@ -33,12 +33,10 @@ def pick_device(name: str = "auto") -> torch.device:
     return dev
 
 
-def autocast(device: torch.device, enabled: bool = True, cpu: bool = False):
-    """bf16 autocast on CUDA; on the CPU only with ``cpu=True`` (see :func:`use_amp`); else a no-op."""
-    if enabled and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    if enabled and cpu and device.type == "cpu":
-        return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+def autocast(device: torch.device, enabled: bool):
+    """bf16 autocast on ``device`` when ``enabled`` (trainers decide with :func:`use_amp`); else a no-op."""
+    if enabled and device.type in ("cuda", "cpu"):
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 

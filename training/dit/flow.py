@@ -74,7 +74,7 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
         noise = torch.randn(x0.shape, generator=generator, device=_device(generator))
     sigma, noise = sigma.to(x0.device), noise.to(x0.device)
     ids, mask = drop_captions(ids, mask, p_uncond, generator)
-    with autocast(x0.device, amp, cpu=True):
+    with autocast(x0.device, amp):
         v = model(noisy(x0, noise, sigma), sigma, ids, mask)
     if weight is None:
         return F.mse_loss(v.float(), noise - x0)

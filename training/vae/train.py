@@ -26,7 +26,7 @@ from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_inter
                           machine_info, make_adamw, resume, save_atomic, subsample, to_float,
                           train_val_shards, utc_now, write_json_atomic)
 from ..shards import BatchSampler, WorldShards, iterate_sequential
-from ..common.device import DeviceClips, autocast, gather_in_chunks, generator, pick_device
+from ..common.device import DeviceClips, autocast, gather_in_chunks, generator, pick_device, use_amp
 from .model import CausalVAE, count_macs, count_params
 
 
@@ -57,7 +57,7 @@ def vae_loss(out: Dict[str, torch.Tensor], x: torch.Tensor, beta: float = 1e-4, 
 
 
 def train_step(model: CausalVAE, opt, x: torch.Tensor, beta: float = 1e-4, w_edge: float = 0.5,
-               w_mse: float = 1.0, clip_grad: float = 1.0, amp: bool = True):
+               w_mse: float = 1.0, clip_grad: float = 1.0, amp: bool = False):
     model.train()
     with autocast(x.device, amp):
         out = model(x, sample=True)
@@ -177,6 +177,7 @@ def main(argv=None) -> dict:
 
     torch.manual_seed(a.seed)
     device = pick_device(a.device)
+    amp = use_amp(device, "off" if a.no_amp else "auto")  # CUDA only: CPU conv3d in bf16 is unmeasured
     ck = load_checkpoint(a.out) if a.resume else None
     if ck is not None:
         model = build_model_from_ckpt(ck, ema=False)
@@ -265,7 +266,7 @@ def main(argv=None) -> dict:
             x = next_batch()
             if not a.no_aug:
                 x = flip_batch(x, gen)
-            loss, parts = train_step(model, opt, x, beta=a.beta, w_edge=a.edge, w_mse=a.mse, amp=not a.no_amp)
+            loss, parts = train_step(model, opt, x, beta=a.beta, w_edge=a.edge, w_mse=a.mse, amp=amp)
             if not math.isfinite(loss):
                 raise RuntimeError(f"non-finite loss at step {step}")
             ema_update(ema, model, ema_decay(step, a.ema))
