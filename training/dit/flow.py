@@ -127,7 +127,10 @@ class EMA:
     def load_state_dict(self, d: dict):
         self.decay, self.updates = d["decay"], int(d["updates"])
         dev = next(iter(self.shadow.values())).device if self.shadow else torch.device("cpu")
-        self.shadow = {k: v.to(dev).clone().float() for k, v in d["shadow"].items()}
+        shadow = {k: v.to(dev).clone().float() for k, v in d["shadow"].items()}
+        for k, v in self.shadow.items():  # weights added since the checkpoint (a grown model) start from the model's
+            shadow.setdefault(k, v)
+        self.shadow = shadow
 
 
 def shift_sigma(sigma: torch.Tensor, shift: float) -> torch.Tensor:

@@ -13,6 +13,10 @@
   embedding is taken of ``1000 * sigma``. adaLN-single: one shared MLP maps the timestep
   embedding to 6*dim (shift/scale/gate for attention and MLP); each block adds its own learned
   (6, dim) table. The final layer has its own (2, dim) shift/scale table on the timestep embedding.
+* pooled text (``pooled_text=True``, SD3 / class-conditional-DiT style): the masked mean of the text states goes
+  through a small MLP and is added to the timestep embedding, so every block's modulation knows the caption's
+  global content (which object, which motion) without having to find it by cross-attention. Its last layer starts
+  at 0, so turning it on for a trained model changes nothing until it learns. The ONNX interface is unchanged.
 * zero init: the shared adaLN projection, the gate rows of the tables, the cross-attention output
   projections and the final projection start at 0, so an untrained model outputs exactly 0.
 
@@ -116,7 +120,7 @@ class DiTBlock(nn.Module):
 class DiT(nn.Module):
     def __init__(self, latent_channels: int, latent_shape: Sequence[int], patch: Sequence[int] = (1, 2, 2),
                  dim: int = 256, depth: int = 8, heads: int = 4, text_dim: int = 256, mlp_ratio: float = 4.0,
-                 rope_theta: float = 10000.0, freq_dim: int = 256):
+                 rope_theta: float = 10000.0, freq_dim: int = 256, pooled_text: bool = False):
         super().__init__()
         self.latent_channels = int(latent_channels)
         self.latent_shape = tuple(int(s) for s in latent_shape)
@@ -130,6 +134,7 @@ class DiT(nn.Module):
             raise ValueError("dim must be divisible by heads")
         self.dim, self.depth, self.heads, self.text_dim = dim, depth, heads, text_dim
         self.mlp_ratio, self.rope_theta, self.freq_dim = mlp_ratio, rope_theta, freq_dim
+        self.pooled_text = bool(pooled_text)
         self.grid = tuple(s // p for s, p in zip(self.latent_shape, self.patch))
         self.num_tokens = self.grid[0] * self.grid[1] * self.grid[2]
         self.patch_dim = self.latent_channels * self.patch[0] * self.patch[1] * self.patch[2]
@@ -141,6 +146,8 @@ class DiT(nn.Module):
         self.t_block = nn.Sequential(nn.SiLU(), nn.Linear(dim, 6 * dim))
         self.y_embed1 = nn.Linear(text_dim, dim)
         self.y_embed2 = nn.Linear(dim, dim)
+        self.y_pool = (nn.Sequential(nn.Linear(text_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
+                       if self.pooled_text else None)
         self.blocks = nn.ModuleList([DiTBlock(dim, heads, mlp_ratio) for _ in range(depth)])
         self.final_table = nn.Parameter(torch.randn(2, dim) / math.sqrt(dim))
         self.final = nn.Linear(dim, self.patch_dim)
@@ -154,7 +161,8 @@ class DiT(nn.Module):
         nn.init.xavier_uniform_(self.x_embed.weight)
         nn.init.normal_(self.t_embed[0].weight, std=0.02)
         nn.init.normal_(self.t_embed[2].weight, std=0.02)
-        for m in (self.t_block[1], self.final):
+        zero = [self.t_block[1], self.final] + ([self.y_pool[2]] if self.y_pool is not None else [])
+        for m in zero:
             nn.init.zeros_(m.weight)
             nn.init.zeros_(m.bias)
         with torch.no_grad():
@@ -167,10 +175,13 @@ class DiT(nn.Module):
             self.final_table.copy_(torch.randn(2, self.dim) / math.sqrt(self.dim))
 
     def config(self) -> dict:
-        return {"latent_channels": self.latent_channels, "latent_shape": list(self.latent_shape),
-                "patch": list(self.patch), "dim": self.dim, "depth": self.depth, "heads": self.heads,
-                "text_dim": self.text_dim, "mlp_ratio": self.mlp_ratio, "rope_theta": self.rope_theta,
-                "freq_dim": self.freq_dim}
+        cfg = {"latent_channels": self.latent_channels, "latent_shape": list(self.latent_shape),
+               "patch": list(self.patch), "dim": self.dim, "depth": self.depth, "heads": self.heads,
+               "text_dim": self.text_dim, "mlp_ratio": self.mlp_ratio, "rope_theta": self.rope_theta,
+               "freq_dim": self.freq_dim}
+        if self.pooled_text:  # only when on, so configs written before it existed stay the same
+            cfg["pooled_text"] = True
+        return cfg
 
     def patchify(self, x: torch.Tensor) -> torch.Tensor:
         (gt, gh, gw), (pt, ph, pw) = self.grid, self.patch
@@ -185,6 +196,9 @@ class DiT(nn.Module):
     def forward(self, latents, timestep, text_states, text_mask):
         x = self.x_embed(self.patchify(latents))
         t = self.t_embed(timestep_embedding(timestep * 1000.0, self.t_freqs))  # (B, dim)
+        if self.y_pool is not None:
+            m = text_mask.to(text_states.dtype).unsqueeze(-1)
+            t = t + self.y_pool((text_states * m).sum(1) / m.sum(1).clamp_min(1.0))
         mod = self.t_block(t).reshape(-1, 6, self.dim)
         ctx = self.y_embed2(gelu_tanh(self.y_embed1(text_states)))
         bias = mask_bias(text_mask)
@@ -201,16 +215,20 @@ class KineoMini(nn.Module):
     def __init__(self, vocab_size: int, latent_channels: int, latent_shape: Sequence[int],
                  patch: Sequence[int] = (1, 2, 2), dim: int = 256, depth: int = 8, heads: int = 4,
                  text_dim: int = 256, text_layers: int = 4, text_heads: int = 4, max_tokens: int = 32,
-                 mlp_ratio: float = 4.0):
+                 mlp_ratio: float = 4.0, pooled_text: bool = False):
         super().__init__()
         self.text = TextEncoder(vocab_size, text_dim, text_layers, text_heads, max_tokens, mlp_ratio)
-        self.dit = DiT(latent_channels, latent_shape, patch, dim, depth, heads, text_dim, mlp_ratio)
+        self.dit = DiT(latent_channels, latent_shape, patch, dim, depth, heads, text_dim, mlp_ratio,
+                       pooled_text=pooled_text)
 
     def config(self) -> dict:
         d, t = self.dit, self.text
-        return {"vocab_size": t.vocab_size, "latent_channels": d.latent_channels, "latent_shape": list(d.latent_shape),
-                "patch": list(d.patch), "dim": d.dim, "depth": d.depth, "heads": d.heads, "text_dim": t.dim,
-                "text_layers": t.layers, "text_heads": t.heads, "max_tokens": t.max_tokens, "mlp_ratio": d.mlp_ratio}
+        cfg = {"vocab_size": t.vocab_size, "latent_channels": d.latent_channels, "latent_shape": list(d.latent_shape),
+               "patch": list(d.patch), "dim": d.dim, "depth": d.depth, "heads": d.heads, "text_dim": t.dim,
+               "text_layers": t.layers, "text_heads": t.heads, "max_tokens": t.max_tokens, "mlp_ratio": d.mlp_ratio}
+        if d.pooled_text:
+            cfg["pooled_text"] = True
+        return cfg
 
     @classmethod
     def from_config(cls, cfg: dict) -> "KineoMini":

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 -m training.dit.train --latents DIR --vocab vocab.json --out CKPT_DIR --minutes M \
         [--batch 32] [--lr 5e-4] [--ema 0.999] [--dim 256 --depth 8 --heads 4 --patch auto] \
-        [--text-dim 256 --text-layers 4] [--resume]
+        [--text-dim 256 --text-layers 4] [--pooled-text] [--resume]
 
 Latents dir (``kineo-latents/1``):
 * ``DIR/latents.npy``: float16 or float32, ``(N, C, T', H', W')`` (VAE encoder means, already in the
@@ -29,7 +29,7 @@ import json
 import math
 import os
 import time
-from typing import List
+from typing import List, Tuple
 
 import numpy as np
 import torch
@@ -124,6 +124,21 @@ def denormalize(z: torch.Tensor, norm: dict) -> torch.Tensor:
     return z * s + m
 
 
+def model_from_checkpoint(ck: dict, pooled_text: bool = False) -> Tuple[KineoMini, bool]:
+    """(model with the checkpoint's training weights, grown). ``pooled_text`` adds the pooled-text path to a model
+    trained without it (grown = True): its zero-initialised layers are the only weights the checkpoint lacks."""
+    cfg = dict(ck["model_config"])
+    grown = pooled_text and not cfg.get("pooled_text")
+    if grown:
+        cfg["pooled_text"] = True
+        log("[dit] adding the pooled-text path (zero-initialised: the model's output is unchanged until it learns)")
+    model = KineoMini.from_config(cfg)
+    missing, unexpected = model.load_state_dict(ck["model"], strict=not grown)
+    if unexpected or any(not k.startswith("dit.y_pool.") for k in missing):
+        raise SystemExit(f"checkpoint does not fit the model: missing {missing}, unexpected {unexpected}")
+    return model, grown
+
+
 def build_model_from_ckpt(ck: dict, use_ema: bool = True) -> KineoMini:
     m = KineoMini.from_config(ck["model_config"])
     m.load_state_dict(ck["model"])
@@ -182,6 +197,10 @@ def parse_args(argv=None):
     p.add_argument("--embed-lr-mult", type=float, default=1.0,
                    help="the token embedding's learning rate = this x --lr: a word's row only moves in the batches "
                         "that hold it, so rare words (the 96 object phrasings) need a larger step; same --resume rule")
+    p.add_argument("--pooled-text", action="store_true",
+                   help="condition every block's adaLN on the masked mean of the text states as well (added to the "
+                        "timestep embedding, zero-initialised); on --resume of a model without it, the path is added "
+                        "and the optimizer starts afresh. A checkpoint that has it keeps it")
     p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
     p.add_argument("--val-max", type=int, default=256)
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
@@ -234,8 +253,10 @@ def main(argv=None) -> dict:
 
     torch.manual_seed(a.seed)
     if ck is not None:
-        model = KineoMini.from_config(ck["model_config"])
-        model.load_state_dict(ck["model"])
+        model, grown = model_from_checkpoint(ck, pooled_text=a.pooled_text)
+        if grown and ck.get("optimizer") is not None:  # its groups no longer match the parameters
+            log("[dit] the model grew: fresh optimizer, new warmup + schedule")
+            ck = {**ck, "optimizer": None}
     else:
         c, t, h, w = ds.shape
         if a.patch == "auto":
@@ -243,7 +264,7 @@ def main(argv=None) -> dict:
         else:
             patch = tuple(int(v) for v in a.patch.split(","))
         model = KineoMini(len(vocab), c, (t, h, w), patch, a.dim, a.depth, a.heads, a.text_dim, a.text_layers,
-                          a.text_heads, vocab.max_tokens)
+                          a.text_heads, vocab.max_tokens, pooled_text=a.pooled_text)
     model.to(device)
     opt = make_adamw(model, a.lr, a.wd, lambda n, p: p.ndim > 1 and "table" not in n and ".pos" not in n)
     if a.text_lr_mult != 1.0 or a.embed_lr_mult != 1.0:

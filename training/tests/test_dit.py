@@ -145,9 +145,10 @@ def test_sigma_helpers():
     assert 0 < float(sig.min()) and float(sig.max()) < 1 and abs(float(sig.mean()) - 0.5) < 0.05
 
 
-def test_transformer_onnx_parity(tmp_path):
+@pytest.mark.parametrize("pooled", [False, True])
+def test_transformer_onnx_parity(tmp_path, pooled):
     torch.manual_seed(0)
-    m = perturb(DiT(**TINY, text_dim=16)).eval()
+    m = perturb(DiT(**TINY, text_dim=16, pooled_text=pooled)).eval()
     path = tmp_path / "transformer.onnx"
     export_transformer(m, str(path), max_tokens=8)
     g = torch.Generator().manual_seed(3)
@@ -162,6 +163,31 @@ def test_transformer_onnx_parity(tmp_path):
         assert set(got) == {"velocity"} and got["velocity"].shape == ref.shape
         err = float(np.abs(got["velocity"] - ref).max())
         assert err < 1e-4, (b, err)
+
+
+def test_pooled_text_starts_silent_then_conditions_every_block():
+    from training.dit.train import model_from_checkpoint
+
+    base = perturb(tiny_kineo()).eval()
+    ck = {"model_config": base.config(), "model": base.state_dict()}
+    grown, was_grown = model_from_checkpoint(ck, pooled_text=True)
+    assert was_grown and grown.config()["pooled_text"] is True and "pooled_text" not in base.config()
+    x, t = torch.randn(2, 4, 2, 4, 4), torch.tensor([0.4, 0.8])
+    ids = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0], [5, 9, 7, 8, 0, 0, 0, 0]])
+    mask = (ids > 0).long()
+    with torch.no_grad():
+        assert torch.equal(grown.eval()(x, t, ids, mask), base(x, t, ids, mask))  # zero-initialised: no change
+        grown.dit.y_pool[2].weight.normal_(0, 0.1)
+        states, smask = grown.encode_text(ids, mask)
+        shifted = grown.dit(x, t, states, smask)
+        # the same token states with the pooled mean removed from the path: only the modulation differs
+        grown.dit.y_pool[2].weight.zero_()
+        assert not torch.allclose(shifted, grown.dit(x, t, states, smask))
+    again, was_grown = model_from_checkpoint({"model_config": grown.config(), "model": grown.state_dict()})
+    assert not was_grown and again.dit.y_pool is not None
+    with pytest.raises(SystemExit, match="does not fit"):
+        model_from_checkpoint({"model_config": base.config(), "model": {**base.state_dict(), "extra": torch.zeros(1)}},
+                              pooled_text=True)
 
 
 def test_train_script_and_export(tmp_path):
@@ -199,3 +225,14 @@ def test_train_script_and_export(tmp_path):
     for f in ("text_encoder.onnx", "transformer.onnx", "vocab.json", "model.json"):
         assert (tmp_path / "model" / f).exists()
     assert meta["text"]["uncond"]["mask"] == [1, 0, 0, 0, 0, 0, 0, 0]
+
+    # a resume can grow the pooled-text path: fresh optimizer, EMA keeps its other weights, the export carries it
+    r = tr.main(common + ["--max-steps", "7", "--resume", "--pooled-text"])
+    assert r["step"] == 7
+    ck2 = torch.load(out / "ckpt.pt")
+    assert ck2["model_config"]["pooled_text"] is True and "dit.y_pool.0.weight" in ck2["ema"]["shadow"]
+    assert float(ck2["model"]["dit.y_pool.2.weight"].abs().max()) > 0  # it trained
+    r = tr.main(common + ["--max-steps", "8", "--resume"])  # a checkpoint that has it keeps it without the flag
+    assert r["step"] == 8 and torch.load(out / "ckpt.pt")["model_config"]["pooled_text"] is True
+    meta = ex.export_dir(torch.load(out / "ckpt.pt"), str(tmp_path / "model2"))
+    assert meta["config"]["pooled_text"] is True
