@@ -134,3 +134,15 @@ def test_text_encoder_onnx_parity(tmp_path):
     assert got["text_states"].shape == ref.shape
     err = float(np.abs(got["text_states"] - ref).max())
     assert err < 1e-4, err
+
+
+def test_gelu_tanh_fused_kernel_is_the_written_formula():
+    from training.text.layers import gelu_tanh
+
+    x = torch.linspace(-8, 8, 2001, dtype=torch.float64).requires_grad_(True)
+    formula = 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    (g_formula,) = torch.autograd.grad(formula.sum(), x)
+    y = gelu_tanh(x)
+    (g,) = torch.autograd.grad(y.sum(), x)
+    assert float((y - formula).abs().max()) < 1e-9 and float((g - g_formula).abs().max()) < 1e-9
+    assert float((y - torch.nn.functional.gelu(x)).abs().max()) > 1e-5  # the tanh form, not the erf one

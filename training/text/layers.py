@@ -15,7 +15,13 @@ MASK_NEG = -1.0e4  # additive bias on masked keys; exp(-1e4) is exactly 0 in flo
 
 
 def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
-    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    """GELU, tanh approximation. Training runs torch's fused kernel: under bf16 autocast on the CPU the written-out
+    formula makes seven passes over the MLP's largest activation, and took ~20 % of a DiT step (the fused kernel is
+    2.6x faster, forward + backward). The ONNX export writes the formula out (opset 17 has no Gelu); both compute
+    the same function (1.5e-8 apart in float32)."""
+    if torch.onnx.is_in_onnx_export():
+        return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    return F.gelu(x, approximate="tanh")
 
 
 def layer_norm(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
