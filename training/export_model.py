@@ -52,8 +52,19 @@ ONNX_IO = {
 }
 VAE_ARG_KEYS = ("data", "minutes", "batch", "lr", "latent_channels", "spatial_factor", "time_factor", "base", "beta",
                 "edge", "threads", "device")
-DIT_ARG_KEYS = ("latents", "vocab", "minutes", "batch", "lr", "ema", "dim", "depth", "heads", "patch", "text_dim",
-                "text_layers", "text_heads", "p_uncond", "latent_norm", "threads", "device")
+DIT_ARG_KEYS = ("latents", "vocab", "minutes", "batch", "lr", "wd", "ema", "dim", "depth", "heads", "patch", "text_dim",
+                "text_layers", "text_heads", "p_uncond", "latent_norm", "object_weight", "text_aux", "text_lr_mult",
+                "embed_lr_mult", "pooled_text", "amp", "resume", "threads", "device")
+# a resumed run's model shape comes from its checkpoint (model.json ``config``); its flags for the shape are only
+# argparse defaults, and would contradict the config
+DIT_SHAPE_ARG_KEYS = ("dim", "depth", "heads", "patch", "text_dim", "text_layers", "text_heads")
+
+
+def dit_arg_keys(dit_ck: dict) -> tuple:
+    """The DiT flags model.json records: all that shape training, less the shape flags of a resumed run."""
+    if (dit_ck.get("args") or {}).get("resume"):
+        return tuple(k for k in DIT_ARG_KEYS if k not in DIT_SHAPE_ARG_KEYS)
+    return DIT_ARG_KEYS
 
 
 # ------------------------------------------------------------------------------------------------ checkpoints
@@ -282,7 +293,7 @@ def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, pr
         "params": params,
         "config": {"dit": cfg, "vae": vcfg, "vae_latent_mean": float(vae.latent_mean),
                    "vae_latent_std": float(vae.latent_std)},
-        "training": {"vae": training_summary(vae_ck, VAE_ARG_KEYS), "dit": training_summary(dit_ck, DIT_ARG_KEYS)},
+        "training": {"vae": training_summary(vae_ck, VAE_ARG_KEYS), "dit": training_summary(dit_ck, dit_arg_keys(dit_ck))},
         "opset": OPSET,
     }
     vm = vae_ck.get("metrics") or {}
