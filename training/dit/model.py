@@ -31,8 +31,8 @@ import torch
 import torch.nn as nn
 
 from ..text.encoder import TextEncoder
-from ..text.layers import MLP, RMSNorm, attention, gelu_tanh, init_linear, layer_norm, mask_bias, merge_heads, \
-    split_heads
+from ..text.layers import MLP, RMSNorm, attention, gelu_tanh, init_linear, layer_norm, mask_bias, masked_mean, \
+    merge_heads, split_heads
 
 
 # ---------------------------------------------------------------------------------------------- RoPE
@@ -197,8 +197,7 @@ class DiT(nn.Module):
         x = self.x_embed(self.patchify(latents))
         t = self.t_embed(timestep_embedding(timestep * 1000.0, self.t_freqs))  # (B, dim)
         if self.y_pool is not None:
-            m = text_mask.to(text_states.dtype).unsqueeze(-1)
-            t = t + self.y_pool((text_states * m).sum(1) / m.sum(1).clamp_min(1.0))
+            t = t + self.y_pool(masked_mean(text_states, text_mask))
         mod = self.t_block(t).reshape(-1, 6, self.dim)
         ctx = self.y_embed2(gelu_tanh(self.y_embed1(text_states)))
         bias = mask_bias(text_mask)

@@ -140,8 +140,7 @@ def model_from_checkpoint(ck: dict, pooled_text: bool = False) -> Tuple[KineoMin
 
 
 def build_model_from_ckpt(ck: dict, use_ema: bool = True) -> KineoMini:
-    m = KineoMini.from_config(ck["model_config"])
-    m.load_state_dict(ck["model"])
+    m, _ = model_from_checkpoint(ck)
     if use_ema and ck.get("ema"):
         ema = EMA(m)
         ema.load_state_dict(ck["ema"])

@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .layers import masked_mean
+
 
 def label_classes(rows: Sequence[dict]) -> Dict[str, List[str]]:
     """Every label head seen in ``rows`` (``{"labels": {...}}``) -> its sorted values, as strings."""
@@ -43,8 +45,7 @@ class LabelHeads(nn.Module):
         self.heads = nn.ModuleDict({h: nn.Linear(dim, len(v)) for h, v in self.classes.items()})
 
     def forward(self, states: torch.Tensor, mask: torch.Tensor) -> Dict[str, torch.Tensor]:
-        m = mask.to(states.dtype).unsqueeze(-1)
-        pooled = (states * m).sum(1) / m.sum(1).clamp_min(1.0)
+        pooled = masked_mean(states, mask)
         return {h: head(pooled.float()) for h, head in self.heads.items()}
 
     def loss(self, states: torch.Tensor, mask: torch.Tensor,

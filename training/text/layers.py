@@ -24,6 +24,12 @@ def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
     return F.gelu(x, approximate="tanh")
 
 
+def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(B, L, D) states, (B, L) 1/0 mask -> (B, D) mean over the unmasked tokens (0 for a fully masked row)."""
+    m = mask.to(states.dtype).unsqueeze(-1)
+    return (states * m).sum(1) / m.sum(1).clamp_min(1.0)
+
+
 def layer_norm(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """LayerNorm over the last dim without affine parameters (written out; exports as primitive ops).
     Statistics in float32 also under bf16 autocast (the branch is not taken in fp32 export)."""
