@@ -20,7 +20,9 @@ trainers from their checkpoints, so an interrupted run loses at most a couple of
 ``--from WEIGHTS.npz`` continues a shipped model: the VAE stays frozen and the whole budget goes to the DiT.
 
 ``--object-weight W`` renders the DiT's clips with sprite coverage and weights each latent cell's loss by
-``1 + W * coverage`` (the objects cover ~7 % of the pixels, so a plain MSE is mostly about backgrounds).
+``1 + W * coverage`` (the objects cover ~7 % of the pixels, so a plain MSE is mostly about backgrounds);
+``--motion-weight M`` (also needs the coverage) adds ``M *`` the cells a moving object leaves or reaches
+(``training.dit.flow.object_weights``).
 
 Presets size the models for the machine: ``cpu`` (2 cores, hours) and ``gpu`` (one lent GPU, minutes). A flag
 given on the command line wins over the preset.
@@ -81,6 +83,9 @@ def parse_args(argv=None):
                         "space depends on it), the DiT trains on with a fresh optimizer and a new schedule")
     p.add_argument("--object-weight", type=float, default=0.0,
                    help="render with sprite coverage and weight the DiT's loss by 1 + W * coverage (0 = plain MSE)")
+    p.add_argument("--motion-weight", type=float, default=0.0,
+                   help="render with sprite coverage and add M * the cells a moving object leaves or reaches to the "
+                        "DiT's loss weights (0 = off)")
     p.add_argument("--preflight", action="store_true", help="a few steps of every stage on tiny data first (fail fast)")
     return p.parse_args(argv)
 
@@ -113,7 +118,8 @@ class Pipeline:
     # ------------------------------------------------------------------ data
     def render_cmd(self, out: str, split: str, clips: int, seed: int) -> List[str]:
         # the DiT's latents need coverage for every clip they are encoded from
-        coverage = ["--coverage"] if self.a.object_weight > 0 and split == "train" else []
+        weighted = self.a.object_weight > 0 or self.a.motion_weight > 0
+        coverage = ["--coverage"] if weighted and split == "train" else []
         return shlex.split(self.a.render) + ["--out", out, "--split", split, "--clips", str(clips), "--seed", str(seed),
                                              "--workers", str(self.pick("workers"))] + coverage
 
@@ -193,6 +199,8 @@ class Pipeline:
                         "--minutes", f"{dit_min:.4f}", "--device", a.device, "--resume"]
             if a.object_weight > 0:
                 dit_argv += ["--object-weight", str(a.object_weight)]
+            if a.motion_weight > 0:
+                dit_argv += ["--motion-weight", str(a.motion_weight)]
             dit_train.main(dit_argv + self.preset["dit"] + shlex.split(a.dit_args))
             self.mark("dit", minutes=dit_min)
 

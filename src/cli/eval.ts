@@ -52,6 +52,18 @@ export function formatReport(report: EvalReport): string {
   ].join('\n');
 }
 
+/** One head's per-class table: asked class, cases, generated and oracle accuracy, commonest wrong reading. */
+export function formatByClass(report: EvalReport, head: string): string {
+  const classes = report.by_class[head];
+  if (!classes) throw new Error(`--by-class ${head}: the judge has no head "${head}"; it has ${Object.keys(report.by_class).join(', ')}`);
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(7);
+  return [
+    `${head.padEnd(12)}${'n'.padStart(4)}  ${'generated'.padStart(9)}  ${'oracle'.padStart(7)}  mistaken for`,
+    ...Object.entries(classes).map(([name, s]) =>
+      `${name.padEnd(12)}${String(s.n).padStart(4)}  ${pct(s.generated).padStart(9)}  ${pct(s.oracle)}  ${s.mistaken_for ?? ''}`),
+  ].join('\n');
+}
+
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
@@ -68,11 +80,15 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <n>', 'seed for drawing captions and clips', intOption(0, 2 ** 31 - 1), 1234)
     .option('--blur <sigma>', 'Gaussian-blur generated clips by this σ in pixels (robustness check)', parseFloat, 0)
     .option('--judge <dir>', 'judge model directory', DEFAULT_JUDGE_DIR)
-    .option('--json <file>', 'also write the report as JSON')
+    .option('--by-class <head>', 'also print that head\'s accuracy per asked class (e.g. motion), with the commonest wrong reading')
+    .option('--json <file>', 'also write the report as JSON (always with every head\'s per-class breakdown)')
     .action(async (opts) => {
       if (!opts.split === !opts.captions) throw new Error('give exactly one of --split heldout|train|all or --captions FILE.jsonl');
       const cases = opts.captions ? casesFromFile(opts.captions, opts.n, opts.seed) : casesFromSplit(opts.split, opts.n ?? 200, opts.seed);
       const judge = await Judge.load(opts.judge);
+      if (opts.byClass && !judge.heads.includes(opts.byClass)) {
+        throw new Error(`--by-class ${opts.byClass}: the judge has no head "${opts.byClass}"; it has ${judge.heads.join(', ')}`);
+      }
       const generator = await generatorFor(opts.generator, opts);
       const progress = createProgress('eval', cases.length, 'clips');
       const report = await evaluate({ cases, generator, judge, blur: opts.blur, onProgress: (n) => progress.tick(n) });
@@ -80,6 +96,7 @@ export function registerEvalCommand(program: Command): void {
       const full = { ...report, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
         sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null } };
       console.log(formatReport(report));
+      if (opts.byClass) console.log(`\n${formatByClass(report, opts.byClass)}`);
       if (opts.json) writeFileSync(opts.json, JSON.stringify(full, null, 2) + '\n');
     });
 }

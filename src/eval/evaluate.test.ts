@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { casesFromFile, casesFromSplit } from './cases.js';
-import { evaluate, oracleGenerator, scoreVerdicts, JUDGE_CLIP } from './evaluate.js';
+import { classScores, evaluate, oracleGenerator, scoreVerdicts, JUDGE_CLIP } from './evaluate.js';
 import { Judge } from './judge.js';
 import { renderLabels } from '../world/index.js';
 import { kineo } from '../../test/cli-helpers.js';
@@ -33,6 +33,22 @@ describe('evaluation with the shipped judge', () => {
       expect(truth.accuracy[head]!, head).toBeGreaterThan(0.85);
       expect(wrong.accuracy[head]!, head).toBeLessThan(0.35);
     }
+    // The confusion counts every case once per head, under the asked class, and agrees with the accuracy.
+    for (const score of [truth, wrong]) {
+      const rows = Object.values(score.confusion.motion!);
+      expect(rows.flatMap((r) => Object.values(r)).reduce((a, b) => a + b, 0)).toBe(cases.length);
+      const right = Object.entries(score.confusion.motion!).reduce((a, [asked, r]) => a + (r[asked] ?? 0), 0);
+      expect(right / cases.length).toBeCloseTo(score.accuracy.motion!, 10);
+    }
+  });
+
+  it('breaks accuracy down by asked class and names the commonest wrong reading', () => {
+    const generated = { left: { left: 1, right: 3, up: 1 }, stay: { stay: 2 } };
+    const oracle = { left: { left: 4, up: 1 }, stay: { stay: 2 } };
+    expect(classScores(generated, oracle)).toEqual({
+      left: { n: 5, generated: 0.2, oracle: 0.8, mistaken_for: 'right' },
+      stay: { n: 2, generated: 1, oracle: 1 },
+    });
   });
 
   it('reads any JSONL of captions and labels, and names the line of a bad one', () => {
@@ -57,9 +73,10 @@ describe('evaluation with the shipped judge', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kineo-eval-'));
     try {
       const out = join(dir, 'report.json');
-      const run = kineo(['eval', '--split', 'train', '--generator', 'oracle', '--n', '24', '--seed', '5', '--json', out]);
+      const run = kineo(['eval', '--split', 'train', '--generator', 'oracle', '--n', '24', '--seed', '5', '--by-class', 'motion', '--json', out]);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/object\s+\d+\.\d%/);
+      expect(run.stdout).toMatch(/motion\s+n\s+generated\s+oracle\s+mistaken for/);
       const report = JSON.parse(readFileSync(out, 'utf8'));
       expect(report.n).toBe(24);
       for (const head of ['object', 'motion', 'background', 'count', 'effect', 'camera']) {
@@ -67,6 +84,11 @@ describe('evaluation with the shipped judge', () => {
       }
       expect(Object.keys(report.temporal_consistency).sort()).toEqual(['generated', 'oracle']);
       expect(Object.keys(report.flicker).sort()).toEqual(['generated', 'oracle']);
+      const motionClasses = Object.values(report.by_class.motion) as { n: number }[];
+      expect(motionClasses.reduce((a, c) => a + c.n, 0)).toBe(24);
+      const badHead = kineo(['eval', '--split', 'train', '--n', '2', '--by-class', 'colour']);
+      expect(badHead.status).toBe(1);
+      expect(badHead.stderr).toMatch(/--by-class colour: the judge has no head "colour"; it has object/);
       const bad = kineo(['eval', '--generator', 'oracle']);
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/exactly one of --split/);

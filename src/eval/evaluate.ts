@@ -33,10 +33,24 @@ export interface HeadScore {
   ratio: number;
 }
 
+/** Per head, per true class: how many cases asked for it and the judge's accuracy on each side. */
+export interface ClassScore {
+  n: number;
+  generated: number;
+  oracle: number;
+  /** The judge's most frequent wrong reading of the generated clips of this class, when there is one. */
+  mistaken_for?: string;
+}
+
+/** head -> true class -> what the judge read -> count. */
+export type Confusion = Record<string, Record<string, Record<string, number>>>;
+
 export interface EvalReport {
   n: number;
   generator: string;
   accuracy: Record<string, HeadScore>;
+  /** Accuracy broken down by the asked class (which motions, objects, … the generator misses). */
+  by_class: Record<string, Record<string, ClassScore>>;
   temporal_consistency: { generated: number; oracle: number };
   flicker: { generated: number; oracle: number };
   [extra: string]: unknown;
@@ -44,6 +58,7 @@ export interface EvalReport {
 
 export interface ClipScores {
   accuracy: Record<string, number>;
+  confusion: Confusion;
   temporalConsistency: number;
   flicker: number;
 }
@@ -51,17 +66,25 @@ export interface ClipScores {
 /** How well the judge's verdicts match the labels, head by head (the judge can fail: wrong labels score low). */
 export function scoreVerdicts(verdicts: JudgeVerdict[], labels: ClipLabels[], clips: Clip[], heads: string[]): ClipScores {
   const correct: Record<string, number> = Object.fromEntries(heads.map((h) => [h, 0]));
+  const confusion: Confusion = Object.fromEntries(heads.map((h) => [h, {}]));
   let tc = 0;
   let fl = 0;
   verdicts.forEach((verdict, i) => {
     const truth = labels[i]! as unknown as Record<string, string | number>;
-    for (const head of heads) if (verdict.predictions[head] === String(truth[head])) correct[head]!++;
+    for (const head of heads) {
+      const asked = String(truth[head]);
+      const read = verdict.predictions[head] ?? '';
+      if (read === asked) correct[head]!++;
+      const row = (confusion[head]![asked] ??= {});
+      row[read] = (row[read] ?? 0) + 1;
+    }
     tc += temporalConsistency(verdict.frameFeatures);
     fl += flicker(clips[i]!);
   });
   const n = Math.max(verdicts.length, 1);
   return {
     accuracy: Object.fromEntries(heads.map((h) => [h, correct[h]! / n])),
+    confusion,
     temporalConsistency: tc / n,
     flicker: fl / n,
   };
@@ -111,7 +134,28 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     n: cases.length,
     generator: generator.name,
     accuracy,
+    by_class: Object.fromEntries(heads.map((h) => [h, classScores(gen.confusion[h]!, ora.confusion[h]!)])),
     temporal_consistency: { generated: gen.temporalConsistency, oracle: ora.temporalConsistency },
     flicker: { generated: gen.flicker, oracle: ora.flicker },
   };
+}
+
+/** Per asked class: its count, the fraction read right in the generated and in the oracle clips, and the commonest
+ * wrong reading of the generated ones. */
+export function classScores(generated: Record<string, Record<string, number>>, oracle: Record<string, Record<string, number>>): Record<string, ClassScore> {
+  const out: Record<string, ClassScore> = {};
+  for (const asked of Object.keys(generated).sort()) {
+    const row = generated[asked]!;
+    const n = Object.values(row).reduce((a, b) => a + b, 0);
+    const oracleRow = oracle[asked] ?? {};
+    const oracleN = Object.values(oracleRow).reduce((a, b) => a + b, 0);
+    const wrong = Object.entries(row).filter(([read]) => read !== asked).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    out[asked] = {
+      n,
+      generated: (row[asked] ?? 0) / Math.max(n, 1),
+      oracle: (oracleRow[asked] ?? 0) / Math.max(oracleN, 1),
+      ...(wrong.length ? { mistaken_for: wrong[0]![0] } : {}),
+    };
+  }
+  return out;
 }

@@ -82,12 +82,29 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
     return ((v.float() - (noise - x0)).pow(2) * w).mean() / w.mean()
 
 
-def object_weights(coverage: torch.Tensor, strength: float) -> torch.Tensor:
-    """Per-cell loss weights ``1 + strength * coverage`` from the objects' cell coverage in [0, 1].
+def object_weights(coverage: torch.Tensor, strength: float, motion: float = 0.0) -> torch.Tensor:
+    """Per-cell loss weights ``1 + strength * coverage + motion * trail`` from the objects' cell coverage in
+    [0, 1], (B, T', H', W').
 
     The objects cover ~5-9 % of a clip's pixels, so an unweighted MSE spends almost all of its gradient on the
-    backgrounds: the shipped v1 learned backgrounds (98 %) and object colours but not object identity (6.5 %)."""
-    return 1.0 + strength * coverage.float()
+    backgrounds: the shipped v1 learned backgrounds (98 %) and object colours but not object identity (6.5 %).
+
+    ``trail`` is how much more of a cell the objects cover in the previous or the next latent frame than in this
+    one: the cells a moving object has just left or is about to reach. Weighting only the covered cells makes
+    painting an object where it is not cheap next to missing it where it is, so a model unsure of the trajectory
+    smears the object along it (v1-v3 drew damped, smeared motion); ``motion`` makes that smear cost as much. A
+    still object has no trail, so this weights moving objects only."""
+    w = 1.0 + strength * coverage.float()
+    if motion <= 0 or coverage.shape[1] < 2:
+        return w
+    return w + motion * motion_trail(coverage.float())
+
+
+def motion_trail(coverage: torch.Tensor) -> torch.Tensor:
+    """(B, T', H', W') -> ``max(cov[t-1], cov[t+1]) - cov[t]``, clamped at 0 (no neighbour beyond the ends)."""
+    prev = F.pad(coverage[:, :-1], (0, 0, 0, 0, 1, 0))  # cov[t-1], 0 at t = 0
+    nxt = F.pad(coverage[:, 1:], (0, 0, 0, 0, 0, 1))     # cov[t+1], 0 at the last frame
+    return (torch.maximum(prev, nxt) - coverage).clamp_min(0.0)
 
 
 class EMA:

@@ -11,7 +11,8 @@ Latents dir (``kineo-latents/1``):
   ``"split": "val"`` are held out (validation loss + previews);
 * optional ``DIR/coverage.npy``: float16 ``(N, T', H', W')``, the objects' share of each latent cell
   (``training.vae.encode_latents`` of shards rendered with ``--coverage``); ``--object-weight W`` weights each
-  cell's loss by ``1 + W * coverage``;
+  cell's loss by ``1 + W * coverage``, and ``--motion-weight M`` adds ``M *`` the coverage a cell has in the
+  previous or next latent frame beyond its own (the cells a moving object leaves or reaches);
 * optional ``DIR/meta.json``: ``{"latent_mean": m, "latent_std": s}`` (scalars or per-channel lists).
   Without it the per-channel mean / std of the training latents is used (``--latent-norm none``: 0 / 1).
   The model works on ``z = (latent - mean) / std``; the stats travel in the checkpoint and model.json.
@@ -184,6 +185,10 @@ def parse_args(argv=None):
     p.add_argument("--object-weight", type=float, default=0.0,
                    help="weight each latent cell's loss by 1 + W * (the objects' coverage of it); needs coverage.npy "
                         "(render with `kineo world data --coverage`); 0 = plain MSE")
+    p.add_argument("--motion-weight", type=float, default=0.0,
+                   help="add M * (the objects' coverage of the cell in the previous or next latent frame beyond its "
+                        "coverage now) to each cell's weight: the cells a moving object leaves or reaches, where a "
+                        "damped model smears it; needs coverage.npy; 0 = off")
     p.add_argument("--text-aux", type=float, default=0.0,
                    help="add W x the cross-entropy of linear label heads (object, motion, background, ...) on the "
                         "pooled text states, so the text encoder keeps every attribute apart; needs labels in "
@@ -221,8 +226,8 @@ def main(argv=None) -> dict:
     os.makedirs(a.out, exist_ok=True)
 
     ds = LatentSet(a.latents)
-    if a.object_weight > 0 and ds.coverage is None:
-        raise SystemExit(f"--object-weight needs {os.path.join(a.latents, 'coverage.npy')}: render the shards with "
+    if (a.object_weight > 0 or a.motion_weight > 0) and ds.coverage is None:
+        raise SystemExit(f"--object-weight / --motion-weight need {os.path.join(a.latents, 'coverage.npy')}: render the shards with "
                          "`kineo world data --coverage` and encode them again (training.vae.encode_latents)")
     ck = load_checkpoint(a.out) if a.resume else None
     if a.resume and ck is None:
@@ -294,6 +299,7 @@ def main(argv=None) -> dict:
     log(f"[dit] latents {ds.shape} x {len(ds)} (train {len(ds.train_idx)}, val {len(ds.val_idx)}), "
         f"{model.dit.num_tokens} tokens; norm from {norm['source']}"
         f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}"
+        f"{f'; motion weight {a.motion_weight:g}' if a.motion_weight > 0 else ''}"
         f"{f'; text label heads x {a.text_aux:g} ({len(aux_classes)} heads)' if aux_classes else ''}")
     log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
@@ -307,7 +313,7 @@ def main(argv=None) -> dict:
     perm, pos = rng.permutation(ds.train_idx), 0
     # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
     resident = torch.from_numpy(np.asarray(ds.latents)).to(device) if device.type == "cuda" else None
-    weighted = a.object_weight > 0
+    weighted = a.object_weight > 0 or a.motion_weight > 0
     resident_cov = (torch.from_numpy(np.asarray(ds.coverage)).to(device)
                     if weighted and device.type == "cuda" else None)
 
@@ -320,9 +326,9 @@ def main(argv=None) -> dict:
         pos += a.batch
         if resident is not None:
             t_idx = torch.from_numpy(idx).to(device)
-            w = object_weights(resident_cov.index_select(0, t_idx), a.object_weight) if weighted else None
+            w = object_weights(resident_cov.index_select(0, t_idx), a.object_weight, a.motion_weight) if weighted else None
             return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx], w, idx
-        w = object_weights(torch.from_numpy(np.asarray(ds.coverage[idx])), a.object_weight) if weighted else None
+        w = object_weights(torch.from_numpy(np.asarray(ds.coverage[idx])), a.object_weight, a.motion_weight) if weighted else None
         return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx], w, idx
 
     def checkpoint():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.dit.flow import flow_loss, object_weights
+from training.dit.flow import flow_loss, motion_trail, object_weights
 from training.shards import WorldShards
 from training.vae.encode_latents import cell_coverage
 
@@ -53,6 +53,22 @@ def test_weighted_loss_keeps_scale_and_moves_the_gradient_to_the_covered_cells()
     assert float(weighted) == pytest.approx(float(expect), rel=1e-5)
 
 
+def test_motion_weight_marks_the_cells_a_moving_object_leaves_and_reaches_only():
+    cov = torch.zeros(2, 3, 1, 4)
+    cov[0, 0, 0, 0] = cov[0, 1, 0, 1] = cov[0, 2, 0, 2] = 1.0  # clip 0: an object moving right, one cell a frame
+    cov[1, :, 0, 3] = 0.5                                       # clip 1: a still object, half a cell
+    trail = motion_trail(cov)
+    # frame 1 of the mover: it has left cell 0 and is about to reach cell 2; its own cell 1 is no trail
+    assert trail[0, 1, 0].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert trail[0, 0, 0].tolist() == [0.0, 1.0, 0.0, 0.0]   # first frame: only the next frame counts
+    assert trail[0, 2, 0].tolist() == [0.0, 1.0, 0.0, 0.0]   # last frame: only the previous one
+    assert float(trail[1].abs().sum()) == 0.0                # a still object leaves no trail
+    w = object_weights(cov, 10.0, motion=4.0)
+    assert w[0, 1, 0].tolist() == [5.0, 11.0, 5.0, 1.0]
+    assert w[1, 0, 0].tolist() == [1.0, 1.0, 1.0, 6.0]
+    assert torch.equal(object_weights(cov, 10.0), object_weights(cov, 10.0, motion=0.0))
+
+
 def test_shards_read_coverage_and_refuse_it_when_absent(tmp_path):
     d = str(tmp_path / "shards")
     write_fixture(d, shard_sizes=(2, 1))
@@ -86,6 +102,9 @@ def test_trainer_refuses_object_weight_without_coverage(tmp_path):
     with pytest.raises(SystemExit, match="coverage.npy"):
         tr.main(["--latents", str(data), "--vocab", str(vocab), "--out", str(tmp_path / "ck"), "--minutes", "1",
                  "--object-weight", "10"])
+    with pytest.raises(SystemExit, match="coverage.npy"):
+        tr.main(["--latents", str(data), "--vocab", str(vocab), "--out", str(tmp_path / "ck"), "--minutes", "1",
+                 "--motion-weight", "10"])
 
 
 def test_trainer_with_object_weight_runs_and_resumes(tmp_path):
@@ -106,7 +125,7 @@ def test_trainer_with_object_weight_runs_and_resumes(tmp_path):
               "--batch", "3", "--dim", "32", "--depth", "1", "--text-dim", "32", "--text-layers", "1", "--threads", "1",
               "--previews", "0", "--object-weight", "10"]
     assert tr.main(common + ["--max-steps", "2"])["step"] == 2
-    r = tr.main(common + ["--max-steps", "4", "--resume"])
+    r = tr.main(common + ["--max-steps", "4", "--resume", "--motion-weight", "5"])  # a resume may add the trail
     assert r["step"] == 4 and np.isfinite(r["val_loss"])
 
 

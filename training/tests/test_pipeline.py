@@ -41,7 +41,7 @@ def test_pipeline_trains_exports_and_continues_from_packed_weights(tmp_path):
     packed = tmp_path / "w.npz"
     weights.write(weights.pack(str(out / "vae"), str(out / "dit")), str(packed))
     cont = tmp_path / "cont"
-    run(cont, "--from", str(packed), "--object-weight", "5")
+    run(cont, "--from", str(packed), "--object-weight", "5", "--motion-weight", "3")
     state2 = json.load(open(cont / "pipeline.json"))
     assert state2["stages"]["vae"].get("frozen") is True
     ck = weights.checkpoints(weights.read(str(packed)))
@@ -49,8 +49,8 @@ def test_pipeline_trains_exports_and_continues_from_packed_weights(tmp_path):
     resumed = torch_load(str(cont / "dit" / "ckpt.pt"))
     assert resumed["step"] > ck["dit"]["step"]  # trained on from the packed step, with a fresh optimizer
     assert resumed["optimizer"] is not None
-    # --object-weight rendered the train clips with sprite coverage and trained on the per-cell weights
+    # --object-weight / --motion-weight rendered the train clips with sprite coverage and trained on the weights
     import numpy as np
     coverage = np.load(cont / "latents" / "coverage.npy")
     assert coverage.shape == (18, 4, 8, 8) and 0 < coverage.mean() < 0.5
-    assert resumed["args"]["object_weight"] == 5.0
+    assert resumed["args"]["object_weight"] == 5.0 and resumed["args"]["motion_weight"] == 3.0
