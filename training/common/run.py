@@ -143,6 +143,16 @@ def checkpoint_on_interrupt(checkpoint: Callable[[], None], tag: str):
         raise
 
 
+def run_cli(main: Callable[[], object], tag: str) -> None:
+    """Run a trainer's ``main`` as a command: Ctrl-C (after :func:`checkpoint_on_interrupt` saved the checkpoint) ends
+    it with one line and exit status 130 instead of a traceback."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        log(f"[{tag}] stopped by Ctrl-C; run the same command with --resume to continue from the last checkpoint")
+        raise SystemExit(130)
+
+
 class RunClock:
     """Budget (``--minutes`` of training time, summed across resumes), warmup and the wall-clock timers
     of a training loop (flags from ``add_run_args``).

@@ -38,7 +38,7 @@ import torch
 from ..common.png import comparison_grid, save_line_plot, write_png
 from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
                           machine_info, make_adamw, resume, save_atomic, subsample, utc_now,
-                          write_json_atomic)
+                          write_json_atomic, run_cli)
 from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
 from ..common.device import AMP_MODES, generator, pick_device, use_amp
 from .flow import EMA, flow_loss, object_weights, sample, sample_sigma
@@ -454,4 +454,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, "dit")

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
                           machine_info, make_adamw, resume, save_atomic, subsample, to_float,
-                          train_val_shards, utc_now, write_json_atomic)
+                          train_val_shards, utc_now, write_json_atomic, run_cli)
 from ..common.run import lr_at  # noqa: F401  (kept as training.judge.train.lr_at)
 from ..shards import BatchSampler, WorldShards, iterate_sequential
 from .augment import Augmenter, gaussian_blur
@@ -191,4 +191,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, "judge")

@@ -1,6 +1,7 @@
 import json
 import os
 
+import pytest
 import torch
 
 from training.judge import train as T
@@ -43,3 +44,16 @@ def test_lr_schedule():
     assert T.lr_at(0, 100, 1.0, 10) < 1e-6
     assert abs(T.lr_at(10, 100, 1.0, 10) - 0.5 * (1 + __import__("math").cos(0.1 * 3.14159265))) < 1e-3
     assert T.lr_at(100, 100, 1.0, 10) < 1e-9
+
+
+def test_run_cli_ends_a_ctrl_c_with_one_line_and_status_130(capsys):
+    from training.common.run import run_cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as stop:
+        run_cli(interrupted, "dit")
+    assert stop.value.code == 130
+    assert "[dit] stopped by Ctrl-C; run the same command with --resume" in capsys.readouterr().out
+    run_cli(lambda: {"step": 1}, "dit")  # a finished run just returns

@@ -24,7 +24,7 @@ import torch
 from ..common.png import comparison_grid, write_png
 from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_interrupt, load_checkpoint, log,
                           machine_info, make_adamw, resume, save_atomic, subsample, to_float,
-                          train_val_shards, utc_now, write_json_atomic)
+                          train_val_shards, utc_now, write_json_atomic, run_cli)
 from ..shards import BatchSampler, WorldShards, iterate_sequential
 from ..common.device import DeviceClips, autocast, gather_in_chunks, generator, pick_device, use_amp
 from .model import CausalVAE, count_macs, count_params
@@ -297,4 +297,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, "vae")
