@@ -52,10 +52,10 @@ export function formatReport(report: EvalReport): string {
   ].join('\n');
 }
 
-/** One head's per-class table: asked class, cases, generated and oracle accuracy, commonest wrong reading. */
+/** One head's per-class table (the CLI checked the head exists): asked class, cases, generated and oracle accuracy,
+ * commonest wrong reading. */
 export function formatByClass(report: EvalReport, head: string): string {
-  const classes = report.by_class[head];
-  if (!classes) throw new Error(`--by-class ${head}: the judge has no head "${head}"; it has ${Object.keys(report.by_class).join(', ')}`);
+  const classes = report.by_class[head]!;
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(7);
   return [
     `${head.padEnd(12)}${'n'.padStart(4)}  ${'generated'.padStart(9)}  ${'oracle'.padStart(7)}  mistaken for`,

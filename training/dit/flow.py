@@ -94,10 +94,9 @@ def object_weights(coverage: torch.Tensor, strength: float, motion: float = 0.0)
     painting an object where it is not cheap next to missing it where it is, so a model unsure of the trajectory
     smears the object along it (v1-v3 drew damped, smeared motion); ``motion`` makes that smear cost as much. A
     still object has no trail, so this weights moving objects only."""
-    w = 1.0 + strength * coverage.float()
-    if motion <= 0 or coverage.shape[1] < 2:
-        return w
-    return w + motion * motion_trail(coverage.float())
+    cov = coverage.float()
+    w = 1.0 + strength * cov
+    return w + motion * motion_trail(cov) if motion > 0 else w
 
 
 def motion_trail(coverage: torch.Tensor) -> torch.Tensor:

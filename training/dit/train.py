@@ -226,7 +226,8 @@ def main(argv=None) -> dict:
     os.makedirs(a.out, exist_ok=True)
 
     ds = LatentSet(a.latents)
-    if (a.object_weight > 0 or a.motion_weight > 0) and ds.coverage is None:
+    weighted = a.object_weight > 0 or a.motion_weight > 0
+    if weighted and ds.coverage is None:
         raise SystemExit(f"--object-weight / --motion-weight need {os.path.join(a.latents, 'coverage.npy')}: render the shards with "
                          "`kineo world data --coverage` and encode them again (training.vae.encode_latents)")
     ck = load_checkpoint(a.out) if a.resume else None
@@ -313,9 +314,11 @@ def main(argv=None) -> dict:
     perm, pos = rng.permutation(ds.train_idx), 0
     # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
     resident = torch.from_numpy(np.asarray(ds.latents)).to(device) if device.type == "cuda" else None
-    weighted = a.object_weight > 0 or a.motion_weight > 0
     resident_cov = (torch.from_numpy(np.asarray(ds.coverage)).to(device)
                     if weighted and device.type == "cuda" else None)
+
+    def cell_weights(coverage) -> torch.Tensor:
+        return object_weights(coverage, a.object_weight, a.motion_weight)
 
     def next_batch():
         """(latents, ids, mask, loss weights or None, row indices) of the next training batch."""
@@ -326,9 +329,9 @@ def main(argv=None) -> dict:
         pos += a.batch
         if resident is not None:
             t_idx = torch.from_numpy(idx).to(device)
-            w = object_weights(resident_cov.index_select(0, t_idx), a.object_weight, a.motion_weight) if weighted else None
+            w = cell_weights(resident_cov.index_select(0, t_idx)) if weighted else None
             return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx], w, idx
-        w = object_weights(torch.from_numpy(np.asarray(ds.coverage[idx])), a.object_weight, a.motion_weight) if weighted else None
+        w = cell_weights(torch.from_numpy(np.asarray(ds.coverage[idx]))) if weighted else None
         return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx], w, idx
 
     def checkpoint():
