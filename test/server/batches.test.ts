@@ -215,6 +215,14 @@ describe('ad batches', () => {
     const list = await call(server.url, 'GET', '/api/batches', { token: a.secret_key });
     expect(list.body.data.map((x: any) => x.id)).toEqual([id]);
     expect(list.body.data[0]).toMatchObject({ object: 'batch', count: 1, name: 'Crunchy Apple' });
+    // A page of several batches loads their variants in one query; each summary still counts only its own.
+    const second = await call(server.url, 'POST', '/api/batches', { token: a.secret_key, json: body({ count: 3 }) });
+    const both = await call(server.url, 'GET', '/api/batches', { token: a.secret_key });
+    expect(both.body.data.map((x: any) => [x.id, x.count])).toEqual([[second.body.id, 3], [id, 1]]);
+    for (const s of both.body.data) {
+      const { retries, ...byStatus } = s.counts;
+      expect(Object.values(byStatus).reduce((n: number, c) => n + (c as number), 0), s.id).toBe(s.count);
+    }
   });
 
   it('replays a create with the same Idempotency-Key instead of making a second batch', async () => {

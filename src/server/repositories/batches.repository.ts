@@ -19,6 +19,12 @@ export type VariantWithTask = BatchVariantRow & {
 /** Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 100;
 
+const variantsWithTasksQuery = (q: Q) =>
+  q.selectFrom('batch_variants as v')
+    .leftJoin('tasks as t', 't.id', 'v.task_id')
+    .selectAll('v')
+    .select(['t.status as task_status', 't.progress as task_progress', 't.error_code as task_error_code', 't.error_message as task_error_message']);
+
 export const batchesRepository = {
   insert: (q: Q, row: Insertable<BatchesTable>) => q.insertInto('batches').values(row).execute(),
   async insertVariants(q: Q, rows: Insertable<BatchVariantsTable>[]): Promise<void> {
@@ -43,11 +49,15 @@ export const batchesRepository = {
 
   variants: (q: Q, batchId: string) => q.selectFrom('batch_variants').selectAll().where('batch_id', '=', batchId).orderBy('idx').execute(),
   variantsWithTasks: (q: Q, batchId: string): Promise<VariantWithTask[]> =>
-    q.selectFrom('batch_variants as v')
-      .leftJoin('tasks as t', 't.id', 'v.task_id')
-      .selectAll('v')
-      .select(['t.status as task_status', 't.progress as task_progress', 't.error_code as task_error_code', 't.error_message as task_error_message'])
-      .where('v.batch_id', '=', batchId).orderBy('v.idx').execute() as Promise<VariantWithTask[]>,
+    variantsWithTasksQuery(q).where('v.batch_id', '=', batchId).orderBy('v.idx').execute() as Promise<VariantWithTask[]>,
+  /** The variants of several batches in one query (a list page), grouped by batch id, each group in index order. */
+  async variantsWithTasksOf(q: Q, batchIds: string[]): Promise<Map<string, VariantWithTask[]>> {
+    const byBatch = new Map<string, VariantWithTask[]>(batchIds.map((id) => [id, []]));
+    if (batchIds.length === 0) return byBatch;
+    const rows = await variantsWithTasksQuery(q).where('v.batch_id', 'in', batchIds).orderBy('v.batch_id').orderBy('v.idx').execute() as VariantWithTask[];
+    for (const r of rows) byBatch.get(r.batch_id)!.push(r);
+    return byBatch;
+  },
   /** Settles a variant whose current task is `taskId` (no-op when another run settled or retried it first). */
   async settleVariant(q: Q, batchId: string, idx: number, taskId: string, set: Pick<Updateable<BatchVariantsTable>, 'status' | 'error_code' | 'error_message'>): Promise<boolean> {
     const r = await q.updateTable('batch_variants').set(set)

@@ -207,7 +207,9 @@ export class BatchesService {
       cursor = { created_at: c.created_at, id: c.id };
     }
     const rows = await batchesRepository.page(this.db, keyId, limit + 1, cursor);
-    const data = await Promise.all(rows.slice(0, limit).map(async (b) => batchSummary(b, await batchesRepository.variantsWithTasks(this.db, b.id))));
+    const page = rows.slice(0, limit);
+    const variants = await batchesRepository.variantsWithTasksOf(this.db, page.map((b) => b.id));
+    const data = page.map((b) => batchSummary(b, variants.get(b.id)!));
     return { data, hasMore: rows.length > limit };
   }
 
