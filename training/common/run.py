@@ -12,6 +12,8 @@ import json
 import math
 import os
 import platform
+import signal
+import threading
 import time
 from typing import Callable, Optional
 
@@ -143,14 +145,31 @@ def checkpoint_on_interrupt(checkpoint: Callable[[], None], tag: str):
         raise
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a container stop) turned into an interrupt, so it saves the checkpoint like
+    Ctrl-C does. A job started with ``&`` from a script ignores SIGINT, so ``kill PID`` is the way to stop one."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
 def run_cli(main: Callable[[], object], tag: str) -> None:
-    """Run a trainer's ``main`` as a command: Ctrl-C (after :func:`checkpoint_on_interrupt` saved the checkpoint) ends
-    it with one line and exit status 130 instead of a traceback."""
+    """Run a trainer's ``main`` as a command: Ctrl-C or SIGTERM (after :func:`checkpoint_on_interrupt` saved the
+    checkpoint) ends it with one line and exit status 130 (143 for SIGTERM) instead of a traceback."""
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main_thread else None
     try:
         main()
+    except Terminated:
+        log(f"[{tag}] stopped by SIGTERM; run the same command with --resume to continue from the last checkpoint")
+        raise SystemExit(143)
     except KeyboardInterrupt:
         log(f"[{tag}] stopped by Ctrl-C; run the same command with --resume to continue from the last checkpoint")
         raise SystemExit(130)
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 class RunClock:

@@ -57,3 +57,27 @@ def test_run_cli_ends_a_ctrl_c_with_one_line_and_status_130(capsys):
     assert stop.value.code == 130
     assert "[dit] stopped by Ctrl-C; run the same command with --resume" in capsys.readouterr().out
     run_cli(lambda: {"step": 1}, "dit")  # a finished run just returns
+
+
+def test_run_cli_saves_the_checkpoint_on_sigterm_and_exits_143(capsys):
+    import os
+    import signal
+    import time
+
+    from training.common.run import checkpoint_on_interrupt, run_cli
+
+    saved = []
+
+    def training_loop():
+        with checkpoint_on_interrupt(lambda: saved.append("ckpt"), "dit"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the signal interrupts this
+            saved.append("slept through")
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stop:
+        run_cli(training_loop, "dit")
+    assert stop.value.code == 143
+    assert saved == ["ckpt"]
+    assert "[dit] stopped by SIGTERM; run the same command with --resume" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is run_cli's only while it runs
