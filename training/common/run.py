@@ -13,7 +13,6 @@ import math
 import os
 import platform
 import signal
-import threading
 import time
 from typing import Callable, Optional
 
@@ -157,19 +156,16 @@ def _raise_terminated(signum, frame):
 def run_cli(main: Callable[[], object], tag: str) -> None:
     """Run a trainer's ``main`` as a command: Ctrl-C or SIGTERM (after :func:`checkpoint_on_interrupt` saved the
     checkpoint) ends it with one line and exit status 130 (143 for SIGTERM) instead of a traceback."""
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main_thread else None
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         main()
-    except Terminated:
-        log(f"[{tag}] stopped by SIGTERM; run the same command with --resume to continue from the last checkpoint")
-        raise SystemExit(143)
-    except KeyboardInterrupt:
-        log(f"[{tag}] stopped by Ctrl-C; run the same command with --resume to continue from the last checkpoint")
-        raise SystemExit(130)
+    except KeyboardInterrupt as stop:
+        by_sigterm = isinstance(stop, Terminated)
+        log(f"[{tag}] stopped by {'SIGTERM' if by_sigterm else 'Ctrl-C'}; "
+            "run the same command with --resume to continue from the last checkpoint")
+        raise SystemExit(143 if by_sigterm else 130)
     finally:
-        if on_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous)
 
 
 class RunClock:

@@ -60,7 +60,6 @@ def test_run_cli_ends_a_ctrl_c_with_one_line_and_status_130(capsys):
 
 
 def test_run_cli_saves_the_checkpoint_on_sigterm_and_exits_143(capsys):
-    import os
     import signal
     import time
 
