@@ -13,6 +13,7 @@ Latents dir (``kineo-latents/1``):
   (``training.vae.encode_latents`` of shards rendered with ``--coverage``); ``--object-weight W`` weights each
   cell's loss by ``1 + W * coverage``, and ``--motion-weight M`` adds ``M *`` the coverage a cell has in the
   previous or next latent frame beyond its own (the cells a moving object leaves or reaches);
+  ``--balance-motion P`` draws clips with probability ~ count(their motion label) ** -P (training.dit.balance);
 * optional ``DIR/meta.json``: ``{"latent_mean": m, "latent_std": s}`` (scalars or per-channel lists).
   Without it the per-channel mean / std of the training latents is used (``--latent-norm none``: 0 / 1).
   The model works on ``z = (latent - mean) / std``; the stats travel in the checkpoint and model.json.
@@ -41,6 +42,7 @@ from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_inter
                           write_json_atomic, run_cli)
 from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
 from ..common.device import AMP_MODES, generator, pick_device, use_amp
+from .balance import epoch_order, label_draw_weights
 from .flow import EMA, flow_loss, object_weights, sample, sample_sigma
 from .model import KineoMini, count_params
 from ..text.label_heads import LabelHeads, label_classes, label_targets
@@ -189,6 +191,10 @@ def parse_args(argv=None):
                    help="add M * (the objects' coverage of the cell in the previous or next latent frame beyond its "
                         "coverage now) to each cell's weight: the cells a moving object leaves or reaches, where a "
                         "damped model smears it; needs coverage.npy; 0 = off")
+    p.add_argument("--balance-motion", type=float, default=0.0, metavar="P",
+                   help="draw each epoch's clips with probability ~ count(their motion) ** -P (0 = plain shuffle; "
+                        "0.5 halves the 26 %% 'stay' clips and lifts every other motion ~1.2x); needs labels in "
+                        "captions.jsonl")
     p.add_argument("--text-aux", type=float, default=0.0,
                    help="add W x the cross-entropy of linear label heads (object, motion, background, ...) on the "
                         "pooled text states, so the text encoder keeps every attribute apart; needs labels in "
@@ -301,6 +307,7 @@ def main(argv=None) -> dict:
         f"{model.dit.num_tokens} tokens; norm from {norm['source']}"
         f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}"
         f"{f'; motion weight {a.motion_weight:g}' if a.motion_weight > 0 else ''}"
+        f"{f'; motion balance {a.balance_motion:g}' if a.balance_motion > 0 else ''}"
         f"{f'; text label heads x {a.text_aux:g} ({len(aux_classes)} heads)' if aux_classes else ''}")
     log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
@@ -311,7 +318,11 @@ def main(argv=None) -> dict:
 
     rng = np.random.default_rng(a.seed + step)
     gen = generator(device, a.seed + step)
-    perm, pos = rng.permutation(ds.train_idx), 0
+    try:
+        draw_p = label_draw_weights(ds.rows, ds.train_idx, "motion", a.balance_motion)
+    except ValueError as e:
+        raise SystemExit(f"--balance-motion: {e}")
+    perm, pos = epoch_order(rng, ds.train_idx, draw_p), 0
     # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
     resident = torch.from_numpy(np.asarray(ds.latents)).to(device) if device.type == "cuda" else None
     resident_cov = (torch.from_numpy(np.asarray(ds.coverage)).to(device)
@@ -324,7 +335,7 @@ def main(argv=None) -> dict:
         """(latents, ids, mask, loss weights or None, row indices) of the next training batch."""
         nonlocal perm, pos
         if pos + a.batch > len(perm):
-            perm, pos = rng.permutation(ds.train_idx), 0
+            perm, pos = epoch_order(rng, ds.train_idx, draw_p), 0
         idx = np.sort(perm[pos:pos + a.batch])
         pos += a.batch
         if resident is not None:
