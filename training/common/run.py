@@ -79,9 +79,10 @@ def resume(ck: Optional[dict], opt: torch.optim.Optimizer, tag: str):
     (``opt`` gets its state back)."""
     if ck is None:
         return 0, 0.0, 0
-    if ck.get("optimizer") is None:  # packed weights (training/weights.py): fresh optimizer, new schedule
+    if ck.get("optimizer") is None:  # packed weights (training/weights.py) or a grown model: new schedule
         step, seen = int(ck.get("step") or 0), int(ck.get("samples_seen") or 0)
-        log(f"[{tag}] starting from packed weights (step {step}): fresh optimizer, new warmup + schedule")
+        why = "the model grew" if ck.get("grown") else "starting from packed weights"
+        log(f"[{tag}] {why} (step {step}): fresh optimizer, new warmup + schedule")
         return step, 0.0, seen
     step, elapsed, seen = int(ck["step"]), float(ck["elapsed"]), int(ck["samples_seen"])
     log(f"[{tag}] resumed from step {step}, {elapsed / 60:.1f} min done")

@@ -266,8 +266,7 @@ def main(argv=None) -> dict:
     if ck is not None:
         model, grown = model_from_checkpoint(ck, pooled_text=a.pooled_text)
         if grown and ck.get("optimizer") is not None:  # its groups no longer match the parameters
-            log("[dit] the model grew: fresh optimizer, new warmup + schedule")
-            ck = {**ck, "optimizer": None}
+            ck = {**ck, "optimizer": None, "grown": True}
     else:
         c, t, h, w = ds.shape
         if a.patch == "auto":

@@ -190,7 +190,7 @@ def test_pooled_text_starts_silent_then_conditions_every_block():
                               pooled_text=True)
 
 
-def test_train_script_and_export(tmp_path):
+def test_train_script_and_export(tmp_path, capsys):
     from training.dit import export as ex
     from training.dit import train as tr
 
@@ -227,8 +227,12 @@ def test_train_script_and_export(tmp_path):
     assert meta["text"]["uncond"]["mask"] == [1, 0, 0, 0, 0, 0, 0, 0]
 
     # a resume can grow the pooled-text path: fresh optimizer, EMA keeps its other weights, the export carries it
+    capsys.readouterr()
     r = tr.main(common + ["--max-steps", "7", "--resume", "--pooled-text"])
     assert r["step"] == 7
+    logged = capsys.readouterr().out
+    assert logged.count("fresh optimizer") == 1 and "the model grew (step 5)" in logged
+    assert "packed weights" not in logged
     ck2 = torch.load(out / "ckpt.pt")
     assert ck2["model_config"]["pooled_text"] is True and "dit.y_pool.0.weight" in ck2["ema"]["shadow"]
     assert float(ck2["model"]["dit.y_pool.2.weight"].abs().max()) > 0  # it trained

@@ -148,10 +148,12 @@ def test_dit_training_args_name_the_flags_and_not_a_resumed_runs_default_shape()
     from training.common.export import training_summary
     from training.export_model import dit_arg_keys
 
-    args = {"lr": 2e-4, "depth": 8, "dim": 256, "object_weight": 10.0, "pooled_text": True, "amp": "on",
-            "secret_path": "/x"}
+    args = {"lr": 2e-4, "depth": 8, "dim": 256, "object_weight": 10.0, "balance_motion": 0.5, "pooled_text": False,
+            "amp": "on", "secret_path": "/x"}
     ck = {"step": 5, "samples_seen": 160, "elapsed": 9.0, "args": {**args, "resume": True}}
     got = training_summary(ck, dit_arg_keys(ck))["args"]
-    assert got == {"lr": 2e-4, "object_weight": 10.0, "pooled_text": True, "amp": "on", "resume": True}
+    # a resumed run's pooled_text flag is not its model's (the checkpoint decides): model.json's config says it
+    assert got == {"lr": 2e-4, "object_weight": 10.0, "balance_motion": 0.5, "amp": "on", "resume": True}
     fresh = {**ck, "args": {**args, "resume": False}}
-    assert training_summary(fresh, dit_arg_keys(fresh))["args"]["depth"] == 8
+    got = training_summary(fresh, dit_arg_keys(fresh))["args"]
+    assert got["depth"] == 8 and got["pooled_text"] is False
