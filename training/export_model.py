@@ -54,8 +54,7 @@ VAE_ARG_KEYS = ("data", "minutes", "batch", "lr", "latent_channels", "spatial_fa
                 "edge", "threads", "device")
 DIT_ARG_KEYS = ("latents", "vocab", "minutes", "batch", "lr", "wd", "ema", "dim", "depth", "heads", "patch", "text_dim",
                 "text_layers", "text_heads", "p_uncond", "latent_norm", "object_weight", "motion_weight", "balance_motion",
-                "text_aux", "text_lr_mult",
-                "embed_lr_mult", "pooled_text", "amp", "resume", "threads", "device")
+                "text_aux", "text_lr_mult", "embed_lr_mult", "pooled_text", "amp", "resume", "threads", "device")
 # a resumed run's model shape comes from its checkpoint (model.json ``config``); its flags for the shape are only
 # argparse defaults, and would contradict the config (a checkpoint with the pooled-text path keeps it without the flag)
 DIT_SHAPE_ARG_KEYS = ("dim", "depth", "heads", "patch", "text_dim", "text_layers", "text_heads", "pooled_text")

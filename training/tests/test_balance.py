@@ -11,6 +11,11 @@ def rows_with(motions):
     return [{"caption": "x", "labels": {"motion": m}} for m in motions]
 
 
+def share_in(p, motions, m):
+    """The probability ``p`` puts on the rows whose motion is ``m``."""
+    return float(sum(w for w, x in zip(p, motions) if x == m))
+
+
 def test_power_zero_is_a_plain_shuffle():
     idx = np.arange(10)
     assert label_draw_weights(rows_with(["stay"] * 10), idx, "motion", 0.0) is None
@@ -21,20 +26,15 @@ def test_power_zero_is_a_plain_shuffle():
 def test_power_one_makes_every_class_equally_likely_and_half_power_is_between():
     motions = ["stay"] * 60 + ["left"] * 30 + ["up"] * 10
     rows, idx = rows_with(motions), np.arange(100)
-    share = lambda p, m: float(p[[i for i in idx if motions[i] == m]].sum())
     full = label_draw_weights(rows, idx, "motion", 1.0)
     assert full.sum() == pytest.approx(1.0)
     for m in ("stay", "left", "up"):
-        assert share(full, m) == pytest.approx(1 / 3)
+        assert share_in(full, motions, m) == pytest.approx(1 / 3)
     half = label_draw_weights(rows, idx, "motion", 0.5)
-    assert 1 / 3 < share(half, "stay") < 0.6 and 0.1 < share(half, "up") < 1 / 3
+    assert 1 / 3 < share_in(half, motions, "stay") < 0.6 and 0.1 < share_in(half, motions, "up") < 1 / 3
     # only the rows in idx count: a subset with one class is uniform over it
     sub = label_draw_weights(rows, np.arange(60, 100), "motion", 1.0)
     assert share_in(sub, motions[60:], "left") == pytest.approx(0.5)
-
-
-def share_in(p, motions, m):
-    return float(sum(w for w, x in zip(p, motions) if x == m))
 
 
 def test_weighted_epochs_follow_the_weights():
