@@ -1,9 +1,10 @@
 /**
  * Engine speed: text → MP4 with the built-in model, per stage, for steps ∈ {4, 8, 20} × threads ∈ {1, 2}, side by
- * side in one run. Each configuration runs in a fresh child process (so peak RSS is its own), warms up once, then
+ * side in one run, and (a model with conditioning) the default settings on 5- and 10-second clips drawn window by
+ * window. Each configuration runs in a fresh child process (so peak RSS is its own), warms up once, then
  * takes the median of `--runs` generations.
  *
- *   npm run bench:engine [-- --json] [-- --model DIR] [-- --runs 3] [-- --steps 4,8,20] [-- --threads 1,2]
+ *   npm run bench:engine [-- --json] [-- --model DIR] [-- --runs 3] [-- --steps 4,8,20] [-- --threads 1,2] [-- --seconds 5,10]
  *
  * RTF = total ÷ clip duration (frames / fps): below 1 is faster than playback. `default` is the model's own
  * sampler settings (model.json) at 2 threads.
@@ -43,8 +44,9 @@ function arg(name: string): string | undefined {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One configuration, in this process: warm-up, then the median of `runs` generations + MP4 encodes. */
-async function measureOne(model: string, steps: number | undefined, threads: number, runs: number): Promise<Measure> {
+async function measureOne(model: string, steps: number | undefined, threads: number, runs: number, seconds?: number): Promise<Measure> {
   const pipeline = await KineoPipeline.load(model, { threads });
+  const frames = seconds ? seconds * pipeline.manifest.video.fps : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kineo-bench-engine-'));
   const samples: Omit<Measure, 'peakRssMiB'>[] = [];
   try {
@@ -52,7 +54,7 @@ async function measureOne(model: string, steps: number | undefined, threads: num
       const stepTimes: number[] = [];
       let last = 0;
       const gen = await pipeline.generate({
-        prompt: PROMPT, seed: 1 + r, steps,
+        prompt: PROMPT, seed: 1 + r, steps, frames,
         onProgress: (s) => {
           if (s.phase === 'denoise') {
             stepTimes.push(s.elapsedMs - last);
@@ -90,21 +92,25 @@ async function main(): Promise<void> {
   const runs = Number(arg('--runs') ?? 3);
   const child = arg('--child');
   if (child) {
-    const [steps, threads] = child.split(':').map(Number);
-    const m = await measureOne(model, steps! > 0 ? steps : undefined, threads!, runs);
+    const [steps, threads, seconds] = child.split(':').map(Number);
+    const m = await measureOne(model, steps! > 0 ? steps : undefined, threads!, runs, seconds || undefined);
     process.stdout.write(JSON.stringify(m));
     return;
   }
   const stepsList = (arg('--steps') ?? '4,8,20').split(',').map(Number);
   const threadsList = (arg('--threads') ?? '1,2').split(',').map(Number);
-  const configs: [number, number][] = [[0, 2]]; // 0 = the model's default steps
-  for (const t of threadsList) for (const s of stepsList) configs.push([s, t]);
+  const configs: [number, number, number][] = [[0, 2, 0]]; // 0 = the model's default steps, the model's clip length
+  const probe = await KineoPipeline.load(model, { threads: 1 });
+  const long = probe.capabilities.maxFrames > probe.manifest.video.frames;
+  await probe.release();
+  if (long) for (const sec of (arg('--seconds') ?? '5,10').split(',').map(Number)) configs.push([0, 2, sec]);
+  for (const t of threadsList) for (const s of stepsList) configs.push([s, t, 0]);
   const self = fileURLToPath(import.meta.url);
   const results: (Measure & { label: string })[] = [];
-  for (const [steps, threads] of configs) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', `${steps}:${threads}`, '--model', model, '--runs', String(runs)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`benchmark child ${steps}:${threads} failed: ${r.stderr}`);
-    results.push({ label: steps === 0 ? 'default' : `${steps} steps`, ...(JSON.parse(r.stdout) as Measure) });
+  for (const [steps, threads, seconds] of configs) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', `${steps}:${threads}:${seconds}`, '--model', model, '--runs', String(runs)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`benchmark child ${steps}:${threads}:${seconds} failed: ${r.stderr}`);
+    results.push({ label: steps === 0 ? (seconds ? `default, ${seconds} s` : 'default') : `${steps} steps`, ...(JSON.parse(r.stdout) as Measure) });
   }
   const def = results[0]!;
   if (process.argv.includes('--json')) {
@@ -112,10 +118,10 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`model ${model}; "${PROMPT}"; median of ${runs} runs after a warm-up; clip ${def.clipSeconds} s`);
-  console.log('config        threads  text ms  step ms  denoise ms  decode ms  mp4 ms  total ms    RTF  peak RSS MiB');
+  console.log('config            clip s threads  text ms  step ms  denoise ms  decode ms  mp4 ms  total ms    RTF  peak RSS MiB');
   for (const r of results) {
-    const label = r.label === 'default' ? `default (${r.steps})` : r.label;
-    console.log(`${label.padEnd(13)} ${String(r.threads).padStart(7)} ${r.textMs.toFixed(1).padStart(8)} ${r.stepMs.toFixed(1).padStart(8)} ${r.denoiseMs.toFixed(0).padStart(11)} ${r.decodeMs.toFixed(0).padStart(10)} ${r.encodeMs.toFixed(0).padStart(7)} ${r.totalMs.toFixed(0).padStart(9)} ${r.rtf.toFixed(3).padStart(6)} ${String(r.peakRssMiB).padStart(13)}`);
+    const label = r.label.startsWith('default') ? r.label.replace('default', `default (${r.steps})`) : r.label;
+    console.log(`${label.padEnd(17)} ${String(r.clipSeconds).padStart(6)} ${String(r.threads).padStart(7)} ${r.textMs.toFixed(1).padStart(8)} ${r.stepMs.toFixed(1).padStart(8)} ${r.denoiseMs.toFixed(0).padStart(11)} ${r.decodeMs.toFixed(0).padStart(10)} ${r.encodeMs.toFixed(0).padStart(7)} ${r.totalMs.toFixed(0).padStart(9)} ${r.rtf.toFixed(3).padStart(6)} ${String(r.peakRssMiB).padStart(13)}`);
   }
   console.log(`default RTF ${def.rtf.toFixed(3)} (target ≤ 1: ${def.rtf <= 1 ? 'met' : 'missed'})`);
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { ffprobePath } from '../src/engine/ffmpeg.js';
+import { ffmpegPath, ffprobePath } from '../src/engine/ffmpeg.js';
 import { generatorFor } from '../src/cli/eval.js';
 import { kineo, REPO_ROOT } from './cli-helpers.js';
 
@@ -56,9 +56,9 @@ describe('kineo generate', () => {
   });
 
   it('fails with one sentence on a frame count the model cannot make, an unknown model or a bad extension', () => {
-    const frames = kineo(['generate', 'a cat', '-o', join(tmpdir(), 'never.mp4'), '--model', TINY, '--frames', '24']);
+    const frames = kineo(['generate', 'a cat', '-o', join(tmpdir(), 'never.mp4'), '--model', TINY, '--frames', '600']);
     expect(frames.status).toBe(1);
-    expect(frames.stderr).toMatch(/^kineo: kineo-tiny makes clips of exactly 16 frames/);
+    expect(frames.stderr).toMatch(/^kineo: kineo-tiny@test makes at most 480 frames \(60 s\) a clip/);
     const model = kineo(['generate', 'a cat', '-o', join(tmpdir(), 'never.mp4'), '--model', 'kineo-huge']);
     expect(model.status).toBe(1);
     expect(model.stderr).toMatch(/no model named "kineo-huge"/);
@@ -69,12 +69,59 @@ describe('kineo generate', () => {
   });
 });
 
+describe('kineo generate with pictures and longer clips', () => {
+  /** A test picture of any size and format, drawn by the real ffmpeg. */
+  function picture(dir: string, name: string, size: string): string {
+    const path = join(dir, name);
+    const run = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${size}`, '-frames:v', '1', path]);
+    expect(run.status, String(run.stderr)).toBe(0);
+    return path;
+  }
+
+  it('starts from a JPEG, ends on a WebP, draws 5 seconds, then extends the result by 2 seconds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-generate-i2v-'));
+    try {
+      const first = picture(dir, 'first.jpg', '320x180');
+      const last = picture(dir, 'last.webp', '90x160');
+      const out = join(dir, 'five.mp4');
+      const run = kineo(['generate', 'a cat moves left', '-o', out, '--model', TINY, '--seed', '3', '--steps', '2', '--image', first, '--last-image', last, '--seconds', '5', '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ frames: 40, seconds: 5, windows: 4, width: 64, height: 64, inputs: { image: first, last_image: last, extend: null } });
+      const video = probe(out).streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+      expect(video).toMatchObject({ nb_read_frames: '40', avg_frame_rate: '8/1', width: 64, height: 64 });
+      const longer = join(dir, 'seven.mp4');
+      const ext = kineo(['generate', 'a cat moves left', '-o', longer, '--model', TINY, '--steps', '2', '--extend', out, '--seconds', '2']);
+      expect(ext.status, ext.stderr).toBe(0);
+      expect(ext.stdout).toMatch(/seven\.mp4: 56 frames at 8 fps/);
+      expect(probe(longer).streams[0]).toMatchObject({ nb_read_frames: '56' });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  }, 180_000); // four CLI runs with ffmpeg: ~30 s on an idle 2-core machine
+
+  it('refuses a file that is not a picture, and an aspect the model does not draw, with one sentence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-generate-i2v-'));
+    try {
+      const bogus = join(dir, 'not-a-picture.png');
+      writeFileSync(bogus, 'hello, I am text');
+      const bad = kineo(['generate', 'a cat', '-o', join(dir, 'x.mp4'), '--model', TINY, '--image', bogus]);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/^kineo: the picture is not a PNG, JPEG or WebP file we can read/);
+      const aspect = kineo(['generate', 'a cat', '-o', join(dir, 'x.mp4'), '--model', TINY, '--aspect', '16:9']);
+      expect(aspect.status).toBe(1);
+      expect(aspect.stderr).toMatch(/draws 1:1 clips only \(64×64\)/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
 describe('kineo models', () => {
   it('lists the fixture model when KINEO_MODELS_DIR points at it', () => {
     const run = kineo(['models', '--json'], { KINEO_MODELS_DIR: FIXTURES });
     expect(run.status, run.stderr).toBe(0);
     const models = JSON.parse(run.stdout);
-    expect(models).toContainEqual(expect.objectContaining({ name: 'kineo-tiny', version: 'test', dir: TINY, frames: 16, fps: 8, width: 64, height: 64 }));
+    expect(models).toContainEqual(expect.objectContaining({ name: 'kineo-tiny', version: 'test', dir: TINY, frames: 16, fps: 8, width: 64, height: 64, inputs: { image: true, lastImage: true, extend: true, long: true } }));
   });
 });
 
@@ -85,5 +132,14 @@ describe('the eval generator for a model', () => {
     const clip = await generator.generate('a cat bounces on the beach', 9);
     expect(clip).toMatchObject({ frames: 16, height: 64, width: 64 });
     expect(clip.data).toHaveLength(16 * 64 * 64 * 3);
+  });
+
+  it('gives a model its start and end pictures and measures them against its own round trip', async () => {
+    const generator = await generatorFor(TINY, { steps: 2, threads: 1 });
+    const still = (v: number) => ({ data: new Uint8Array(64 * 64 * 3).fill(v), frames: 1, height: 64, width: 64 });
+    const clip = await generator.generate('a cat bounces on the beach', 9, { first: still(40), last: still(200) });
+    expect(clip.frames).toBe(16);
+    const roundTrip = await generator.roundTrip!(still(40));
+    expect(roundTrip).toMatchObject({ frames: 1, height: 64, width: 64 });
   });
 });

@@ -6,9 +6,11 @@
 Writes into ``--out``:
 
 * ``text_encoder.onnx`` (``input_ids``, ``attention_mask`` int64 [B, L] -> ``text_states`` [B, L, D]),
-  ``transformer.onnx`` (``latents`` [B, C, T', H', W'], ``timestep`` [B] = sigma, ``text_states``, ``text_mask``
-  -> ``velocity``), ``vae_decoder.onnx`` (``latents`` [B, C, T', H', W'] in the VAE's normalised space ->
-  ``frames`` [B, T, H, W, 3] in [0, 1]); opset 17, dynamic batch, inputs / outputs float32 (int64 ids / masks);
+  ``transformer.onnx`` (``latents`` [B, C, T', H', W'], ``timestep`` [B, T'] = sigma per latent frame, 0 for a frame
+  given as a condition, ``text_states``, ``text_mask`` -> ``velocity``), ``vae_decoder.onnx`` (``latents``
+  [B, C, T', H', W'] in the VAE's normalised space -> ``frames`` [B, T, H, W, 3] in [0, 1]) and ``vae_encoder.onnx``
+  (the reverse: ``frames`` [B, T, H, W, 3] -> the latent means); opset 17, dynamic batch, the VAE's time and space
+  axes dynamic too (a long clip decodes in one causal pass), inputs / outputs float32 (int64 ids / masks);
 * ``vocab.json``, ``model.json`` (the contract the engine reads, see ``manifest``), and a ``README.md`` model-card
   skeleton when the directory has none (an existing model card is never overwritten).
 
@@ -49,7 +51,11 @@ ONNX_IO = {
     "transformer": {"file": "transformer.onnx", "inputs": ["latents", "timestep", "text_states", "text_mask"],
                     "outputs": ["velocity"]},
     "vae_decoder": {"file": "vae_decoder.onnx", "inputs": ["latents"], "outputs": ["frames"]},
+    "vae_encoder": {"file": "vae_encoder.onnx", "inputs": ["frames"], "outputs": ["latents"]},
 }
+# the VAE graphs take any number of frames and any size (multiples of the VAE's factors)
+LATENT_AXES = {2: "latent_frames", 3: "latent_height", 4: "latent_width"}
+FRAME_AXES = {1: "frames", 2: "height", 3: "width"}
 VAE_ARG_KEYS = ("data", "minutes", "batch", "lr", "latent_channels", "spatial_factor", "time_factor", "base", "beta",
                 "edge", "threads", "device")
 DIT_ARG_KEYS = ("latents", "vocab", "minutes", "batch", "lr", "wd", "ema", "dim", "depth", "heads", "patch", "text_dim",
@@ -113,7 +119,26 @@ class _Decoder(torch.nn.Module):
 
 def export_vae_decoder(vae, path: str) -> None:
     lat = torch.randn(1, *vae.latent_shape(), generator=torch.Generator().manual_seed(0))
-    onnx_export(_Decoder(vae).eval(), (lat,), path, ["latents"], ["frames"], OPSET, check_required=False)
+    onnx_export(_Decoder(vae).eval(), (lat,), path, ["latents"], ["frames"], OPSET, check_required=False,
+                dynamic={"latents": LATENT_AXES, "frames": FRAME_AXES})
+
+
+class _Encoder(torch.nn.Module):
+    """frames (B, T, H, W, 3) in [0, 1] -> VAE-normalised latent means (B, C, T', H', W')."""
+
+    def __init__(self, vae):
+        super().__init__()
+        from .vae.model import EncoderOnly
+        self.m = EncoderOnly(vae)
+
+    def forward(self, frames):
+        return self.m(frames)
+
+
+def export_vae_encoder(vae, path: str) -> None:
+    clip = torch.rand(1, vae.frames, vae.height, vae.width, 3, generator=torch.Generator().manual_seed(0))
+    onnx_export(_Encoder(vae).eval(), (clip,), path, ["frames"], ["latents"], OPSET, check_required=False,
+                dynamic={"frames": FRAME_AXES, "latents": LATENT_AXES})
 
 
 def store_weights_fp16(path: str, min_elements: int = FP16_MIN_ELEMENTS) -> Dict[str, int]:
@@ -199,9 +224,10 @@ def run_onnx(path: str, inputs: Dict[str, np.ndarray], threads: int = 1) -> Dict
 
 
 def check_inputs(vae, kineo, seed: int = 7) -> Dict[str, Dict[str, np.ndarray]]:
-    """Random inputs for the three graphs: a batch-2 text / CFG call and a batch-1 decode."""
+    """Random inputs for the four graphs: a batch-2 text / CFG call (one clip with its first latent frame given), and
+    a batch-1 decode and encode at other lengths than the DiT's window (the VAE graphs' time axis is dynamic)."""
     g = torch.Generator().manual_seed(seed)
-    L, C = kineo.text.max_tokens, kineo.dit.latent_channels
+    L, C, T = kineo.text.max_tokens, kineo.dit.latent_channels, kineo.dit.latent_shape[0]
     ids = torch.randint(0, kineo.text.vocab_size, (2, L), generator=g)
     mask = torch.zeros(2, L, dtype=torch.long)
     mask[0, : max(1, L // 3)] = 1
@@ -212,9 +238,10 @@ def check_inputs(vae, kineo, seed: int = 7) -> Dict[str, Dict[str, np.ndarray]]:
     return {
         "text_encoder": {"input_ids": ids.numpy(), "attention_mask": mask.numpy()},
         "transformer": {"latents": torch.randn(2, C, *kineo.dit.latent_shape, generator=g).numpy(),
-                        "timestep": torch.tensor([0.7, 0.7]).numpy(),
+                        "timestep": torch.tensor([[0.0] + [0.7] * (T - 1), [0.7] * T]).numpy(),
                         "text_states": states.numpy(), "text_mask": mask.numpy()},
-        "vae_decoder": {"latents": torch.randn(1, *vae.latent_shape(), generator=g).numpy()},
+        "vae_decoder": {"latents": torch.randn(1, C, T + 2, *vae.latent_shape()[2:], generator=g).numpy()},
+        "vae_encoder": {"frames": torch.rand(1, vae.time_factor * 2, vae.height, vae.width, 3, generator=g).numpy()},
     }
 
 
@@ -227,6 +254,7 @@ def torch_outputs(vae, kineo, inputs: Dict[str, Dict[str, np.ndarray]]) -> Dict[
         "text_encoder": kineo.text(te["input_ids"], te["attention_mask"])[0].numpy(),
         "transformer": kineo.dit(tr["latents"], tr["timestep"], tr["text_states"], tr["text_mask"]).numpy(),
         "vae_decoder": vae.decode(t["vae_decoder"]["latents"]).numpy(),
+        "vae_encoder": vae.encode(t["vae_encoder"]["frames"]).numpy(),
     }
 
 
@@ -272,7 +300,9 @@ def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, pr
     norm = dit_ck["latent_norm"]
     vcfg = vae.config()
     dec_params = count_params(vae.dec_in) + count_params(vae.dec) + count_params(vae.dec_norm) + count_params(vae.dec_out)
-    params = {"text_encoder": count_params(kineo.text), "transformer": count_params(kineo.dit), "vae_decoder": dec_params}
+    enc_params = count_params(vae.stem) + count_params(vae.enc) + count_params(vae.enc_norm) + count_params(vae.enc_out)
+    params = {"text_encoder": count_params(kineo.text), "transformer": count_params(kineo.dit), "vae_decoder": dec_params,
+              "vae_encoder": enc_params}
     params["total"] = sum(params.values())
     meta = {
         "name": name,
@@ -286,10 +316,14 @@ def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, pr
         "sampler": {"kind": "rectified-flow", "scheduler": "euler", "steps": int(steps), "shift": float(shift),
                     "guidance": float(guidance)},
         "preview": {"rgb_factors": preview["rgb_factors"], "rgb_bias": preview["rgb_bias"]},
+        # frames given as conditions: a picture is held still for timeFactor frames, encoded by vae_encoder, normalised
+        # with latent.norm and put in place of a latent frame whose timestep is then 0 (training.dit.flow)
+        "conditioning": {"timestep": "per-frame", "vae": {"timeFactor": vcfg["time_factor"],
+                                                         "spatialFactor": vcfg["spatial_factor"]}},
         "onnx": {k: dict(v) for k, v in ONNX_IO.items()},
         "precision": precision,
         "files": {f: file_entry(os.path.join(out, f))
-                  for f in ("text_encoder.onnx", "transformer.onnx", "vae_decoder.onnx", "vocab.json")},
+                  for f in ("text_encoder.onnx", "transformer.onnx", "vae_decoder.onnx", "vae_encoder.onnx", "vocab.json")},
         "params": params,
         "config": {"dit": cfg, "vae": vcfg, "vae_latent_mean": float(vae.latent_mean),
                    "vae_latent_std": float(vae.latent_std)},
@@ -368,6 +402,7 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
         export_text_encoder(kineo.text, fp32["text_encoder"])
         export_transformer(kineo.dit, fp32["transformer"], max_tokens=kineo.text.max_tokens)
         export_vae_decoder(vae, fp32["vae_decoder"])
+        export_vae_encoder(vae, fp32["vae_encoder"])
         stored = {}
         for k, src in fp32.items():
             dst = os.path.join(out, ONNX_IO[k]["file"])

@@ -87,7 +87,7 @@ def golden(vae_ck: dict, dit_ck: dict, prompt: str = "a cat bounces on the beach
     """The Python reference sampler (training/dit/flow.py) + VAE decode on the tiny model, for the engine to match:
     final latents (model space) and a strided sample of the uint8 frames."""
     from .dit.flow import sample
-    from .dit.train import build_model_from_ckpt as build_kineo, denormalize
+    from .dit.train import build_model_from_ckpt as build_kineo, denormalize, normalize
     from .text.tokenizer import tokenize, vocab_from_json
     from .vae.train import build_model_from_ckpt as build_vae
 
@@ -101,10 +101,30 @@ def golden(vae_ck: dict, dit_ck: dict, prompt: str = "a cat bounces on the beach
     frames = vae.decode(denormalize(z, dit_ck["latent_norm"]))[0]
     u8 = torch.round(frames.clamp(0, 1) * 255).to(torch.uint8).flatten()
     stride = 97
+    # image-to-video: the first latent frame is the encoded still picture, held with timestep 0
+    picture = golden_picture(vae.height, vae.width)
+    still = torch.from_numpy(picture).float().div(255.0)[None, None].repeat(1, vae.time_factor, 1, 1, 1)
+    first = normalize(vae.encode(still), dit_ck["latent_norm"])  # (1, C, 1, H', W'), model space
+    given = torch.zeros(1, kineo.dit.latent_shape[0], dtype=torch.bool)
+    given[0, 0] = True
+    src = noise.clone()
+    src[:, :, :1] = first
+    zi = sample(kineo, torch.tensor([ids]), torch.tensor([mask]), steps=steps, shift=shift, guidance=guidance,
+                noise=noise, given=given, given_latents=src)
     return {"prompt": prompt, "steps": steps, "guidance": guidance, "shift": shift, "unknown_words": unknown,
             "noise": "x[i] = fround(1.5 * sin(0.37 * i + 0.1)), C-order (C, T', H', W')",
             "latents": [round(float(v), 6) for v in z.flatten()],
-            "frames_stride": stride, "frames_sample": [int(v) for v in u8[::stride]]}
+            "frames_stride": stride, "frames_sample": [int(v) for v in u8[::stride]],
+            "image": {"picture": "rgb[y, x, c] = (7 x + 13 y + 50 c) mod 256",
+                      "first_latent": [round(float(v), 6) for v in first.flatten()],
+                      "latents": [round(float(v), 6) for v in zi.flatten()]}}
+
+
+def golden_picture(height: int, width: int):
+    """The image-to-video golden's start picture: ``rgb[y, x, c] = (7 x + 13 y + 50 c) mod 256`` (uint8)."""
+    import numpy as np
+    y, x, c = np.meshgrid(np.arange(height), np.arange(width), np.arange(3), indexing="ij")
+    return ((7 * x + 13 * y + 50 * c) % 256).astype(np.uint8)
 
 
 def grammar_vocab() -> dict:

@@ -2,12 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { casesFromFile, casesFromSplit } from '../eval/cases.js';
-import { evaluate, JUDGE_CLIP, oracleGenerator, type ClipGenerator, type EvalReport } from '../eval/evaluate.js';
+import { evaluate, JUDGE_CLIP, oracleGenerator, type ClipGenerator, type EvalReport, type InputMode } from '../eval/evaluate.js';
 import { DEFAULT_JUDGE_DIR, Judge } from '../eval/judge.js';
 import { resampleClip } from '../eval/resample.js';
 import { resolveModel } from '../engine/models.js';
 import { KineoPipeline, SCHEDULERS } from '../engine/pipeline.js';
 import type { SchedulerName } from '../engine/manifest.js';
+import type { Clip } from '../world/render.js';
 import { createProgress } from './progress.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 
@@ -26,14 +27,24 @@ export async function generatorFor(spec: string, settings: SamplerSettings = {})
   if (spec === 'oracle') return oracleGenerator();
   const pipeline = await KineoPipeline.load(resolveModel(spec), { threads: settings.threads });
   const { name, version } = pipeline.manifest;
+  const { video } = pipeline.manifest;
+  const toModel = (frame: Clip) => {
+    const r = resampleClip(frame, 1, video.height, video.width);
+    return { width: r.width, height: r.height, data: r.data };
+  };
   return {
     name: `${name}@${version}`,
-    generate: async (caption, seed) => {
+    generate: async (caption, seed, inputs, frames) => {
       const clip = await pipeline.generate({
         prompt: caption, seed, steps: settings.steps, guidance: settings.cfg, shift: settings.shift, scheduler: settings.scheduler,
+        image: inputs?.first && toModel(inputs.first), lastImage: inputs?.last && toModel(inputs.last), frames,
       });
-      return resampleClip(clip, JUDGE_CLIP.frames, JUDGE_CLIP.height, JUDGE_CLIP.width);
+      // a long clip keeps its frames (the model draws at the judge's 8 fps); only its size is brought to the judge's
+      return { ...resampleClip(clip, frames ?? JUDGE_CLIP.frames, JUDGE_CLIP.height, JUDGE_CLIP.width), seams: clip.seams };
     },
+    roundTrip: pipeline.capabilities.image
+      ? async (frame) => resampleClip(await pipeline.roundTrip(toModel(frame)), 1, frame.height, frame.width)
+      : undefined,
   };
 }
 
@@ -49,6 +60,12 @@ export function formatReport(report: EvalReport): string {
     ...rows,
     `${'temporal'.padEnd(12)}${report.temporal_consistency.generated.toFixed(3).padStart(7)}  ${report.temporal_consistency.oracle.toFixed(3).padStart(7)}`,
     `${'flicker'.padEnd(12)}${report.flicker.generated.toFixed(4).padStart(7)}  ${report.flicker.oracle.toFixed(4).padStart(7)}`,
+    ...Object.entries(report.given_frames ?? {}).filter(([, p]) => p).map(([which, p]) =>
+      `${`${which} frame`.padEnd(12)}${p!.generated_psnr.toFixed(2).padStart(7)} dB PSNR to the given picture (the VAE's round trip: ${p!.roundtrip_psnr === null ? 'n/a' : `${p!.roundtrip_psnr.toFixed(2)} dB`})`),
+    ...(report.long ? [
+      `${report.long.seconds} s clips: last 16 frames / first 16 frames, per head: ${REPORT_HEADS.filter((h) => h in report.long!.last_over_first).map((h) => `${h} ${(100 * report.long!.last_window[h]!).toFixed(1)}% / ${(100 * report.long!.first_window[h]!).toFixed(1)}%`).join(', ')}`,
+      `frame-to-frame change where windows meet ${report.long.seam_change.toFixed(2)}, inside a window ${report.long.inside_change.toFixed(2)} (ratio ${report.long.seam_over_inside.toFixed(3)})`,
+    ] : []),
   ].join('\n');
 }
 
@@ -78,6 +95,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--threads <n>', 'model generator: onnxruntime threads', intOption(1, 256), 2)
     .option('--n <n>', 'number of captions', intOption(1, 100_000))
     .option('--seed <n>', 'seed for drawing captions and clips', intOption(0, 2 ** 31 - 1), 1234)
+    .option('--inputs <mode>', 'what the generator is given: text (default), first (the oracle clip\'s first frame), first-last', choiceOption(['text', 'first', 'first-last'] as const), 'text')
+    .option('--seconds <n>', 'model generator: draw clips this long; the judge scores their first and last 16 frames', intOption(3, 60))
     .option('--blur <sigma>', 'Gaussian-blur generated clips by this σ in pixels (robustness check)', parseFloat, 0)
     .option('--judge <dir>', 'judge model directory', DEFAULT_JUDGE_DIR)
     .option('--by-class <head>', 'also print that head\'s accuracy per asked class (e.g. motion), with the commonest wrong reading')
@@ -91,9 +110,11 @@ export function registerEvalCommand(program: Command): void {
       }
       const generator = await generatorFor(opts.generator, opts);
       const progress = createProgress('eval', cases.length, 'clips');
-      const report = await evaluate({ cases, generator, judge, blur: opts.blur, onProgress: (n) => progress.tick(n) });
+      if (opts.seconds && opts.generator === 'oracle') throw new Error('--seconds: the oracle draws 16-frame clips only; give --generator MODEL')
+      if (opts.inputs !== 'text' && opts.generator !== 'oracle' && !generator.roundTrip) throw new Error(`--inputs ${opts.inputs}: ${generator.name} takes no pictures`);
+      const report = await evaluate({ cases, generator, judge, blur: opts.blur, inputs: opts.inputs as InputMode, seconds: opts.seconds, onProgress: (n) => progress.tick(n) });
       progress.finish();
-      const full = { ...report, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
+      const full = { ...report, inputs: opts.inputs, seconds: opts.seconds ?? null, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
         sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null } };
       console.log(formatReport(report));
       if (opts.byClass) console.log(`\n${formatByClass(report, opts.byClass)}`);

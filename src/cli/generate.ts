@@ -1,11 +1,16 @@
-/** `kineo generate "<prompt>" -o out.mp4`: text to video with the built-in engine, labelled as AI-generated. */
+/**
+ * `kineo generate "<prompt>" -o out.mp4`: text (and pictures, or a clip to extend) to video with the built-in engine,
+ * labelled as AI-generated.
+ */
 import { randomInt, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_MODEL, resolveModel } from '../engine/models.js';
 import { KineoPipeline, SCHEDULERS } from '../engine/pipeline.js';
 import { generationMetadata, posterPng } from '../engine/outputs.js';
 import { encodeVideo, formatFromPath, VIDEO_FORMATS, type VideoFormat } from '../engine/video.js';
+import { DEFAULT_IMAGE_LIMITS, fitImage } from '../media/image.js';
+import { decodeVideoFile } from '../media/video-input.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -21,6 +26,11 @@ interface GenerateOptions {
   format?: VideoFormat;
   size?: number;
   frames?: number;
+  seconds?: number;
+  image?: string;
+  lastImage?: string;
+  extend?: string;
+  aspect?: string;
   threads: number;
   poster?: string;
   json?: boolean;
@@ -30,17 +40,41 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
   const format = opts.format ?? formatFromPath(opts.out);
   const pipeline = await KineoPipeline.load(resolveModel(opts.model), { threads: opts.threads });
   const { manifest } = pipeline;
-  if (opts.frames !== undefined && opts.frames !== manifest.video.frames) {
-    throw new Error(`${manifest.name} makes clips of exactly ${manifest.video.frames} frames; leave out --frames or pass --frames ${manifest.video.frames}`);
+  const { video } = manifest;
+  const caps = pipeline.capabilities;
+  const modelName = `${manifest.name}@${manifest.version}`;
+  if (opts.aspect && opts.aspect !== aspectOf(video.width, video.height)) {
+    throw new Error(`${modelName} draws ${aspectOf(video.width, video.height)} clips only (${video.width}×${video.height}); leave out --aspect`);
   }
+  if (opts.frames !== undefined && opts.seconds !== undefined) throw new Error('give --frames or --seconds, not both');
+  const frames = opts.seconds !== undefined ? opts.seconds * video.fps : opts.frames;
+  if (frames !== undefined && frames > caps.maxFrames) {
+    throw new Error(caps.maxFrames === video.frames
+      ? `${modelName} makes clips of exactly ${video.frames} frames; leave out --frames / --seconds`
+      : `${modelName} makes at most ${caps.maxFrames} frames (${caps.maxFrames / video.fps} s) a clip; ask for fewer`);
+  }
+  for (const [flag, given, can] of [['--image', opts.image, caps.image], ['--last-image', opts.lastImage, caps.lastImage], ['--extend', opts.extend, caps.extend]] as const) {
+    if (given && !can) throw new Error(`${modelName} draws from text only and takes no ${flag}; use a model with conditioning`);
+  }
+  const picture = async (path: string | undefined) => {
+    if (!path) return undefined;
+    const size = statSync(path).size; // refused before reading, like an upload
+    if (size > DEFAULT_IMAGE_LIMITS.maxBytes) throw new Error(`${path} is ${(size / 2 ** 20).toFixed(1)} MiB; the most a picture may be is ${DEFAULT_IMAGE_LIMITS.maxBytes / 2 ** 20} MiB`);
+    return fitImage(readFileSync(path), video.width, video.height);
+  };
+  const image = await picture(opts.image);
+  const lastImage = await picture(opts.lastImage);
+  const extend = opts.extend ? await decodeVideoFile(opts.extend, video.width, video.height, video.fps, caps.maxFrames - 1) : undefined;
   const seed = opts.seed ?? randomInt(0, 2 ** 31 - 1);
   const requestId = randomUUID();
   const steps = opts.steps ?? manifest.sampler.steps;
-  if (!opts.json) console.error(`${manifest.name}@${manifest.version}: seed ${seed}, ${steps} steps (repeat with --seed ${seed})`);
-  const progress = opts.json ? undefined : createProgress('generate', steps, 'steps');
+  if (!opts.json) console.error(`${modelName}: seed ${seed}, ${steps} steps (repeat with --seed ${seed})`);
+  let progress: ReturnType<typeof createProgress> | undefined;
   const generation = await pipeline.generate({
     prompt, negativePrompt: opts.negative, seed, steps, guidance: opts.cfg, shift: opts.shift, scheduler: opts.scheduler,
+    image, lastImage, extend, frames,
     onProgress: (s) => {
+      if (!opts.json && s.phase === 'encode') progress ??= createProgress('generate', s.of, 'steps');
       if (s.phase === 'denoise') progress?.tick(s.step);
       if (s.phase === 'decode') progress?.finish();
     },
@@ -62,7 +96,9 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
       path: opts.out, format, poster: opts.poster ?? null, request_id: requestId,
       model: generation.model.name, version: generation.model.version, seed, prompt, negative_prompt: opts.negative ?? null,
       steps: generation.steps, guidance: generation.guidance, shift: generation.shift, scheduler: generation.scheduler,
-      frames: generation.frames, fps: generation.fps, width: generation.width, height: generation.height, output_size: opts.size ?? null,
+      frames: generation.frames, fps: generation.fps, seconds: generation.frames / generation.fps, windows: generation.windows,
+      width: generation.width, height: generation.height, output_size: opts.size ?? null,
+      inputs: { image: opts.image ?? null, last_image: opts.lastImage ?? null, extend: opts.extend ?? null },
       unknown_words: generation.unknownWords, truncated_words: generation.truncatedWords, timings_ms: timings,
     }));
     return;
@@ -73,10 +109,17 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
     `(${(t.total / 1000).toFixed(2)} s: text ${t.encode.toFixed(0)} ms, denoise ${t.denoise.toFixed(0)} ms, decode ${t.decode.toFixed(0)} ms; video ${t.video.toFixed(0)} ms)`);
 }
 
+/** "1:1", "16:9"… of a frame size. */
+function aspectOf(width: number, height: number): string {
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  const g = gcd(width, height);
+  return `${width / g}:${height / g}`;
+}
+
 export function registerGenerateCommand(program: Command): void {
   program
     .command('generate <prompt>')
-    .description('generate a video from a text prompt with the built-in model (CPU, onnxruntime)')
+    .description('generate a video from a text prompt (and a start or end picture, or a video to extend) with the built-in model (CPU, onnxruntime)')
     .requiredOption('-o, --out <file>', 'output file (.mp4, .gif or .webp)')
     .option('--model <name|dir>', 'installed model name or model directory', DEFAULT_MODEL)
     .option('--seed <n>', 'seed (default: random, printed)', intOption(0, 2 ** 31 - 1))
@@ -87,7 +130,12 @@ export function registerGenerateCommand(program: Command): void {
     .option('--negative <prompt>', 'negative prompt (replaces the empty caption of guidance)')
     .option('--format <fmt>', `${VIDEO_FORMATS.join('|')} (default: from the -o extension)`, choiceOption(VIDEO_FORMATS))
     .option('--size <px>', 'scale the output to this many pixels across', intOption(16, 4096))
-    .option('--frames <n>', 'frames (fixed by the model; only its count is accepted)', intOption(1, 10_000))
+    .option('--frames <n>', 'frames to draw (default: one window, the model\'s clip length)', intOption(1, 10_000))
+    .option('--seconds <n>', 'seconds to draw, window by window (a model with conditioning: up to 60)', intOption(1, 600))
+    .option('--image <file>', 'start from this picture (PNG, JPEG or WebP; centre-cropped and scaled to the model\'s size)')
+    .option('--last-image <file>', 'end on this picture')
+    .option('--extend <video>', 'continue this video: the output is it followed by the new frames')
+    .option('--aspect <ratio>', 'aspect ratio of the clip (the model\'s own: 1:1)')
     .option('--threads <n>', 'onnxruntime threads', intOption(1, 256), 2)
     .option('--poster <file>', 'also write the middle frame as a PNG')
     .option('--json', 'print one JSON object about the result instead of progress and text')

@@ -22,6 +22,7 @@ export function registerModelsCommand(program: Command): void {
         `${m.frames} frames ${m.width}×${m.height} @ ${m.fps} fps`,
         m.params === null ? '' : `${(m.params / 1e6).toFixed(1)} M params`,
         `${(m.bytes / 2 ** 20).toFixed(1)} MiB`,
+        m.inputs.image ? 'text, pictures, long clips, extension' : 'text only',
         m.dir,
       ]);
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -34,7 +34,16 @@ const t2vSchema = z.object({
     guidance: z.number().nonnegative(),
   }),
   preview: z.object({ rgb_factors: z.array(z.tuple([z.number(), z.number(), z.number()])), rgb_bias: z.tuple([z.number(), z.number(), z.number()]) }).optional(),
-  onnx: z.object({ text_encoder: onnxGraph, transformer: onnxGraph, vae_decoder: onnxGraph }),
+  /**
+   * Frames given as conditions (a start or end picture, the tail of a clip being extended): the transformer takes one
+   * timestep per latent frame (0 for a given frame), and vae_encoder turns a picture held still for timeFactor
+   * frames into a latent frame. Without it the model is text-only: one timestep per clip.
+   */
+  conditioning: z.object({
+    timestep: z.literal('per-frame'),
+    vae: z.object({ timeFactor: positiveInt, spatialFactor: positiveInt }),
+  }).optional(),
+  onnx: z.object({ text_encoder: onnxGraph, transformer: onnxGraph, vae_decoder: onnxGraph, vae_encoder: onnxGraph.optional() }),
   precision: z.string().optional(),
   params: z.object({ total: z.number().int().nonnegative() }).loose().optional(),
   opset: z.number().int().optional(),
@@ -62,6 +71,12 @@ export function checkT2VManifest<T extends ModelManifest>(manifest: T, where: st
     m.onnx.transformer.inputs.length !== 4 ? 'onnx.transformer needs 4 inputs (latents, timestep, text_states, text_mask)' : '',
     m.onnx.text_encoder.inputs.length !== 2 ? 'onnx.text_encoder needs 2 inputs (input_ids, attention_mask)' : '',
     m.onnx.vae_decoder.inputs.length !== 1 ? 'onnx.vae_decoder needs 1 input (latents)' : '',
+    m.onnx.vae_encoder && m.onnx.vae_encoder.inputs.length !== 1 ? 'onnx.vae_encoder needs 1 input (frames)' : '',
+    m.conditioning && !m.onnx.vae_encoder ? 'conditioning needs onnx.vae_encoder' : '',
+    m.conditioning && (m.video.frames !== m.latent.shape[0] * m.conditioning.vae.timeFactor
+      || m.video.height !== m.latent.shape[1] * m.conditioning.vae.spatialFactor
+      || m.video.width !== m.latent.shape[2] * m.conditioning.vae.spatialFactor)
+      ? 'conditioning.vae factors must map latent.shape onto the video size' : '',
   ].filter(Boolean);
   if (problems.length) throw new ModelDirError(`${where}/model.json: ${problems.join('; ')}`, 'model_invalid');
   return manifest as T & T2VManifest;

@@ -25,6 +25,8 @@ export interface InstalledModel {
   license: string | null;
   /** Bytes of every file model.json lists, as on disk. */
   bytes: number;
+  /** What it takes besides text: pictures (first and last frame), clips to extend, clips longer than one window. */
+  inputs: { image: boolean; lastImage: boolean; extend: boolean; long: boolean };
 }
 
 export function modelRoots(): string[] {
@@ -43,6 +45,7 @@ export function readInstalledModel(dir: string): InstalledModel | null {
     return null;
   }
   if (m?.format !== T2V_FORMAT || !m.video) return null;
+  const conditioned = m.conditioning?.timestep === 'per-frame' && Boolean(m.onnx?.vae_encoder);
   let bytes = 0;
   for (const file of Object.keys(m.files ?? {})) {
     try {
@@ -58,6 +61,7 @@ export function readInstalledModel(dir: string): InstalledModel | null {
     precision: typeof m.precision === 'string' ? m.precision : null,
     license: typeof m.license === 'string' ? m.license : null,
     bytes,
+    inputs: conditioned ? { image: true, lastImage: true, extend: true, long: true } : { image: false, lastImage: false, extend: false, long: false },
   };
 }
 

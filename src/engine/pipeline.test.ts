@@ -107,6 +107,111 @@ describe('the kineo pipeline on the tiny model', () => {
   });
 });
 
+/** The image golden's start picture (training/make_tiny_model.py golden_picture). */
+function goldenPicture(width = 64, height = 64) {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (7 * x + 13 * y + 50 * c) % 256;
+  return { width, height, data };
+}
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+};
+
+describe('pictures, long clips and extension on the tiny model', () => {
+  let pipeline: KineoPipeline;
+  beforeAll(async () => {
+    pipeline = await KineoPipeline.load(FIXTURE, { threads: 1 });
+  });
+  afterAll(async () => {
+    await pipeline.release();
+  });
+
+  it('encodes a start picture and samples with it held at timestep 0, as the Python reference does', async () => {
+    expect(pipeline.capabilities).toMatchObject({ image: true, lastImage: true, extend: true });
+    const first = await pipeline.encodeImage(goldenPicture());
+    expect(maxAbsDiff(first, GOLDEN.image.first_latent)).toBeLessThan(1e-4);
+    const n = GOLDEN.latents.length as number;
+    const noise = Float32Array.from({ length: n }, (_, i) => Math.fround(1.5 * Math.sin(0.37 * i + 0.1)));
+    const g = await pipeline.generate({ prompt: GOLDEN.prompt, seed: 0, steps: GOLDEN.steps, guidance: GOLDEN.guidance, shift: GOLDEN.shift, latents: noise, image: goldenPicture() });
+    expect(maxAbsDiff(g.latents, GOLDEN.image.latents)).toBeLessThan(1e-4);
+    const text = await pipeline.generate({ prompt: GOLDEN.prompt, seed: 0, steps: GOLDEN.steps, guidance: GOLDEN.guidance, shift: GOLDEN.shift, latents: noise });
+    expect(maxAbsDiff(g.latents, text.latents)).toBeGreaterThan(0.01); // the picture changes the clip
+  });
+
+  it('holds a last picture at the last latent frame', async () => {
+    const last = await pipeline.encodeImage(goldenPicture());
+    const g = await pipeline.generate({ prompt: 'a cat moves left', seed: 5, steps: 2, lastImage: goldenPicture() });
+    const shape = pipeline.latentShape;
+    const plane = shape.height * shape.width;
+    const lastFrame = new Float32Array(shape.channels * plane);
+    for (let c = 0; c < shape.channels; c++) lastFrame.set(g.latents.subarray((c * shape.frames + shape.frames - 1) * plane, (c * shape.frames + shape.frames) * plane), c * plane);
+    expect(maxAbsDiff(lastFrame, last)).toBe(0);
+  });
+
+  it('draws a long clip window by window with one progress count, and cancels between windows', async () => {
+    const snaps: GenerationSnapshot[] = [];
+    const g = await pipeline.generate({ prompt: 'a dog moves right', seed: 9, steps: 2, frames: 40, onProgress: (s) => snaps.push(s) });
+    expect(g).toMatchObject({ frames: 40, height: 64, width: 64, windows: 4 });
+    expect(g.data).toHaveLength(40 * 64 * 64 * 3);
+    const denoise = snaps.filter((s) => s.phase === 'denoise');
+    expect(denoise.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(snaps.map((s) => s.of))).toEqual(new Set([8]));
+    // the first window of a long clip is the one-window clip of the same seed
+    const short = await pipeline.generate({ prompt: 'a dog moves right', seed: 9, steps: 2 });
+    expect(maxAbsDiff(g.latents.subarray(0, 1), short.latents.subarray(0, 1))).toBe(0);
+
+    const controller = new AbortController();
+    const before = pipeline.calls.transformer;
+    const err = await pipeline.generate({
+      prompt: 'a dog moves right', seed: 9, steps: 2, frames: 80, signal: controller.signal,
+      onProgress: (s) => { if (s.step === 2) controller.abort(); },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'aborted' });
+    expect(pipeline.calls.transformer - before).toBeLessThanOrEqual(3);
+  });
+
+  it('extends a clip: the result starts with it, byte for byte, and goes on for the asked frames', async () => {
+    const clip = await pipeline.generate({ prompt: 'a ball bounces on the beach', seed: 3, steps: 2 });
+    const encoderCalls = pipeline.calls.vaeEncoder;
+    const longer = await pipeline.generate({ prompt: 'a ball bounces on the beach', seed: 4, steps: 2, frames: 16, extend: clip });
+    expect(pipeline.calls.vaeEncoder - encoderCalls).toBe(1);
+    expect(longer.frames).toBe(32);
+    expect(sha256(longer.data.subarray(0, clip.data.length))).toBe(sha256(clip.data));
+    expect(sha256(longer.data.subarray(clip.data.length))).not.toBe(sha256(clip.data));
+  });
+
+  it('refuses what it cannot draw before any compute', async () => {
+    const before = { ...pipeline.calls };
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, frames: 100_000 })).rejects.toMatchObject({ code: 'invalid_request', message: /frames must be/ });
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, image: goldenPicture(32, 32) })).rejects.toMatchObject({ code: 'invalid_request', message: /must be 64×64/ });
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, extend: { data: new Uint8Array(2 * 64 * 64 * 3), frames: 2, height: 64, width: 64 } })).rejects.toThrow(/at least 4 frames/);
+    expect(pipeline.calls).toEqual(before);
+  });
+
+  it('says so when a text-only model is given a picture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-text-only-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      delete manifest.conditioning;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
+      const textOnly = await KineoPipeline.load(dir, { threads: 1 });
+      try {
+        expect(textOnly.capabilities).toMatchObject({ image: false, maxFrames: 16 });
+        await expect(textOnly.generate({ prompt: 'a cat', seed: 1, image: goldenPicture() })).rejects.toMatchObject({ code: 'invalid_request', message: /takes no pictures/ });
+        expect(textOnly.calls.transformer).toBe(0);
+      } finally {
+        await textOnly.release();
+      }
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
 describe('loading a model directory into a pipeline', () => {
   it('refuses a directory whose weights do not match their sha256', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kineo-tampered-'));

@@ -3,7 +3,12 @@
  * STYLE.md): check the request → tokenize → encode the prompt (cond + uncond in one batch) → seeded noise →
  * denoise (one batch-2 transformer call per scheduler call for classifier-free guidance, a progress snapshot with a
  * preview per step, the AbortSignal checked before every call) → de-normalise → VAE decode → RGB bytes.
- * The three ONNX sessions are created once per pipeline and reused. Same request and seed → identical bytes.
+ * The ONNX sessions are created once per pipeline and reused. Same request and seed → identical bytes.
+ *
+ * A model with conditioning (model.json `conditioning`) also takes pictures and long clips: a start or end picture is
+ * encoded (held still for one latent frame's worth of frames) and put in place of a latent frame with timestep 0, and a
+ * clip longer than one window is drawn window by window, each continuing the last latent frames of the one before
+ * (planWindows), then decoded in one causal pass so the windows meet without a seam.
  */
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
@@ -15,6 +20,7 @@ import { flowHeun } from './schedulers/flow-heun.js';
 import type { FlowScheduler } from './schedulers/scheduler.js';
 import { denormalize, framesToBytes, latentSize, previewFrame, seededNoise, type LatentShape, type PreviewImage } from './latents.js';
 import type { Clip } from '../world/render.js';
+import { bytesToFrames, latentFrame, normalizeLatents, planWindows, setLatentFrame, sliceLatentFrames, stillFrames, type RgbImage } from './conditioning.js';
 
 export const SCHEDULERS: readonly SchedulerName[] = ['euler', 'heun'];
 const SCHEDULER_FACTORIES: Record<SchedulerName, (steps: number, shift: number) => FlowScheduler> = { euler: flowEuler, heun: flowHeun };
@@ -36,9 +42,21 @@ export interface GenerateRequest {
   latents?: Float32Array;
   /** Width of the preview image in pixels (default 64). */
   previewWidth?: number;
+  /** The clip's first frame: a picture at the model's size (needs a model with conditioning). */
+  image?: RgbImage;
+  /** The clip's last frame, likewise. */
+  lastImage?: RgbImage;
+  /** A clip at the model's size that the new frames continue; the result is this clip followed by the new frames. */
+  extend?: Clip;
+  /** How many frames to draw (default: the model's video.frames); more than one window's are drawn window by window. */
+  frames?: number;
 }
 
+/** The most frames one request may ask for (a minute at 8 fps). */
+export const MAX_FRAMES = 480;
+
 export interface GenerationSnapshot {
+  /** Denoising steps done over the whole clip (every window's). */
   step: number;
   of: number;
   phase: 'encode' | 'denoise' | 'decode' | 'done';
@@ -65,9 +83,22 @@ export interface Generation extends Clip {
   scheduler: SchedulerName;
   unknownWords: string[];
   truncatedWords: string[];
-  /** Final latents in model space. */
+  /** Final latents in model space, (C, T', H', W') over the whole clip (the extended clip's included). */
   latents: Float32Array;
+  /** Denoising windows drawn (1 for a clip of one window). */
+  windows: number;
+  /** The first frame (in the result) that each window after the first drew: where windows meet. */
+  seams: number[];
   timings: StageTimings;
+}
+
+/** What a model directory can take besides text. */
+export interface PipelineCapabilities {
+  image: boolean;
+  lastImage: boolean;
+  extend: boolean;
+  /** The most frames a request may ask for. */
+  maxFrames: number;
 }
 
 export class GenerationError extends Error {
@@ -86,13 +117,17 @@ interface Sessions {
   textEncoder: ort.InferenceSession;
   transformer: ort.InferenceSession;
   vaeDecoder: ort.InferenceSession;
+  vaeEncoder?: ort.InferenceSession;
 }
+
+/** Latent frames a continuation window re-uses from the one before (of a 4-frame window: 2 given, 2 new). */
+const WINDOW_OVERLAP = 2;
 
 const int64 = (values: number[]) => BigInt64Array.from(values, (v) => BigInt(v));
 
 export class KineoPipeline {
   /** Model calls made so far, per graph (tests check that an abort stops the loop). */
-  readonly calls = { textEncoder: 0, transformer: 0, vaeDecoder: 0 };
+  readonly calls = { textEncoder: 0, transformer: 0, vaeDecoder: 0, vaeEncoder: 0 };
   readonly latentShape: LatentShape;
 
   private constructor(
@@ -118,19 +153,65 @@ export class KineoPipeline {
       graphOptimizationLevel: 'all',
     };
     const open = async (graph: keyof T2VManifest['onnx']) => {
-      const spec = manifest.onnx[graph];
+      const spec = manifest.onnx[graph]!;
       if (!manifest.files[spec.file]) throw new ModelDirError(`${manifest.dir}: ${spec.file} has no sha256 in model.json`, 'model_invalid');
       const session = await ort.InferenceSession.create(join(manifest.dir, spec.file), sessionOptions);
       const missing = [...spec.inputs.filter((n) => !session.inputNames.includes(n)), ...spec.outputs.filter((n) => !session.outputNames.includes(n))];
       if (missing.length) throw new ModelDirError(`${manifest.dir}: ${spec.file} has no ${missing.join(', ')} (model.json onnx.${graph})`, 'model_invalid');
       return session;
     };
-    const sessions = { textEncoder: await open('text_encoder'), transformer: await open('transformer'), vaeDecoder: await open('vae_decoder') };
+    const sessions: Sessions = { textEncoder: await open('text_encoder'), transformer: await open('transformer'), vaeDecoder: await open('vae_decoder') };
+    if (manifest.conditioning) sessions.vaeEncoder = await open('vae_encoder');
     return new KineoPipeline(manifest, vocab, sessions);
   }
 
   async release(): Promise<void> {
     await Promise.all(Object.values(this.sessions).map((s: ort.InferenceSession) => s.release()));
+  }
+
+  get capabilities(): PipelineCapabilities {
+    const conditioned = Boolean(this.manifest.conditioning);
+    return { image: conditioned, lastImage: conditioned, extend: conditioned, maxFrames: conditioned ? MAX_FRAMES : this.manifest.video.frames };
+  }
+
+  /** A picture at the model's size → its latent frame in model space (C·H'·W'): held still for one latent frame's
+   * worth of frames and encoded, as the model saw its start and end pictures in training. */
+  async encodeImage(image: RgbImage): Promise<Float32Array> {
+    const { video } = this.manifest;
+    const tf = this.requireConditioning().vae.timeFactor;
+    if (image.width !== video.width || image.height !== video.height) {
+      throw new GenerationError(`the picture must be ${video.width}×${video.height} (fit it first), got ${image.width}×${image.height}`, 'invalid_request');
+    }
+    const z = await this.encodeFrames(stillFrames(image, tf), tf);
+    return latentFrame(z, { ...this.latentShape, frames: 1 }, 0);
+  }
+
+  /** A picture through the model's VAE and back (encoded held still, decoded): the best a clip given that picture
+   * can reproduce it, as one frame. */
+  async roundTrip(image: RgbImage): Promise<Clip> {
+    const z = await this.encodeImage(image);
+    const shape = { ...this.latentShape, frames: 1 };
+    const vd = this.manifest.onnx.vae_decoder;
+    this.calls.vaeDecoder++;
+    const out = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', denormalize(z, shape, this.manifest.latent.norm.mean, this.manifest.latent.norm.std), [1, shape.channels, 1, shape.height, shape.width]) }))[vd.outputs[0]!]!;
+    const { height, width } = this.manifest.video;
+    return { data: framesToBytes((out.data as Float32Array).subarray(0, height * width * 3)), frames: 1, height, width };
+  }
+
+  /** Frames (F, H, W, 3) in [0, 1] at the model's size, F a multiple of the time factor → model-space latents. */
+  private async encodeFrames(frames: Float32Array, count: number): Promise<Float32Array> {
+    const { video } = this.manifest;
+    const spec = this.manifest.onnx.vae_encoder!;
+    this.calls.vaeEncoder++;
+    const out = (await this.sessions.vaeEncoder!.run({ [spec.inputs[0]!]: new ort.Tensor('float32', frames, [1, count, video.height, video.width, 3]) }))[spec.outputs[0]!]!;
+    const shape = { ...this.latentShape, frames: Number(out.dims[2]) };
+    return normalizeLatents(out.data as Float32Array, shape, this.manifest.latent.norm.mean, this.manifest.latent.norm.std);
+  }
+
+  private requireConditioning(): NonNullable<T2VManifest['conditioning']> {
+    const c = this.manifest.conditioning;
+    if (!c) throw new GenerationError(`${this.manifest.name} ${this.manifest.version} draws from text only: it takes no pictures, no clip to extend and no more than ${this.manifest.video.frames} frames`, 'invalid_request');
+    return c;
   }
 
   async generate(request: GenerateRequest): Promise<Generation> {
@@ -142,7 +223,7 @@ export class KineoPipeline {
     const shift = request.shift ?? m.sampler.shift;
     const schedulerName = request.scheduler ?? m.sampler.scheduler;
     const n = latentSize(this.latentShape);
-    checkRequest(request, steps, guidance, shift, schedulerName, n);
+    checkRequest(request, steps, guidance, shift, schedulerName, n, this.capabilities.maxFrames);
     const cfg = guidance !== null && guidance > 1;
     const elapsed = () => performance.now() - start;
     const emit = (s: Omit<GenerationSnapshot, 'elapsedMs'>) => request.onProgress?.({ ...s, elapsedMs: elapsed() });
@@ -150,7 +231,10 @@ export class KineoPipeline {
       if (request.signal?.aborted) throw new GenerationError('generation was cancelled', 'aborted');
     };
     abortIfAsked();
-    emit({ step: 0, of: steps, phase: 'encode' });
+    const window = this.latentShape.frames;
+    const plan = await this.planClip(request);
+    const { total, drawn, windows } = plan;
+    emit({ step: 0, of: steps * windows.length, phase: 'encode' });
 
     // 2. tokenize; the negative prompt (when it has words) replaces the unconditional caption
     const cond = this.captionOf(request.prompt);
@@ -168,61 +252,126 @@ export class KineoPipeline {
     const te = m.onnx.text_encoder;
     this.calls.textEncoder++;
     const textStates = (await this.sessions.textEncoder.run({ [te.inputs[0]!]: ids, [te.inputs[1]!]: mask }))[te.outputs[0]!]!;
+
+    // 4. the frames given as conditions (the clip being extended, pictures), encoded once into the clip's latents
+    const seqShape = { ...this.latentShape, frames: Math.max(total, window) };
+    const seq = new Float32Array(latentSize(seqShape));
+    const extendShape = { ...this.latentShape, frames: drawn };
+    for (let t = 0; t < drawn; t++) setLatentFrame(seq, seqShape, t, latentFrame(plan.extendLatents!, extendShape, t));
+    const firstImage = request.image ? await this.encodeImage(request.image) : undefined;
+    const lastImage = request.lastImage ? await this.encodeImage(request.lastImage) : undefined;
     const encodeMs = elapsed();
 
-    // 4. starting noise from the seed, 5. the denoising loop
-    let x = request.latents ? Float32Array.from(request.latents) : seededNoise(n, request.seed);
+    // 5. the denoising loop, window by window: seeded noise, the given frames held clean at timestep 0
     const scheduler = SCHEDULER_FACTORIES[schedulerName](steps, shift);
     const calls = scheduler.timesteps.length;
     const tr = m.onnx.transformer;
-    const dims = [batch, this.latentShape.channels, this.latentShape.frames, this.latentShape.height, this.latentShape.width];
+    const perFrame = Boolean(m.conditioning);
+    const dims = [batch, this.latentShape.channels, window, this.latentShape.height, this.latentShape.width];
+    const of = steps * windows.length;
     let stepsDone = 0;
-    for (let i = 0; i < calls; i++) {
-      abortIfAsked();
-      const sigma = scheduler.timesteps[i]!;
-      const input = new Float32Array(batch * n);
-      for (let b = 0; b < batch; b++) input.set(x, b * n);
-      this.calls.transformer++;
-      const out = await this.sessions.transformer.run({
-        [tr.inputs[0]!]: new ort.Tensor('float32', input, dims),
-        [tr.inputs[1]!]: new ort.Tensor('float32', new Float32Array(batch).fill(sigma), [batch]),
-        [tr.inputs[2]!]: textStates,
-        [tr.inputs[3]!]: mask,
-      });
-      const raw = out[tr.outputs[0]!]!.data as Float32Array;
-      const v = cfg ? guide(raw, n, guidance!) : raw.slice(0, n);
-      const previous = x;
-      x = scheduler.step(v, i, x);
-      const done = Math.floor(((i + 1) * steps) / calls);
-      if (done > stepsDone) {
-        stepsDone = done;
-        emit({ step: done, of: steps, phase: 'denoise', preview: request.onProgress ? this.preview(previous, v, sigma, request.previewWidth) : undefined });
+    for (const [w, win] of windows.entries()) {
+      const given = new Map<number, Float32Array>();
+      for (let t = 0; t < win.given; t++) given.set(t, latentFrame(seq, seqShape, win.start + t));
+      if (w === 0 && firstImage && drawn === 0) given.set(0, firstImage);
+      if (w === windows.length - 1 && lastImage) given.set(total - 1 - win.start, lastImage);
+      let x = request.latents && w === 0 ? Float32Array.from(request.latents) : seededNoise(n, w === 0 ? request.seed : windowSeed(request.seed, w));
+      const hold = (v: Float32Array) => {
+        for (const [t, frame] of given) setLatentFrame(v, this.latentShape, t, frame);
+        return v;
+      };
+      hold(x);
+      let windowDone = 0;
+      for (let i = 0; i < calls; i++) {
+        abortIfAsked();
+        const sigma = scheduler.timesteps[i]!;
+        const input = new Float32Array(batch * n);
+        for (let b = 0; b < batch; b++) input.set(x, b * n);
+        const timestep = perFrame
+          ? new ort.Tensor('float32', Float32Array.from({ length: batch * window }, (_, k) => (given.has(k % window) ? 0 : sigma)), [batch, window])
+          : new ort.Tensor('float32', new Float32Array(batch).fill(sigma), [batch]);
+        this.calls.transformer++;
+        const out = await this.sessions.transformer.run({
+          [tr.inputs[0]!]: new ort.Tensor('float32', input, dims),
+          [tr.inputs[1]!]: timestep,
+          [tr.inputs[2]!]: textStates,
+          [tr.inputs[3]!]: mask,
+        });
+        const raw = out[tr.outputs[0]!]!.data as Float32Array;
+        const v = cfg ? guide(raw, n, guidance!) : raw.slice(0, n);
+        const previous = x;
+        x = hold(scheduler.step(v, i, x));
+        const done = Math.floor(((i + 1) * steps) / calls);
+        if (done > windowDone) {
+          stepsDone += done - windowDone;
+          windowDone = done;
+          emit({ step: stepsDone, of, phase: 'denoise', preview: request.onProgress ? this.preview(previous, v, sigma, request.previewWidth) : undefined });
+        }
       }
+      for (let t = 0; t < window; t++) setLatentFrame(seq, seqShape, win.start + t, latentFrame(x, this.latentShape, t));
     }
     const denoiseMs = elapsed() - encodeMs;
 
-    // 6. de-normalise and decode
+    // 6. de-normalise and decode the whole clip in one causal pass (no seams between windows)
     abortIfAsked();
-    emit({ step: steps, of: steps, phase: 'decode' });
+    emit({ step: of, of, phase: 'decode' });
     const vd = m.onnx.vae_decoder;
-    const vaeLatents = denormalize(x, this.latentShape, m.latent.norm.mean, m.latent.norm.std);
+    const clipShape = { ...this.latentShape, frames: total };
+    const x = total === seqShape.frames ? seq : sliceLatentFrames(seq, seqShape, 0, total);
+    const vaeLatents = denormalize(x, clipShape, m.latent.norm.mean, m.latent.norm.std);
     this.calls.vaeDecoder++;
-    const decoded = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', vaeLatents, [1, ...dims.slice(1)]) }))[vd.outputs[0]!]!;
-    const [, frames, height, width, channels] = decoded.dims.map(Number);
+    const decoded = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', vaeLatents, [1, this.latentShape.channels, total, this.latentShape.height, this.latentShape.width]) }))[vd.outputs[0]!]!;
+    const [, decodedFrames, height, width, channels] = decoded.dims.map(Number);
     const { video } = m;
-    if (frames !== video.frames || height !== video.height || width !== video.width || channels !== 3) {
-      throw new ModelDirError(`${m.dir}: the decoder made ${decoded.dims.join('×')} frames, model.json promises ${video.frames}×${video.height}×${video.width}×3`, 'model_invalid');
+    const tf = m.conditioning?.vae.timeFactor ?? video.frames / window;
+    if (decodedFrames !== total * tf || height !== video.height || width !== video.width || channels !== 3) {
+      throw new ModelDirError(`${m.dir}: the decoder made ${decoded.dims.join('×')} frames, model.json promises ${total * tf}×${video.height}×${video.width}×3`, 'model_invalid');
     }
-    const data = framesToBytes(decoded.data as Float32Array);
-    const total = elapsed();
-    emit({ step: steps, of: steps, phase: 'done' });
+    const frameBytes = height * width * 3;
+    const fresh = framesToBytes(decoded.data as Float32Array).subarray(drawn * tf * frameBytes, (drawn * tf + plan.newFrames) * frameBytes);
+    const data = request.extend ? concatBytes(request.extend.data, fresh) : Uint8Array.from(fresh);
+    const total_ms = elapsed();
+    emit({ step: of, of, phase: 'done' });
     return {
-      data, frames, height, width, fps: video.fps,
+      data, frames: data.length / frameBytes, height, width, fps: video.fps,
       model: { name: m.name, version: m.version },
       seed: request.seed, steps, guidance, shift, scheduler: schedulerName,
-      unknownWords, truncatedWords, latents: x,
-      timings: { encode: round(encodeMs), denoise: round(denoiseMs), decode: round(total - encodeMs - denoiseMs), total: round(total) },
+      unknownWords, truncatedWords, latents: x, windows: windows.length,
+      seams: windows.slice(drawn > 0 ? 0 : 1).map((w) => (request.extend?.frames ?? 0) + (w.start + w.given - drawn) * tf).filter((f) => f < data.length / frameBytes),
+      timings: { encode: round(encodeMs), denoise: round(denoiseMs), decode: round(total_ms - encodeMs - denoiseMs), total: round(total_ms) },
     };
+  }
+
+  /** How many latent frames the clip has, how many of them the clip being extended gives, and the windows. */
+  private async planClip(r: GenerateRequest): Promise<{ total: number; drawn: number; newFrames: number; windows: ReturnType<typeof planWindows>; extendLatents?: Float32Array }> {
+    const { video } = this.manifest;
+    const window = this.latentShape.frames;
+    const newFrames = r.frames ?? video.frames;
+    const conditioned = r.image || r.lastImage || r.extend || newFrames !== video.frames;
+    if (!conditioned) return { total: window, drawn: 0, newFrames, windows: [{ start: 0, given: 0 }] };
+    const tf = this.requireConditioning().vae.timeFactor;
+    for (const [name, image] of [['start', r.image], ['last', r.lastImage]] as const) {
+      if (image && (image.width !== video.width || image.height !== video.height || image.data.length !== video.width * video.height * 3)) {
+        throw new GenerationError(`the ${name} picture must be ${video.width}×${video.height} RGB (fit it first), got ${image.width}×${image.height}`, 'invalid_request');
+      }
+    }
+    let drawn = 0;
+    let extendLatents: Float32Array | undefined;
+    if (r.extend) {
+      const e = r.extend;
+      if (e.width !== video.width || e.height !== video.height) {
+        throw new GenerationError(`the clip to extend must be ${video.width}×${video.height} (fit it first), got ${e.width}×${e.height}`, 'invalid_request');
+      }
+      drawn = Math.floor(e.frames / tf);
+      if (drawn < 1) throw new GenerationError(`the clip to extend needs at least ${tf} frames, got ${e.frames}`, 'invalid_request');
+      if (e.frames + newFrames > MAX_FRAMES) throw new GenerationError(`the extended clip would have ${e.frames + newFrames} frames; the most is ${MAX_FRAMES}`, 'invalid_request');
+      // the clip's last whole latent frames, encoded from their start (the encoder is causal)
+      const frameValues = e.height * e.width * 3;
+      const tail = e.data.subarray((e.frames - drawn * tf) * frameValues, e.frames * frameValues);
+      extendLatents = await this.encodeFrames(bytesToFrames(tail), drawn * tf);
+    }
+    const total = drawn + Math.ceil(newFrames / tf);
+    return { total, drawn, newFrames, windows: planWindows(Math.max(total, window), window, Math.min(WINDOW_OVERLAP, window - 1), drawn), extendLatents };
   }
 
   /** The prompt's tokens; a prompt with no words is the unconditional caption. */
@@ -256,7 +405,7 @@ function guide(raw: Float32Array, n: number, g: number): Float32Array {
   return v;
 }
 
-function checkRequest(r: GenerateRequest, steps: number, guidance: number | null, shift: number, scheduler: string, n: number): void {
+function checkRequest(r: GenerateRequest, steps: number, guidance: number | null, shift: number, scheduler: string, n: number, maxFrames: number): void {
   const fail = (message: string) => {
     throw new GenerationError(message, 'invalid_request');
   };
@@ -267,6 +416,19 @@ function checkRequest(r: GenerateRequest, steps: number, guidance: number | null
   if (!(shift > 0 && shift <= 100)) fail(`shift must be above 0 and at most 100, got ${shift}`);
   if (!(SCHEDULERS as readonly string[]).includes(scheduler)) fail(`scheduler must be one of ${SCHEDULERS.join(', ')}, got "${scheduler}"`);
   if (r.latents && r.latents.length !== n) fail(`latents must hold ${n} values, got ${r.latents.length}`);
+  if (r.frames !== undefined && !(Number.isInteger(r.frames) && r.frames >= 1 && r.frames <= maxFrames)) fail(`frames must be a whole number from 1 to ${maxFrames}, got ${r.frames}`);
+}
+
+/** The seed of window w > 0 of a long clip (window 0 uses the request's seed, so a one-window clip is unchanged). */
+function windowSeed(seed: number, w: number): number {
+  return (seed + w * 0x9e3779b1) % 2 ** 32;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

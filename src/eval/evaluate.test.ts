@@ -97,3 +97,33 @@ describe('evaluation with the shipped judge', () => {
     }
   });
 });
+
+describe('evaluation with given frames and long clips', () => {
+  it('reports the PSNR of the generated first frame to the given picture, and no round trip for a generator without one', async () => {
+    const report = await evaluate({ cases: casesFromSplit('heldout', 6, 90), generator: oracleGenerator(), judge, inputs: 'first' });
+    // the oracle draws its own scene (another seed) and ignores the picture: a low but finite PSNR
+    expect(report.given_frames!.first!.generated_psnr).toBeGreaterThan(5);
+    expect(report.given_frames!.first!.generated_psnr).toBeLessThan(40);
+    expect(report.given_frames!.first!.roundtrip_psnr).toBeNull();
+    expect(report.given_frames!.last).toBeUndefined();
+  });
+
+  it('scores the first and last 16 frames of long clips and compares the change where windows meet', async () => {
+    const still = (v: number, frames: number) => ({ data: new Uint8Array(frames * 64 * 64 * 3).fill(v), frames, height: 64, width: 64 });
+    // a 40-frame clip that jumps by 30 grey levels at frame 16 (a seam) and creeps by 1 inside
+    const generator = {
+      name: 'creeping grey',
+      generate: async (_caption: string, _seed: number, _inputs: unknown, frames?: number) => {
+        const n = frames ?? 16;
+        const clip = still(0, n);
+        for (let f = 0; f < n; f++) clip.data.fill(f + (f >= 16 ? 30 : 0), f * 64 * 64 * 3, (f + 1) * 64 * 64 * 3);
+        return { ...clip, seams: [16] };
+      },
+    };
+    const report = await evaluate({ cases: casesFromSplit('heldout', 4, 91), generator, judge, seconds: 5 });
+    expect(report.long!.seconds).toBe(5);
+    expect(report.long!.seam_change).toBeCloseTo(31, 5);
+    expect(report.long!.inside_change).toBeCloseTo(1, 5);
+    expect(Object.keys(report.long!.last_window)).toEqual(judge.heads);
+  });
+});

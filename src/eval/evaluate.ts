@@ -11,10 +11,25 @@ import type { Judge, JudgeVerdict } from './judge.js';
 import { blurClip } from './resample.js';
 import { flicker, temporalConsistency } from './metrics.js';
 
+/** Frames of the oracle's clip given to the generator as conditions (image-to-video, first + last frame). */
+export interface FrameInputs {
+  first?: Clip;
+  last?: Clip;
+}
+
+/** Which frames of the oracle's clip an evaluation gives the generator. */
+export type InputMode = 'text' | 'first' | 'first-last';
+
 /** Anything that turns a caption into a clip: the oracle, or a model through the engine. */
+/** A long clip and where its denoising windows meet (frame indices of each later window's first frame). */
+export type LongClip = Clip & { seams?: number[] };
+
 export interface ClipGenerator {
   name: string;
-  generate(caption: string, seed: number): Promise<Clip>;
+  /** A clip of the caption at the judge's size: 16 frames, or `frames` frames when asked (a long clip). */
+  generate(caption: string, seed: number, inputs?: FrameInputs, frames?: number): Promise<LongClip>;
+  /** The generator's own round trip of a picture (a model: its VAE's encode + decode), the bar for frames it is given. */
+  roundTrip?(frame: Clip): Promise<Clip>;
 }
 
 export const JUDGE_CLIP = { frames: 16, height: 64, width: 64 };
@@ -53,6 +68,13 @@ export interface EvalReport {
   by_class: Record<string, Record<string, ClassScore>>;
   temporal_consistency: { generated: number; oracle: number };
   flicker: { generated: number; oracle: number };
+  /** With given frames: mean PSNR (dB) of the generated clip's first / last frame against the given picture, beside
+   * the generator's round trip of that picture (the best it can do). */
+  given_frames?: Record<'first' | 'last', { generated_psnr: number; roundtrip_psnr: number | null } | undefined>;
+  /** Long clips: the judge's accuracy on the last 16 frames beside the first 16 (the main figures), and the mean
+   * frame-to-frame change (mean absolute difference, 0–255) where windows meet beside inside a window. */
+  long?: { seconds: number; first_window: Record<string, number>; last_window: Record<string, number>;
+    last_over_first: Record<string, number>; seam_change: number; inside_change: number; seam_over_inside: number };
   [extra: string]: unknown;
 }
 
@@ -96,6 +118,10 @@ export interface EvaluateOptions {
   judge: Judge;
   /** Gaussian blur σ (px at the generated size) applied to generated clips — a robustness check. */
   blur?: number;
+  /** Frames of the oracle's clip given to the generator (default: text only). */
+  inputs?: InputMode;
+  /** Generate clips this long (seconds at 8 fps); the judge scores their first and their last 16 frames. */
+  seconds?: number;
   batchSize?: number;
   onProgress?: (done: number) => void;
 }
@@ -108,14 +134,39 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const oracleClips: Clip[] = [];
   const generatedVerdicts: JudgeVerdict[] = [];
   const oracleVerdicts: JudgeVerdict[] = [];
+  const inputs = options.inputs ?? 'text';
+  const psnr = { first: { gen: 0, rt: 0, n: 0 }, last: { gen: 0, rt: 0, n: 0 } };
+  const longFrames = options.seconds ? options.seconds * 8 : undefined;
+  const lastWindows: Clip[] = [];
+  const change = { seam: 0, seams: 0, inside: 0, insides: 0 };
   for (let start = 0; start < cases.length; start += batchSize) {
     const batch = cases.slice(start, start + batchSize);
     const generated: Clip[] = [];
-    for (const c of batch) {
-      const clip = await generator.generate(c.caption, c.seed);
+    const oracle = batch.map((c) => renderLabels(c.labels, c.seed, JUDGE_CLIP));
+    for (const [k, c] of batch.entries()) {
+      const given: FrameInputs = {};
+      if (inputs !== 'text') given.first = frameOf(oracle[k]!, 0);
+      if (inputs === 'first-last') given.last = frameOf(oracle[k]!, oracle[k]!.frames - 1);
+      let clip: Clip = await generator.generate(c.caption, c.seed, inputs === 'text' ? undefined : given, longFrames);
+      if (longFrames) {
+        const long = clip as LongClip;
+        const seams = new Set(long.seams ?? []);
+        for (let f = 1; f < long.frames; f++) {
+          const d = meanAbsDiff(long, f - 1, f);
+          if (seams.has(f)) { change.seam += d; change.seams++; } else { change.inside += d; change.insides++; }
+        }
+        lastWindows.push(framesOf(long, long.frames - JUDGE_CLIP.frames, JUDGE_CLIP.frames));
+        clip = framesOf(long, 0, JUDGE_CLIP.frames);
+      }
+      for (const which of ['first', 'last'] as const) {
+        const picture = given[which];
+        if (!picture) continue;
+        psnr[which].gen += framePsnr(frameOf(clip, which === 'first' ? 0 : clip.frames - 1), picture);
+        psnr[which].rt += generator.roundTrip ? framePsnr(await generator.roundTrip(picture), picture) : NaN;
+        psnr[which].n++;
+      }
       generated.push(options.blur ? blurClip(clip, options.blur) : clip);
     }
-    const oracle = batch.map((c) => renderLabels(c.labels, c.seed, JUDGE_CLIP));
     generatedVerdicts.push(...(await judge.judge(generated)));
     oracleVerdicts.push(...(await judge.judge(oracle)));
     generatedClips.push(...generated);
@@ -124,6 +175,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   }
   const labels = cases.map((c) => c.labels);
   const gen = scoreVerdicts(generatedVerdicts, labels, generatedClips, heads);
+  let long: EvalReport['long'];
+  if (longFrames) {
+    const lastVerdicts: JudgeVerdict[] = [];
+    for (let s = 0; s < lastWindows.length; s += batchSize) lastVerdicts.push(...(await judge.judge(lastWindows.slice(s, s + batchSize))));
+    const last = scoreVerdicts(lastVerdicts, labels, lastWindows, heads);
+    const seam = change.seam / Math.max(change.seams, 1);
+    const inside = change.inside / Math.max(change.insides, 1);
+    long = {
+      seconds: options.seconds!, first_window: gen.accuracy, last_window: last.accuracy,
+      last_over_first: Object.fromEntries(heads.map((h) => [h, gen.accuracy[h]! > 0 ? last.accuracy[h]! / gen.accuracy[h]! : 0])),
+      seam_change: seam, inside_change: inside, seam_over_inside: inside > 0 ? seam / inside : 0,
+    };
+  }
   const ora = scoreVerdicts(oracleVerdicts, labels, oracleClips, heads);
   const accuracy = Object.fromEntries(heads.map((h) => [h, {
     generated: gen.accuracy[h]!,
@@ -137,7 +201,51 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     by_class: Object.fromEntries(heads.map((h) => [h, classScores(gen.confusion[h]!, ora.confusion[h]!)])),
     temporal_consistency: { generated: gen.temporalConsistency, oracle: ora.temporalConsistency },
     flicker: { generated: gen.flicker, oracle: ora.flicker },
+    ...(long ? { long } : {}),
+    ...(inputs === 'text' ? {} : {
+      given_frames: {
+        first: psnrSummary(psnr.first),
+        last: psnrSummary(psnr.last),
+      },
+    }),
   };
+}
+
+function psnrSummary(p: { gen: number; rt: number; n: number }) {
+  if (!p.n) return undefined;
+  return { generated_psnr: p.gen / p.n, roundtrip_psnr: Number.isNaN(p.rt) ? null : p.rt / p.n };
+}
+
+/** Frames [from, from + count) of a clip. */
+export function framesOf(clip: Clip, from: number, count: number): Clip {
+  const size = clip.height * clip.width * 3;
+  return { data: clip.data.slice(from * size, (from + count) * size), frames: count, height: clip.height, width: clip.width };
+}
+
+/** Mean absolute difference (0–255) between frames a and b of a clip. */
+function meanAbsDiff(clip: Clip, a: number, b: number): number {
+  const size = clip.height * clip.width * 3;
+  let sum = 0;
+  for (let i = 0; i < size; i++) sum += Math.abs(clip.data[a * size + i]! - clip.data[b * size + i]!);
+  return sum / size;
+}
+
+/** Frame f of a clip as a one-frame clip. */
+export function frameOf(clip: Clip, f: number): Clip {
+  const size = clip.height * clip.width * 3;
+  return { data: clip.data.slice(f * size, (f + 1) * size), frames: 1, height: clip.height, width: clip.width };
+}
+
+/** PSNR (dB, 8-bit) of two pictures of the same size; identical pictures give 100. */
+export function framePsnr(a: Clip, b: Clip): number {
+  if (a.data.length !== b.data.length) throw new Error(`PSNR of pictures of different sizes (${a.width}×${a.height} and ${b.width}×${b.height})`);
+  let se = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = a.data[i]! - b.data[i]!;
+    se += d * d;
+  }
+  const mse = se / a.data.length;
+  return mse === 0 ? 100 : 10 * Math.log10((255 * 255) / mse);
 }
 
 /** Per asked class: its count, the fraction read right in the generated and in the oracle clips, and the commonest

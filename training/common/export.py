@@ -60,10 +60,12 @@ def check_onnx(path: str, required: bool = True) -> None:
 
 
 def onnx_export(module: torch.nn.Module, args: tuple, path: str, input_names: Sequence[str],
-                output_names: Sequence[str], opset: int = 17, check_required: bool = True) -> None:
-    """torch.onnx.export with a dynamic batch axis (dim 0) on every input and output, then ``check_onnx``."""
+                output_names: Sequence[str], opset: int = 17, check_required: bool = True,
+                dynamic: Optional[dict] = None) -> None:
+    """torch.onnx.export with a dynamic batch axis (dim 0) on every input and output, plus the named axes of
+    ``dynamic`` (``{io_name: {dim: axis_name}}``), then ``check_onnx``."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    dyn = {n: {0: "batch"} for n in list(input_names) + list(output_names)}
+    dyn = {n: {0: "batch", **(dynamic or {}).get(n, {})} for n in list(input_names) + list(output_names)}
     with torch.no_grad():
         torch.onnx.export(module, args, path, input_names=list(input_names), output_names=list(output_names),
                           dynamic_axes=dyn, opset_version=opset, do_constant_folding=True)

@@ -5,7 +5,7 @@
 * ``text_encoder.onnx``: inputs ``input_ids`` int64 [B, L], ``attention_mask`` int64 [B, L] (1/0);
   output ``text_states`` float32 [B, L, text_dim].
 * ``transformer.onnx`` (one denoising step): inputs ``latents`` float32 [B, C, T', H', W'],
-  ``timestep`` float32 [B] (sigma in [0, 1]), ``text_states`` float32 [B, L, text_dim],
+  ``timestep`` float32 [B, T'] (sigma in [0, 1] per latent frame; 0 for a frame given as a condition), ``text_states`` float32 [B, L, text_dim],
   ``text_mask`` int64 [B, L] (1/0); output ``velocity`` float32 [B, C, T', H', W'].
 Batch is dynamic (CFG = one batch-2 call); L is fixed at maxTokens.
 """
@@ -44,7 +44,7 @@ def export_text_encoder(model: TextEncoder, path: str, opset: int = 17, batch: i
 def export_transformer(model: DiT, path: str, opset: int = 17, batch: int = 2, max_tokens: int = 32):
     model = model.eval()
     lat = torch.randn(batch, model.latent_channels, *model.latent_shape)
-    t = torch.rand(batch)
+    t = torch.rand(batch, model.latent_shape[0])  # one sigma per latent frame (0 = a frame given as a condition)
     states = torch.randn(batch, max_tokens, model.text_dim)
     mask = torch.ones(batch, max_tokens, dtype=torch.long)
     mask[:, max_tokens // 2:] = 0

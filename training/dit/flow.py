@@ -60,13 +60,17 @@ def drop_captions(ids: torch.Tensor, mask: torch.Tensor, p: float, generator: Op
 
 def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None, p_uncond: float = CAPTION_DROPOUT,
               sigma: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None,
-              amp: bool = False, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+              amp: bool = False, weight: Optional[torch.Tensor] = None,
+              given: Optional[torch.Tensor] = None, given_latents: Optional[torch.Tensor] = None) -> torch.Tensor:
     """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini).
 
     Random numbers come from ``generator`` (on its device) and are moved to ``x0``'s device; ``amp`` runs the
     model under bf16 autocast, on a GPU or the CPU (:func:`..common.device.use_amp` decides; the loss stays float32). ``weight`` (B, T', H', W'),
     optional, weights each latent cell's squared error (see :func:`object_weights`); the weighted mean is
-    divided by the mean weight, so the loss keeps the unweighted scale."""
+    divided by the mean weight, so the loss keeps the unweighted scale.
+
+    ``given`` (B, T') bool marks latent frames given as conditions (LTX-Video / Wan 2.2 TI2V): they enter clean, taken
+    from ``given_latents`` (B, C, T', H', W'; default ``x0``), with timestep 0, and are left out of the loss."""
     b = x0.shape[0]
     if sigma is None:
         sigma = sample_sigma(b, generator)
@@ -74,12 +78,22 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
         noise = torch.randn(x0.shape, generator=generator, device=_device(generator))
     sigma, noise = sigma.to(x0.device), noise.to(x0.device)
     ids, mask = drop_captions(ids, mask, p_uncond, generator)
+    x_in, t_in = noisy(x0, noise, sigma), sigma
+    if given is not None:
+        given = given.to(x0.device)
+        src = x0 if given_latents is None else given_latents.to(x0.device, x0.dtype)
+        x_in = torch.where(given[:, None, :, None, None], src, x_in)
+        t_in = torch.where(given, torch.zeros_like(given, dtype=sigma.dtype), sigma[:, None])
     with autocast(x0.device, amp):
-        v = model(noisy(x0, noise, sigma), sigma, ids, mask)
-    if weight is None:
+        v = model(x_in, t_in, ids, mask)
+    if weight is None and given is None:
         return F.mse_loss(v.float(), noise - x0)
-    w = weight.to(x0.device, torch.float32).unsqueeze(1)  # (B, 1, T', H', W'), broadcast over channels
-    return ((v.float() - (noise - x0)).pow(2) * w).mean() / w.mean()
+    w = (torch.ones((b, *x0.shape[2:]), device=x0.device) if weight is None
+         else weight.to(x0.device, torch.float32))  # (B, T', H', W')
+    if given is not None:
+        w = w * (~given)[:, :, None, None].float()
+    w = w.unsqueeze(1)  # (B, 1, T', H', W'), broadcast over channels
+    return ((v.float() - (noise - x0)).pow(2) * w).mean() / w.mean().clamp_min(1e-8)
 
 
 def object_weights(coverage: torch.Tensor, strength: float, motion: float = 0.0) -> torch.Tensor:
@@ -104,6 +118,32 @@ def motion_trail(coverage: torch.Tensor) -> torch.Tensor:
     prev = F.pad(coverage[:, :-1], (0, 0, 0, 0, 1, 0))  # cov[t-1], 0 at t = 0
     nxt = F.pad(coverage[:, 1:], (0, 0, 0, 0, 0, 1))     # cov[t+1], 0 at the last frame
     return (torch.maximum(prev, nxt) - coverage).clamp_min(0.0)
+
+
+# Conditioning patterns drawn per training clip (the first k latent frames, k >= 1, is how a clip is extended)
+COND_PATTERNS = ("none", "first", "first_last", "prefix")
+
+
+def draw_conditions(b: int, frames: int, probs, generator: Optional[torch.Generator] = None):
+    # ``generator`` is a CPU generator: the draws are tiny, and CPU numbers make them the same on every device
+    """(given (B, T') bool, still (B, T') bool): which latent frames each clip gets as conditions, drawn with
+    ``probs`` over :data:`COND_PATTERNS`, and which of those are a still picture's latent (the first / last frame
+    held still: ``first.npy`` / ``last.npy``) rather than the clip's own latents (the tail of a previous window)."""
+    p = torch.tensor([float(v) for v in probs], dtype=torch.float64)
+    if len(p) != len(COND_PATTERNS) or (p < 0).any() or p.sum() <= 0:
+        raise ValueError(f"condition probabilities must be {len(COND_PATTERNS)} non-negative numbers")
+    kind = torch.multinomial(p / p.sum(), b, replacement=True, generator=generator)
+    k = 1 + torch.randint(0, max(frames - 1, 1), (b,), generator=generator)
+    given = torch.zeros(b, frames, dtype=torch.bool)
+    still = torch.zeros(b, frames, dtype=torch.bool)
+    first = (kind == 1) | (kind == 2)
+    given[first, 0] = still[first, 0] = True
+    both = kind == 2
+    given[both, -1] = still[both, -1] = True
+    prefix = kind == 3
+    ar = torch.arange(frames)[None]
+    given |= prefix[:, None] & (ar < k[:, None])
+    return given, still
 
 
 class EMA:
@@ -161,10 +201,12 @@ def sigma_schedule(steps: int, shift: float = 1.0) -> torch.Tensor:
 @torch.no_grad()
 def sample(model, ids: torch.Tensor, mask: torch.Tensor, steps: int = 25, shift: float = 1.0,
            guidance: Optional[float] = 4.0, noise: Optional[torch.Tensor] = None,
-           generator: Optional[torch.Generator] = None) -> torch.Tensor:
+           generator: Optional[torch.Generator] = None, given: Optional[torch.Tensor] = None,
+           given_latents: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Euler sampler. ``guidance=None`` runs the conditional model only; otherwise CFG in one batch.
 
-    ``model`` is a KineoMini; returns latents (B, C, T', H', W') in the model's (normalised) space.
+    ``model`` is a KineoMini; returns latents (B, C, T', H', W') in the model's (normalised) space. ``given``
+    (B, T') bool with ``given_latents`` (B, C, T', H', W'): latent frames held at those values with timestep 0.
     """
     model.eval()
     dit = model.dit
@@ -179,12 +221,20 @@ def sample(model, ids: torch.Tensor, mask: torch.Tensor, steps: int = 25, shift:
         u_ids, u_mask = uncond_tokens(b, ids.shape[1], device)
         states, m = model.text(torch.cat([ids, u_ids]), torch.cat([mask, u_mask]))
     sig = sigma_schedule(steps, shift).to(device)
+    keep = None
+    if given is not None:
+        keep = given.to(device)[:, None, :, None, None]
+        x = torch.where(keep, given_latents.to(device).float(), x)
     for i in range(steps):
         s = sig[i].expand(b)
+        if given is not None:
+            s = torch.where(given.to(device), torch.zeros_like(s)[:, None], s[:, None])
         if guidance is None:
             v = dit(x, s, states, m)
         else:
             vc, vu = dit(torch.cat([x, x]), torch.cat([s, s]), states, m).chunk(2)
             v = vu + guidance * (vc - vu)
         x = x + (sig[i + 1] - sig[i]) * v
+        if keep is not None:
+            x = torch.where(keep, given_latents.to(device).float(), x)
     return x

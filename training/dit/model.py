@@ -100,21 +100,39 @@ class DiTBlock(nn.Module):
         self.table = nn.Parameter(torch.randn(6, dim) / math.sqrt(dim))
 
     def forward(self, x, mod, ctx, ctx_bias, cos, sin):
-        m = mod + self.table[None]  # (B, 6, dim)
-        shift1, scale1, gate1 = m[:, 0:1], m[:, 1:2], m[:, 2:3]
-        shift2, scale2, gate2 = m[:, 3:4], m[:, 4:5], m[:, 5:6]
-        h = layer_norm(x) * (1.0 + scale1) + shift1
+        """x (B, N, dim); mod (B, G, 6, dim): one modulation per group of N/G consecutive tokens (G = 1: the whole
+        clip; G = T': one per latent frame, so frames given as conditions can carry timestep 0)."""
+        m = mod + self.table  # (B, G, 6, dim)
+        shift1, scale1, gate1 = m[:, :, 0:1], m[:, :, 1:2], m[:, :, 2:3]
+        shift2, scale2, gate2 = m[:, :, 3:4], m[:, :, 4:5], m[:, :, 5:6]
+        h = modulate(layer_norm(x), shift1, scale1)
         q, k, v = self.qkv(h).chunk(3, dim=-1)
         q = apply_rope(self.q_norm(split_heads(q, self.heads)), cos, sin)
         k = apply_rope(self.k_norm(split_heads(k, self.heads)), cos, sin)
-        x = x + gate1 * self.proj(merge_heads(attention(q, k, split_heads(v, self.heads), None, self.head_dim)))
+        x = x + gated(gate1, self.proj(merge_heads(attention(q, k, split_heads(v, self.heads), None, self.head_dim))))
         q = self.cross_q_norm(split_heads(self.cross_q(self.norm_cross(x)), self.heads))
         ck, cv = self.cross_kv(ctx).chunk(2, dim=-1)
         ck = self.cross_k_norm(split_heads(ck, self.heads))
         x = x + self.cross_proj(merge_heads(attention(q, ck, split_heads(cv, self.heads), ctx_bias,
                                                       self.head_dim)))
-        h = layer_norm(x) * (1.0 + scale2) + shift2
-        return x + gate2 * self.mlp(h)
+        h = modulate(layer_norm(x), shift2, scale2)
+        return x + gated(gate2, self.mlp(h))
+
+
+def _grouped(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """(B, N, D) -> (B, G, N/G, D) (a view)."""
+    return x.reshape(x.shape[0], groups, -1, x.shape[-1])
+
+
+def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """x (B, N, D) * (1 + scale) + shift with shift / scale (B, G, 1, D), one per group of N/G tokens."""
+    g = shift.shape[1]
+    return (_grouped(x, g) * (1.0 + scale) + shift).reshape(x.shape)
+
+
+def gated(gate: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """gate (B, G, 1, D) * x (B, N, D), one gate per group of N/G tokens."""
+    return (_grouped(x, gate.shape[1]) * gate).reshape(x.shape)
 
 
 class DiT(nn.Module):
@@ -194,17 +212,26 @@ class DiT(nn.Module):
         return x.reshape(-1, self.latent_channels, *self.latent_shape)
 
     def forward(self, latents, timestep, text_states, text_mask):
+        """``timestep`` (B,) sigma for the whole clip, or (B, T') one sigma per latent frame: a frame given as a
+        condition (an image, the tail of the clip being extended) carries 0 and is left as it is."""
         x = self.x_embed(self.patchify(latents))
-        t = self.t_embed(timestep_embedding(timestep * 1000.0, self.t_freqs))  # (B, dim)
+        per_frame = timestep.dim() == 2
+        ts = timestep if per_frame else timestep[:, None]  # (B, G)
+        if per_frame and ts.shape[1] != self.latent_shape[0]:
+            raise ValueError(f"timestep (B, T') must have T' = {self.latent_shape[0]}, got {tuple(ts.shape)}")
+        if per_frame and self.patch[0] != 1:
+            raise ValueError("per-frame timesteps need a temporal patch of 1")
+        b, g = ts.shape
+        t = self.t_embed(timestep_embedding(ts.reshape(-1) * 1000.0, self.t_freqs)).reshape(b, g, self.dim)
         if self.y_pool is not None:
-            t = t + self.y_pool(masked_mean(text_states, text_mask))
-        mod = self.t_block(t).reshape(-1, 6, self.dim)
+            t = t + self.y_pool(masked_mean(text_states, text_mask))[:, None]
+        mod = self.t_block(t).reshape(b, g, 6, self.dim)
         ctx = self.y_embed2(gelu_tanh(self.y_embed1(text_states)))
         bias = mask_bias(text_mask)
         for blk in self.blocks:
             x = blk(x, mod, ctx, bias, self.rope_cos, self.rope_sin)
-        f = t[:, None] + self.final_table[None]  # (B, 2, dim)
-        x = layer_norm(x) * (1.0 + f[:, 1:2]) + f[:, 0:1]
+        f = t[:, :, None] + self.final_table  # (B, G, 2, dim)
+        x = modulate(layer_norm(x), f[:, :, 0:1], f[:, :, 1:2])
         return self.unpatchify(self.final(x))
 
 

@@ -14,6 +14,10 @@ Latents dir (``kineo-latents/1``):
   cell's loss by ``1 + W * coverage``, and ``--motion-weight M`` adds ``M *`` the coverage a cell has in the
   previous or next latent frame beyond its own (the cells a moving object leaves or reaches);
   ``--balance-motion P`` draws clips with probability ~ count(their motion label) ** -P (training.dit.balance);
+* optional ``DIR/first.npy`` / ``DIR/last.npy``: (N, C, 1, H', W'), the latent of the clip's first / last frame held
+  still (``training.vae.encode_latents``); ``--cond`` puts them in place of the first / last latent frame, with
+  timestep 0, to teach image-to-video and first + last frame; its prefix pattern gives the clip's own first k latent
+  frames, to teach extension (DiT docstring: per-frame timesteps);
 * optional ``DIR/meta.json``: ``{"latent_mean": m, "latent_std": s}`` (scalars or per-channel lists).
   Without it the per-channel mean / std of the training latents is used (``--latent-norm none``: 0 / 1).
   The model works on ``z = (latent - mean) / std``; the stats travel in the checkpoint and model.json.
@@ -43,7 +47,7 @@ from ..common.run import (CKPT_NAME, RunClock, add_run_args, checkpoint_on_inter
 from ..text.tokenizer import load_vocab, tokenize_batch, vocab_from_json
 from ..common.device import AMP_MODES, generator, pick_device, use_amp
 from .balance import epoch_order, label_draw_weights
-from .flow import EMA, flow_loss, object_weights, sample, sample_sigma
+from .flow import EMA, draw_conditions, flow_loss, object_weights, sample, sample_sigma
 from .model import KineoMini, count_params
 from ..text.label_heads import LabelHeads, label_classes, label_targets
 
@@ -67,6 +71,9 @@ class LatentSet:
         self.coverage = np.load(cp, mmap_mode="r") if os.path.exists(cp) else None
         if self.coverage is not None and self.coverage.shape != (len(self.latents), *self.latents.shape[2:]):
             raise ValueError(f"coverage.npy is {self.coverage.shape}, latents.npy {self.latents.shape}")
+        ends = [os.path.join(root, f) for f in ("first.npy", "last.npy")]
+        self.first, self.last = ((np.load(ends[0], mmap_mode="r"), np.load(ends[1], mmap_mode="r"))
+                                 if all(os.path.exists(e) for e in ends) else (None, None))
         mp = os.path.join(root, "meta.json")
         self.meta = json.load(open(mp, "r", encoding="utf-8")) if os.path.exists(mp) else {}
         splits = [r.get("split") for r in self.rows]
@@ -211,6 +218,10 @@ def parse_args(argv=None):
                    help="condition every block's adaLN on the masked mean of the text states as well (added to the "
                         "timestep embedding, zero-initialised); on --resume of a model without it, the path is added "
                         "and the optimizer starts afresh. A checkpoint that has it keeps it")
+    p.add_argument("--cond", default="1,0,0,0", metavar="NONE,FIRST,FIRST_LAST,PREFIX",
+                   help="probabilities of the conditioning patterns drawn per clip: none (text only), the first frame "
+                        "(a still picture), first + last frame, the clip's own first k latent frames (extension); "
+                        "still pictures need first.npy / last.npy in --latents (training.vae.encode_latents)")
     p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
     p.add_argument("--val-max", type=int, default=256)
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
@@ -236,6 +247,15 @@ def main(argv=None) -> dict:
     if weighted and ds.coverage is None:
         raise SystemExit(f"--object-weight / --motion-weight need {os.path.join(a.latents, 'coverage.npy')}: render the shards with "
                          "`kineo world data --coverage` and encode them again (training.vae.encode_latents)")
+    try:
+        cond_p = [float(v) for v in a.cond.split(",")]
+        draw_conditions(1, ds.shape[1], cond_p)
+    except ValueError as e:
+        raise SystemExit(f"--cond: {e}")
+    if (cond_p[1] > 0 or cond_p[2] > 0) and ds.first is None:
+        raise SystemExit(f"--cond with still pictures needs first.npy and last.npy in {a.latents}: encode the shards "
+                         "again with training.vae.encode_latents")
+    conditioned = any(v > 0 for v in cond_p[1:])
     ck = load_checkpoint(a.out) if a.resume else None
     if a.resume and ck is None:
         log(f"[dit] --resume: no checkpoint in {a.out}, starting fresh")
@@ -307,6 +327,7 @@ def main(argv=None) -> dict:
         f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}"
         f"{f'; motion weight {a.motion_weight:g}' if a.motion_weight > 0 else ''}"
         f"{f'; motion balance {a.balance_motion:g}' if a.balance_motion > 0 else ''}"
+        f"{f'; conditions none/first/first+last/prefix {a.cond}' if conditioned else ''}"
         f"{f'; text label heads x {a.text_aux:g} ({len(aux_classes)} heads)' if aux_classes else ''}")
     log(f"[dit] params: text {count_params(model.text):,} + dit {count_params(model.dit):,} = "
         f"{count_params(model):,}; batch {a.batch}, budget {a.minutes} min, threads {torch.get_num_threads()}")
@@ -317,6 +338,7 @@ def main(argv=None) -> dict:
 
     rng = np.random.default_rng(a.seed + step)
     gen = generator(device, a.seed + step)
+    cond_gen = torch.Generator().manual_seed(a.seed + 7919 + step)
     try:
         draw_p = label_draw_weights(ds.rows, ds.train_idx, "motion", a.balance_motion)
     except ValueError as e:
@@ -329,6 +351,21 @@ def main(argv=None) -> dict:
 
     def cell_weights(coverage) -> torch.Tensor:
         return object_weights(coverage, a.object_weight, a.motion_weight)
+
+    def conditions(x0: torch.Tensor, idx: np.ndarray):
+        """(given (B, T') or None, the latents to put there or None) for a batch, drawn with --cond."""
+        if not conditioned:
+            return None, None
+        given, still = draw_conditions(len(idx), x0.shape[2], cond_p, cond_gen)
+        src = x0
+        if bool(still.any()):
+            src = x0.clone()
+            sf, sl = still[:, 0].to(device), still[:, -1].to(device)
+            first = normalize(ds.first[idx], norm).to(device)[:, :, 0]
+            last = normalize(ds.last[idx], norm).to(device)[:, :, 0]
+            src[:, :, 0] = torch.where(sf[:, None, None, None], first, src[:, :, 0])
+            src[:, :, -1] = torch.where(sl[:, None, None, None], last, src[:, :, -1])
+        return given.to(device), src
 
     def next_batch():
         """(latents, ids, mask, loss weights or None, row indices) of the next training batch."""
@@ -405,8 +442,9 @@ def main(argv=None) -> dict:
             lr = clock.set_lr(opt, a.lr, elapsed)
             x0, ids, mask, weight, idx = next_batch()
             model.train()
+            given, given_latents = conditions(x0, idx)
             loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=amp,
-                             weight=weight)
+                             weight=weight, given=given, given_latents=given_latents)
             total = loss
             if heads is not None:  # the batch's captions as written (flow_loss drops some): every attribute readable
                 states, smask = model.text(ids, mask)

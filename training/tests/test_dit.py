@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from training.dit.export import export_transformer
-from training.dit.flow import EMA, flow_loss, sample, sample_sigma, sigma_schedule
+from training.dit.flow import EMA, draw_conditions, flow_loss, sample, sample_sigma, sigma_schedule
 from training.dit.model import DiT, KineoMini, apply_rope, grid_positions, rope_tables
 
 from .test_text import run_onnx
@@ -153,7 +153,9 @@ def test_transformer_onnx_parity(tmp_path, pooled):
     export_transformer(m, str(path), max_tokens=8)
     g = torch.Generator().manual_seed(3)
     for b in (2, 1):
-        inputs = {"latents": torch.randn(b, 4, 2, 4, 4, generator=g), "timestep": torch.rand(b, generator=g),
+        timestep = torch.rand(b, 2, generator=g)
+        timestep[0, 0] = 0.0  # a given frame
+        inputs = {"latents": torch.randn(b, 4, 2, 4, 4, generator=g), "timestep": timestep,
                   "text_states": torch.randn(b, 8, 16, generator=g),
                   "text_mask": torch.tensor([[1, 1, 1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]])[:b]}
         with torch.no_grad():
@@ -240,3 +242,63 @@ def test_train_script_and_export(tmp_path, capsys):
     assert r["step"] == 8 and torch.load(out / "ckpt.pt")["model_config"]["pooled_text"] is True
     meta = ex.export_dir(torch.load(out / "ckpt.pt"), str(tmp_path / "model2"))
     assert meta["config"]["pooled_text"] is True
+
+
+def test_per_frame_timesteps_match_the_clip_timestep_and_condition_each_frame():
+    m = perturb(tiny_kineo()).eval()
+    x = torch.randn(2, 4, 2, 4, 4, generator=torch.Generator().manual_seed(5))
+    ids = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0], [5, 9, 7, 8, 0, 0, 0, 0]])
+    mask = (ids > 0).long()
+    t = torch.tensor([0.3, 0.9])
+    with torch.no_grad():
+        clip = m(x, t, ids, mask)
+        assert torch.allclose(clip, m(x, t[:, None].repeat(1, 2), ids, mask), atol=1e-6)  # one sigma on every frame
+        given = m(x, torch.tensor([[0.0, 0.3], [0.9, 0.9]]), ids, mask)
+        assert not torch.allclose(given[0], clip[0])  # frame 0 at timestep 0 changes clip 0 ...
+        assert torch.allclose(given[1], clip[1], atol=1e-6)  # ... and only clip 0
+    with pytest.raises(ValueError, match="T' = 2"):
+        m(x, torch.zeros(2, 3), ids, mask)
+
+
+def test_conditioning_patterns_follow_their_probabilities():
+    g = torch.Generator().manual_seed(0)
+    given, still = draw_conditions(4000, 4, [0.5, 0.2, 0.1, 0.2], g)
+    assert given.shape == still.shape == (4000, 4) and not (still & ~given).any()
+    none = ~given.any(1)
+    first_last = still[:, 0] & still[:, -1]
+    prefix = given.any(1) & ~still.any(1)
+    assert abs(float(none.float().mean()) - 0.5) < 0.03
+    assert abs(float((still[:, 0] & ~still[:, -1]).float().mean()) - 0.2) < 0.03
+    assert abs(float(first_last.float().mean()) - 0.1) < 0.02
+    assert abs(float(prefix.float().mean()) - 0.2) < 0.03
+    k = given[prefix].sum(1)
+    assert set(k.tolist()) == {1, 2, 3}  # 1 .. T'-1 leading frames, never the whole clip
+    assert all(bool(row[:n].all()) and not bool(row[n:].any()) for row, n in zip(given[prefix], k.tolist()))
+    with pytest.raises(ValueError, match="4 non-negative"):
+        draw_conditions(2, 4, [1, 0, 0], g)
+
+
+def test_given_frames_enter_clean_at_timestep_zero_and_leave_the_loss():
+    m = perturb(tiny_kineo())
+    g = torch.Generator().manual_seed(1)
+    x0 = torch.randn(2, 4, 2, 4, 4, generator=g)
+    noise = torch.randn(x0.shape, generator=g)
+    sigma = torch.tensor([0.5, 0.7])
+    ids = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0], [5, 9, 7, 8, 0, 0, 0, 0]])
+    mask = (ids > 0).long()
+    given = torch.tensor([[True, False], [False, False]])
+    src = x0.clone()
+    src[0, :, 0] = 3.0  # a still picture's latent in place of frame 0
+    loss = flow_loss(m, x0, ids, mask, p_uncond=0.0, sigma=sigma, noise=noise, given=given, given_latents=src)
+    with torch.no_grad():
+        x_in = (1 - sigma.view(-1, 1, 1, 1, 1)) * x0 + sigma.view(-1, 1, 1, 1, 1) * noise
+        x_in[0, :, 0] = 3.0
+        v = m(x_in, torch.tensor([[0.0, 0.5], [0.7, 0.7]]), ids, mask)
+        err = (v - (noise - x0)).pow(2)
+        keep = torch.ones_like(err)
+        keep[0, :, 0] = 0
+        expected = (err * keep).sum() / keep.sum()
+    assert abs(float(loss) - float(expected)) < 1e-5
+    # the sampler holds the given frames where they are
+    z = sample(m, ids, mask, steps=2, guidance=3.0, noise=noise, given=given, given_latents=src)
+    assert torch.equal(z[0, :, 0], src[0, :, 0]) and not torch.equal(z[1, :, 0], src[1, :, 0])

@@ -13,7 +13,7 @@ from training import export_model as ex
 from training.common.export import sha256_file
 from training.make_tiny_model import tiny_checkpoints
 
-ONNX_FILES = ("text_encoder.onnx", "transformer.onnx", "vae_decoder.onnx")
+ONNX_FILES = ("text_encoder.onnx", "transformer.onnx", "vae_decoder.onnx", "vae_encoder.onnx")
 
 # fp16 weights vs fp32, measured on the tiny model with random (not fp16-exact) weights: text encoder 2.1e-3,
 # transformer 5e-5, VAE decoder 2.6e-4 (max abs over one check input). The bound leaves ~2.5x headroom.
@@ -70,6 +70,8 @@ def test_fp32_export_writes_the_contract_and_matches_pytorch(ckpt_dirs, tmp_path
                                   "guidance": 4.0}
     assert np.asarray(on_disk["preview"]["rgb_factors"]).shape == (4, 3) and len(on_disk["preview"]["rgb_bias"]) == 3
     assert on_disk["onnx"]["transformer"]["inputs"] == ["latents", "timestep", "text_states", "text_mask"]
+    assert on_disk["onnx"]["vae_encoder"] == {"file": "vae_encoder.onnx", "inputs": ["frames"], "outputs": ["latents"]}
+    assert on_disk["conditioning"] == {"timestep": "per-frame", "vae": {"timeFactor": 4, "spatialFactor": 8}}
     assert on_disk["training"]["vae"]["steps"] == 10 and "secret_path" not in on_disk["training"]["vae"]["args"]
     assert on_disk["training"]["dit"]["val_loss"] == 1.5
     assert json.loads((out / "vocab.json").read_text())["tokens"][:2] == ["<pad>", "<unk>"]
@@ -81,8 +83,10 @@ def test_fp32_export_writes_the_contract_and_matches_pytorch(ckpt_dirs, tmp_path
         got = ex.run_onnx(str(out / io["file"]), inputs[key])[io["outputs"][0]]
         assert got.shape == ref[key].shape, key
         assert float(np.abs(got - ref[key]).max()) < 1e-3, key
-    frames = ref["vae_decoder"]
-    assert frames.shape == (1, 16, 64, 64, 3) and frames.min() >= 0 and frames.max() <= 1
+    frames = ref["vae_decoder"]  # 6 latent frames: the VAE graphs take any length (a long clip decodes in one pass)
+    assert frames.shape == (1, 24, 64, 64, 3) and frames.min() >= 0 and frames.max() <= 1
+    assert ref["vae_encoder"].shape == (1, 4, 2, 8, 8)
+    assert inputs["transformer"]["timestep"].shape == (2, 4) and inputs["transformer"]["timestep"][0, 0] == 0
 
 
 def test_fp16_weights_halve_the_files_and_stay_close(ckpt_dirs, tmp_path):

@@ -9,6 +9,9 @@ Writes ``latents.npy`` (float16, (N, C, T', H', W'), the VAE's normalised encode
 When every ``--data`` directory has sprite coverage (``kineo world data --coverage``), also ``coverage.npy``:
 float16 (N, T', H', W'), the share of each latent cell's pixels (over its frames) the objects cover, which
 ``training.dit.train --object-weight`` uses to weight the loss towards the objects.
+``first.npy`` and ``last.npy`` (float16, (N, C, 1, H', W')): the latent frame of the clip's first (last) frame held
+still for one latent frame's worth of frames -- what the engine makes of a user's start (end) picture -- which
+``training.dit.train --cond`` puts in place of the first (last) latent frame to teach image-to-video.
 Written to temporary names and renamed at the end, so an interrupted run leaves no half file behind.
 """
 from __future__ import annotations
@@ -35,6 +38,13 @@ def cell_coverage(cov: np.ndarray, grid) -> np.ndarray:
         raise ValueError(f"clip {cov.shape[1:]} does not tile into the latent grid {tuple(grid)}")
     cells = cov.reshape(b, t2, f // t2, h2, h // h2, w2, w // w2).astype(np.float32)
     return cells.mean(axis=(2, 4, 6)) / 255.0
+
+
+def still_frames(frames: np.ndarray, time_factor: int) -> np.ndarray:
+    """(B, F, H, W, 3) clips -> (2B, time_factor, H, W, 3): each clip's first frame held still, then each one's
+    last frame held still (one latent frame's worth of frames each)."""
+    ends = np.concatenate([frames[:, :1], frames[:, -1:]], axis=0)
+    return np.repeat(ends, time_factor, axis=1)
 
 
 def main(argv=None) -> None:
@@ -68,6 +78,10 @@ def main(argv=None) -> None:
     tmp_coverage = os.path.join(a.out, "coverage.tmp.npy")
     coverage = (np.lib.format.open_memmap(tmp_coverage, mode="w+", dtype=np.float16, shape=(n, *shape[1:]))
                 if with_coverage else None)
+    tf = vae.time_factor
+    tmp_first, tmp_last = os.path.join(a.out, "first.tmp.npy"), os.path.join(a.out, "last.tmp.npy")
+    first = np.lib.format.open_memmap(tmp_first, mode="w+", dtype=np.float16, shape=(n, shape[0], 1, *shape[2:]))
+    last = np.lib.format.open_memmap(tmp_last, mode="w+", dtype=np.float16, shape=(n, shape[0], 1, *shape[2:]))
     t0 = time.time()
     with torch.no_grad():
         for start in range(0, n, a.batch):
@@ -75,6 +89,9 @@ def main(argv=None) -> None:
             frames = np.stack([parts[i][0].clip(parts[i][1]) for i in idx])
             z = vae.encode(to_float(frames).to(device)).float().cpu()
             latents[start:start + len(idx)] = z.numpy().astype(np.float16)
+            ends = still_frames(frames, tf)
+            zs = vae.encode(to_float(ends).to(device)).float().cpu().numpy().astype(np.float16)
+            first[start:start + len(idx)], last[start:start + len(idx)] = zs[:len(idx)], zs[len(idx):]
             if coverage is not None:
                 cov = np.stack([parts[i][0].coverage(parts[i][1]) for i in idx])
                 coverage[start:start + len(idx)] = cell_coverage(cov, shape[1:]).astype(np.float16)
@@ -85,6 +102,10 @@ def main(argv=None) -> None:
     latents.flush()
     del latents
     os.replace(tmp_latents, os.path.join(a.out, "latents.npy"))
+    for arr, tmp, name in ((first, tmp_first, "first.npy"), (last, tmp_last, "last.npy")):
+        arr.flush()
+        os.replace(tmp, os.path.join(a.out, name))
+    del first, last
     if coverage is not None:
         coverage.flush()
         del coverage
