@@ -4,7 +4,7 @@
  * upscaled on output; anything else is a 400 that says what to send — never a silent change.
  */
 import { z } from 'zod';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import type { NewTask } from '../services/tasks.service.js';
 
 export const ImageReference = z.strictObject({ image_url: z.string().max(16_000_000).optional(), file_id: z.string().max(200).optional() });
@@ -68,5 +68,6 @@ export function openaiNewTask(body: OpenAICreateBody): NewTask {
     seconds: body.seconds === undefined ? undefined : String(body.seconds),
     outputSize: outputSizeOf(body.size),
     hasImage,
+    fields: { model: 'model', seconds: 'seconds', image: 'input_reference' },
   };
 }
