@@ -32,18 +32,18 @@ describe('provider config', () => {
   it('defaults to the builtin engine and the oracle, from the legacy sections and variables', () => {
     const instances = providerInstances(loadConfig({ env: { KINEO_WORKERS_ORACLE: '5', KINEO_ORACLE_DELAY_MS: '7' } }));
     expect(instances.map((i) => [i.name, i.kind, i.workers])).toEqual([['builtin', 'builtin', 1], ['oracle', 'oracle', 5]]);
-    expect(instances[1]!.options).toEqual({ delayMs: 7 });
+    expect(instances[1]!.options).toEqual({ delayMs: 7, as: 'oracle' });
     expect(providerInstances(loadConfig({ env: {}, overrides: { oracle: { enabled: false } } })).map((i) => i.name)).toEqual(['builtin']);
   });
 
   it('takes a list of instances, several of one kind, each with its own options, workers and price', () => {
     const instances = providerInstances(config([
       { name: 'fast', kind: 'oracle', workers: 3, pricePerClip: 0 },
-      { name: 'slow', kind: 'oracle', delayMs: 500, concurrency: 9 },
+      { name: 'slow', kind: 'oracle', as: 'slow-oracle', delayMs: 500, concurrency: 9 },
     ]));
     expect(instances).toEqual([
-      { name: 'fast', kind: 'oracle', workers: 3, concurrency: 4, pricePerClip: 0, options: { delayMs: 0 } },
-      { name: 'slow', kind: 'oracle', workers: 2, concurrency: 9, pricePerClip: undefined, options: { delayMs: 500 } },
+      { name: 'fast', kind: 'oracle', workers: 3, concurrency: 4, pricePerClip: 0, options: { delayMs: 0, as: 'oracle' } },
+      { name: 'slow', kind: 'oracle', workers: 2, concurrency: 9, pricePerClip: undefined, options: { delayMs: 500, as: 'slow-oracle' } },
     ]);
   });
 
@@ -57,6 +57,11 @@ describe('provider config', () => {
     expect(() => config([{ name: 'Bad Name', kind: 'oracle' }])).toThrow(/providers\[0\]\.name/);
     expect(() => config([{ name: 'o', kind: 'oracle' }, { name: 'o', kind: 'oracle' }])).toThrow(/providers\[1\]\.name: two providers are named "o"/);
     expect(() => config([])).toThrow(/providers is empty/);
+  });
+
+  it('refuses two providers offering one model name', async () => {
+    await expect(start({ providers: [{ name: 'a', kind: 'oracle' }, { name: 'b', kind: 'oracle' }] }))
+      .rejects.toThrow(/providers "a" and "b" both offer the model "oracle"; give one another name with "as"/);
   });
 });
 

@@ -3,6 +3,7 @@
  * (workers, worker concurrency, price). Both processes hold one: the server to admit tasks (capabilities, durations,
  * prices, the model picker, the arena), workers to run them. Holding one runs no model code.
  */
+import { ConfigError } from '../../config-error.js';
 import { errors } from '../errors.js';
 import type { ProviderInstance } from './instances.js';
 import type { ArenaContestant, Provider } from './provider.js';
@@ -24,6 +25,8 @@ export class Providers {
   constructor(list: Provider[], instances: ProviderInstance[], private readonly pricePerClip: number) {
     if (!list.length) throw new Error('no providers: config lists none');
     for (const p of list) {
+      const other = this.byModel.get(p.model);
+      if (other) throw new ConfigError(`providers "${other.name}" and "${p.name}" both offer the model "${p.model}"; give one another name with "as" (docs/providers.md)`);
       this.byModel.set(p.model, p);
       this.byName.set(p.name, p);
       const i = instances.find((x) => x.name === p.name);

@@ -13,12 +13,11 @@ const SHAPE: ClipShape = { model: 'oracle', version: 'world-1', frames: 16, fps:
 const STEPS = 10;
 
 export class OracleProvider implements Provider {
-  readonly model = 'oracle';
   readonly capabilities: ProviderCapabilities = {
     text: true, image: false, lastFrame: false, extend: false, effects: true, aspects: ['1:1'], durations: [secondsOf(SHAPE)],
   };
 
-  constructor(private readonly delayMs = 0, readonly name = 'oracle') {}
+  constructor(private readonly delayMs = 0, readonly name = 'oracle', readonly model = 'oracle') {}
 
   /** Rendering takes milliseconds; the delay is what a job costs. */
   get expectedRunS(): number {
@@ -26,7 +25,7 @@ export class OracleProvider implements Provider {
   }
 
   contestants(): ArenaContestant[] {
-    return [{ id: 'oracle', name: 'oracle (world renderer)', model: this.model }];
+    return [{ id: this.model, name: `${this.model} (world renderer)`, model: this.model }];
   }
 
   shape(): ClipShape {
@@ -75,11 +74,13 @@ const options = {
   /** Stretches a job over this many ms in ten progress steps (tests, demos). */
   delayMs: z.number().int().min(0).max(600_000).default(0),
 };
+/** The model name clients ask for; a second oracle instance needs another. */
+const as = { as: z.string().min(1).max(200).default('oracle') };
 
 export const oracleKind = defineKind({
-  options: z.strictObject(options),
+  options: z.strictObject({ ...options, ...as }),
   defaults: { workers: 2, concurrency: 4 },
-  create: (i) => new OracleProvider(i.delayMs, i.name),
+  create: (i) => new OracleProvider(i.delayMs, i.name, i.as),
   legacy: legacySection({
     schema: z.strictObject({ enabled: z.boolean().default(true), ...options }),
     env: [['KINEO_ORACLE_DELAY_MS', 'delayMs', 'int']],
