@@ -4,11 +4,15 @@
  */
 import type { ProviderKind } from './kind.js';
 import { builtinKind } from './builtin.js';
+import { kineoKind } from './kineo.js';
+import { openaiKind } from './openai.js';
 import { oracleKind } from './oracle.js';
 
 export const providerKinds = {
   builtin: builtinKind,
   oracle: oracleKind,
+  openai: openaiKind,
+  kineo: kineoKind,
 } satisfies Record<string, ProviderKind>;
 
 /** The definition of a kind named in config; undefined when this build has none. */
