@@ -5,8 +5,26 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { ProviderInstanceSchema, type LegacySection, type ProviderKind } from './core/providers/kind.js';
+import { providerInstances } from './core/providers/instances.js';
+import { providerKinds } from './core/providers/registry.js';
+
+export { ConfigError };
 
 const HOUR = 3_600_000;
+
+/** The kinds with a top-level section of their own from before `providers` existed (typed from the registry). */
+type Kinds = typeof providerKinds;
+type LegacyName = { [K in keyof Kinds]: NonNullable<Kinds[K]['legacy']> extends LegacySection ? K : never }[keyof Kinds];
+type LegacySchemas = { [K in LegacyName]: z.ZodPrefault<NonNullable<Kinds[K]['legacy']>['schema']> };
+const legacyKinds = Object.entries(providerKinds as Record<string, ProviderKind>)
+  .flatMap(([name, k]) => (k.legacy ? [{ name, kind: k, legacy: k.legacy }] : []));
+const legacySections = Object.fromEntries(legacyKinds.map(({ name, legacy }) => [name, legacy.schema.prefault({})])) as LegacySchemas;
+/** A count per legacy provider section (workers, workerConcurrency), each defaulting to its kind's. */
+function legacyCountShape(dflt: (k: ProviderKind) => number, max: number) {
+  return Object.fromEntries(legacyKinds.map(({ name, kind }) => [name, z.number().int().min(0).max(max).default(dflt(kind))])) as Record<LegacyName, z.ZodDefault<z.ZodNumber>>;
+}
 
 export const ConfigSchema = z.strictObject({
   /** Listen address; 127.0.0.1 by default so nothing is exposed until asked. */
@@ -17,23 +35,16 @@ export const ConfigSchema = z.strictObject({
   /** Base URL put into links (Kling video urls, webhook payloads); default http://host:port. */
   publicUrl: z.url().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The built-in provider: the engine with this model (name or directory). */
-  builtin: z.strictObject({
-    model: z.string().min(1).default('kineo-mini'),
-    threads: z.number().int().min(1).max(256).default(2),
-    /** Load the model at start (readyz waits for it) rather than on the first job. */
-    preload: z.boolean().default(true),
-  }).prefault({}),
-  /** The oracle provider renders the world's ground truth of a caption; delayMs slows it (tests, demos). */
-  oracle: z.strictObject({
-    enabled: z.boolean().default(true),
-    delayMs: z.number().int().min(0).max(600_000).default(0),
-  }).prefault({}),
-  /** In-process workers per provider (0 turns a provider's workers off: tasks wait in the queue). */
-  workers: z.strictObject({
-    builtin: z.number().int().min(0).max(64).default(1),
-    oracle: z.number().int().min(0).max(64).default(2),
-  }).prefault({}),
+  /**
+   * The provider instances (docs/providers.md): each a name (its queue and the `provider` of its tasks), a kind
+   * from src/core/providers/registry.ts and that kind's options; the first serves requests that name no model.
+   * Absent: the instances of the legacy per-kind sections (`builtin`, `oracle`, … with `workers` and
+   * `workerConcurrency`), which keep older config files and KINEO_* variables working.
+   */
+  providers: z.array(ProviderInstanceSchema).optional(),
+  ...legacySections,
+  /** In-process workers per legacy provider section (0 turns its workers off: tasks wait in the queue). */
+  workers: z.strictObject(legacyCountShape((k) => k.defaults.workers, 64)).prefault({}),
   queue: z.strictObject({
     /** Tasks waiting in the queue, all keys together, before creates answer 429. */
     maxQueued: z.number().int().min(1).default(10_000),
@@ -88,7 +99,8 @@ export const ConfigSchema = z.strictObject({
   }).prefault({}),
   /**
    * The arena's contestants: provider/model/settings combinations shown blind in pairs. `model` is a model name
-   * this server runs (absent: the built-in model); `steps` overrides the model's default step count.
+   * this server runs (absent: the default model); `steps` overrides the model's default step count. Absent: what
+   * each provider brings (its model; the engine also at 4 steps).
    */
   arena: z.strictObject({
     contestants: z.array(z.strictObject({
@@ -96,11 +108,7 @@ export const ConfigSchema = z.strictObject({
       name: z.string().min(1).max(100),
       model: z.string().min(1).optional(),
       steps: z.number().int().min(1).max(100).optional(),
-    })).default([
-      { id: 'kineo-mini-4', name: 'kineo-mini · 4 steps', steps: 4 },
-      { id: 'kineo-mini', name: 'kineo-mini · default steps' },
-      { id: 'oracle', name: 'oracle (world renderer)', model: 'oracle' },
-    ]),
+    })).optional(),
     /** Bootstrap rounds of the leaderboard's intervals. */
     bootstrapRounds: z.number().int().min(10).max(10_000).default(200),
   }).prefault({}),
@@ -142,8 +150,7 @@ export const ConfigSchema = z.strictObject({
    * workers. A worker refuses to start when it is asked to serve a kind it has no handler for.
    */
   workerConcurrency: z.strictObject({
-    builtin: z.number().int().min(0).max(64).default(1),
-    oracle: z.number().int().min(0).max(256).default(4),
+    ...legacyCountShape((k) => k.defaults.concurrency, 256),
     webhook: z.number().int().min(0).max(256).default(8),
     /** Ad-batch zips (ffmpeg). */
     batch: z.number().int().min(0).max(16).default(1),
@@ -201,11 +208,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Json {
     ['KINEO_DATA_DIR', ['dataDir'], 'str'],
     ['KINEO_PUBLIC_URL', ['publicUrl'], 'str'],
     ['KINEO_LOG_LEVEL', ['logLevel'], 'str'],
-    ['KINEO_MODEL', ['builtin', 'model'], 'str'],
-    ['KINEO_THREADS', ['builtin', 'threads'], 'int'],
-    ['KINEO_WORKERS_BUILTIN', ['workers', 'builtin'], 'int'],
-    ['KINEO_WORKERS_ORACLE', ['workers', 'oracle'], 'int'],
-    ['KINEO_ORACLE_DELAY_MS', ['oracle', 'delayMs'], 'int'],
+    ...legacyKinds.flatMap(({ name, legacy }): [string, string[], 'str' | 'int' | 'bool'][] => [
+      ...legacy.env.map(([variable, field, type]): [string, string[], 'str' | 'int' | 'bool'] => [variable, [name, field], type]),
+      ...(legacy.workersEnv ? [[legacy.workersEnv, ['workers', name], 'int'] as [string, string[], 'int']] : []),
+    ]),
     ['KINEO_PRICE_PER_CLIP', ['credits', 'pricePerClip'], 'int'],
     ['KINEO_INITIAL_CREDITS', ['credits', 'initial'], 'int'],
     ['KINEO_ALLOW_PRIVATE_URLS', ['security', 'allowPrivateUrls'], 'bool'],
@@ -232,8 +238,6 @@ function fromEnv(env: NodeJS.ProcessEnv): Json {
   return out;
 }
 
-export class ConfigError extends Error {}
-
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** JSON config file; default $KINEO_CONFIG when set. */
@@ -257,9 +261,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`invalid configuration at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+    throw new ConfigError(`invalid configuration at ${at || '(root)'}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  const config = { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  providerInstances(config); // each provider entry against its kind's options: a bad one stops the start here
+  return config;
 }
 
 /** The config as printed at start: credentials in URLs, the S3 secret and the server key masked. */
@@ -272,6 +279,8 @@ export function maskedConfig(config: Config): Config {
     redis: { ...config.redis, url: mask(config.redis.url)! },
     s3: { ...config.s3, secretAccessKey: config.s3.secretAccessKey && '***' },
     serverKey: config.serverKey && '***',
+    // A provider's credentials (an API key, a secret) are masked whatever its kind calls them.
+    providers: config.providers?.map((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, /key|secret|token|password/i.test(k) && typeof v === 'string' && !/env$/i.test(k) ? '***' : v])) as typeof p),
   };
 }
 

@@ -1,8 +1,8 @@
 /** `kineo keys create|list|credit`: API keys in the server's database (the server may be running). */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../server/db/database.js';
-import { ServerKey } from '../server/repositories/server-key.js';
+import { openDatabase } from '../core/db/database.js';
+import { ServerKey } from '../core/repositories/server-key.js';
 import { KeysService } from '../server/services/keys.service.js';
 import { intOption } from './options.js';
 

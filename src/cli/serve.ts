@@ -1,7 +1,7 @@
 /** `kineo serve`: the API server (Kling + OpenAI wire formats, native API), workers and webhooks in one process. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { runServer } from '../server/server.js';
+import { runServer } from './run-server.js';
 import { intOption } from './options.js';
 
 interface ServeOptions {

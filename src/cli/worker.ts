@@ -6,39 +6,45 @@
 import type { Command } from 'commander';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { loadConfig, maskedConfig, type Config } from '../config.js';
-import { makeProviders } from '../server/kineo.js';
+import { loadConfig, maskedConfig, type Config, type ConfigInput } from '../config.js';
+import { providerInstances } from '../core/providers/instances.js';
+import type { ProviderKind } from '../core/providers/kind.js';
+import { providerKinds } from '../core/providers/registry.js';
 import { startWorker } from '../worker/runtime.js';
-import { openDatabase } from '../server/db/database.js';
-import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import { openDatabase } from '../core/db/database.js';
+import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../core/queue/names.js';
 import { intOption } from './options.js';
 
 interface WorkerOptions {
   config?: string;
   data?: string;
   queues?: string;
-  builtin?: number;
-  oracle?: number;
+  /** --<legacy provider> <n>: that provider's workerConcurrency. */
+  [provider: string]: string | number | undefined;
 }
 
+/** The providers with a legacy section each get a --<name> <n> flag (their workerConcurrency). */
+const legacyProviders = Object.entries(providerKinds as Record<string, ProviderKind>).filter(([, k]) => k.legacy).map(([name]) => name);
+
 export function registerWorkerCommands(program: Command): void {
-  program
+  const worker = program
     .command('worker')
     .description('run a scale-out worker: takes generation jobs from BullMQ (needs backends.queue=bullmq; see README "Scale-out")')
     .option('--config <file>', 'JSON config file (the same one the servers use)')
     .option('--data <dir>', 'data directory (server key when not configured)')
-    .option('--queues <list>', 'serve only these queues, comma-separated (e.g. generate-builtin)')
-    .option('--builtin <n>', 'concurrent builtin-model jobs (workerConcurrency.builtin)', intOption(0, 64))
-    .option('--oracle <n>', 'concurrent oracle jobs (workerConcurrency.oracle)', intOption(0, 256))
+    .option('--queues <list>', 'serve only these queues, comma-separated (e.g. generate-oracle)');
+  for (const name of legacyProviders) worker.option(`--${name} <n>`, `concurrent ${name} jobs (workerConcurrency.${name})`, intOption(0, 256));
+  worker
     .action(async (opts: WorkerOptions) => {
+      const counts = Object.fromEntries(legacyProviders.map((name) => [name, opts[name] as number | undefined]));
       const config = loadConfig({
         file: opts.config,
-        overrides: { dataDir: opts.data, workerConcurrency: { builtin: opts.builtin, oracle: opts.oracle } },
+        overrides: { dataDir: opts.data, workerConcurrency: counts as ConfigInput['workerConcurrency'] },
       });
       const logger = pino({ level: config.logLevel });
       logger.info({ config: maskedConfig(config) }, 'kineo worker config');
       const queues = opts.queues?.split(',').map((q) => q.trim()).filter(Boolean);
-      const worker = await startWorker(config, makeProviders(config), { logger, queues });
+      const worker = await startWorker(config, undefined, { logger, queues });
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) process.exit(1);
@@ -76,7 +82,7 @@ export async function queueStatus(config: Config) {
   try {
     const bullmq = [];
     if (config.backends.queue === 'bullmq') {
-      for (const name of [...makeProviders(config).map((p) => generateQueue(p.name)), WEBHOOK_QUEUE, BATCH_QUEUE, ENCODE_QUEUE]) {
+      for (const name of [...providerInstances(config).map((p) => generateQueue(p.name)), WEBHOOK_QUEUE, BATCH_QUEUE, ENCODE_QUEUE]) {
         const q = new Queue(name, { connection: { url: config.redis.url }, prefix: config.redis.prefix });
         bullmq.push({ queue: q.name, counts: await q.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed') });
         await q.close();

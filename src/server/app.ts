@@ -12,7 +12,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject, hasZodFasti
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
-import { ApiError, errorBody, errors, toApiError, type Dialect } from './errors.js';
+import { ApiError, errorBody, errors, toApiError, type Dialect } from '../core/errors.js';
 import { registerOpenAIRoutes } from './routes/openai.routes.js';
 import { registerKlingRoutes } from './routes/kling.routes.js';
 import { registerNativeRoutes } from './routes/native.routes.js';

@@ -7,17 +7,17 @@
 import { Worker, type Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { TaskLifecycle } from '../server/services/task-lifecycle.js';
-import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
-import type { Db } from '../server/db/database.js';
-import type { BlobStore } from '../server/repositories/blob-storage.js';
-import { assembleBatch } from '../server/services/batch-assembly.js';
-import { failAssembly } from '../server/services/batch-runner.js';
-import { runStoryboardAssembly, type AssemblyRunDeps } from './storyboard.handler.js';
-import type { GenerateJobData, WebhookJobData } from '../server/queue/bullmq-dispatcher.js';
-import type { WebhooksService } from '../server/services/webhooks.service.js';
+import type { TaskLifecycle } from '../core/tasks/task-lifecycle.js';
+import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../core/queue/names.js';
+import type { Db } from '../core/db/database.js';
+import type { BlobStore } from '../core/repositories/blob-storage.js';
+import { assembleBatch } from '../core/assembly/batch-assembly.js';
+import { failAssembly } from '../core/assembly/batch-assembly.js';
+import { runStoryboardAssembly, type AssemblyRunDeps } from '../core/assembly/storyboard-assembly.js';
+import type { GenerateJobData, WebhookJobData } from '../core/queue/bullmq-dispatcher.js';
+import type { WebhooksService } from '../core/services/webhooks.service.js';
 import { runGenerateJob, type RunningJob } from './generate.handler.js';
-import type { Provider } from './providers/provider.js';
+import type { Provider } from '../core/providers/provider.js';
 
 export interface QueueHandler {
   queue: string;
@@ -73,7 +73,6 @@ export interface GenerateHandlerDeps {
   owner: string;
   running: Map<string, RunningJob>;
   isStopping: () => boolean;
-  onRunTime?: (provider: string, seconds: number) => void;
 }
 
 export function generateHandler(provider: Provider, concurrency: number, deps: GenerateHandlerDeps): QueueHandler {
@@ -83,7 +82,7 @@ export function generateHandler(provider: Provider, concurrency: number, deps: G
     async process(job) {
       const claimed = await deps.lifecycle.claimTask(job.data.taskId, deps.owner);
       if (!claimed) return 'not claimable (finished, gone, or leased by a live worker)';
-      await runGenerateJob(claimed, provider, { lifecycle: deps.lifecycle, config: deps.config, log: deps.log, onRunTime: deps.onRunTime ?? (() => {}) }, (running) => {
+      await runGenerateJob(claimed, provider, { lifecycle: deps.lifecycle, config: deps.config, log: deps.log }, (running) => {
         deps.running.set(claimed.task.id, running);
         if (deps.isStopping()) running.stop('shutdown');
         return () => deps.running.delete(claimed.task.id);

@@ -7,10 +7,10 @@
 import { PNG } from 'pngjs';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { Claimed, TaskLifecycle } from '../server/services/task-lifecycle.js';
-import type { TaskParams } from '../server/views/task-params.js';
+import type { Claimed, TaskLifecycle } from '../core/tasks/task-lifecycle.js';
+import type { TaskParams } from '../core/tasks/task-params.js';
 import type { PreviewImage } from '../engine/latents.js';
-import { ProviderError, type Provider, type ProviderProgress } from './providers/provider.js';
+import { ProviderError, type Provider, type ProviderProgress } from '../core/providers/provider.js';
 
 /** Progress in percent from a provider snapshot: encode 0–5, steps 5–90, decode/video 90–99. */
 export function percentOf(p: ProviderProgress): number {
@@ -50,7 +50,6 @@ export interface HandlerDeps {
   lifecycle: TaskLifecycle;
   config: Config;
   log: FastifyBaseLogger;
-  onRunTime: (provider: string, seconds: number) => void;
 }
 
 export async function runGenerateJob(claimed: Claimed, provider: Provider, deps: HandlerDeps, register: (job: RunningJob) => () => void): Promise<void> {
@@ -88,12 +87,11 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
   try {
     const result = await provider.generate({
       taskId: task.id, prompt: task.prompt, negativePrompt: task.negative_prompt ?? undefined, seed: params.seed,
-      steps: params.steps, guidance: params.guidance, shift: params.shift, scheduler: params.scheduler, outputSize: params.output_size,
+      steps: params.steps, guidance: params.guidance, shift: params.shift, scheduler: params.scheduler, outputSize: params.output_size, seconds: params.seconds,
     }, { signal: controller.signal, onProgress });
     await writing;
     if (reason === 'lease_lost') return; // another worker owns the task now; its result will count
-    deps.onRunTime(provider.name, (performance.now() - t0) / 1000);
-    await lifecycle.succeed(claimed, result);
+    await lifecycle.succeed(claimed, result, performance.now() - t0);
   } catch (err) {
     await writing;
     if (reason === 'shutdown') {

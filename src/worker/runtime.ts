@@ -6,25 +6,16 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { pino, type Logger } from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import type { Worker } from 'bullmq';
 import { publicBaseUrl, type Config } from '../config.js';
-import { openDatabase } from '../server/db/database.js';
-import { openBlobStore } from '../server/repositories/open-blob-store.js';
-import { ServerKey } from '../server/repositories/server-key.js';
-import { Metrics } from '../server/metrics.js';
-import { FilesService } from '../server/services/files.service.js';
-import { ProgressBus } from '../server/services/progress-bus.js';
-import { TaskLifecycle } from '../server/services/task-lifecycle.js';
-import { UrlGuard } from '../server/services/url-guard.js';
-import { WebhooksService } from '../server/services/webhooks.service.js';
-import { BullDispatcher } from '../server/queue/bullmq-dispatcher.js';
-import { ClusterBus } from '../server/queue/cluster-bus.js';
-import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../server/queue/names.js';
+import { openCore } from '../core/open-core.js';
+import { BullDispatcher } from '../core/queue/bullmq-dispatcher.js';
+import { ClusterBus } from '../core/queue/cluster-bus.js';
+import { BATCH_QUEUE, ENCODE_QUEUE, generateQueue, WEBHOOK_QUEUE } from '../core/queue/names.js';
+import type { Provider } from '../core/providers/provider.js';
 import { batchHandler, encodeHandler, generateHandler, startBullWorkers, webhookHandler, type QueueHandler } from './bull-workers.js';
 import type { RunningJob } from './generate.handler.js';
-import type { Provider } from './providers/provider.js';
 
 export interface WorkerRuntime {
   owner: string;
@@ -45,12 +36,12 @@ export interface WorkerOptions {
 
 export class WorkerConfigError extends Error {}
 
-export async function startWorker(config: Config, providers: Provider[], options: WorkerOptions = {}): Promise<WorkerRuntime> {
+export async function startWorker(config: Config, providerList?: Provider[], options: WorkerOptions = {}): Promise<WorkerRuntime> {
   if (config.backends.queue !== 'bullmq') {
     throw new WorkerConfigError('kineo worker takes jobs from BullMQ: set backends.queue to "bullmq" (KINEO_QUEUE=bullmq) with redis.url; in embedded mode `kineo serve` runs the workers itself');
   }
-  const logger = options.logger ?? pino({ level: config.logLevel });
-  const log = logger as unknown as FastifyBaseLogger;
+  const core = await openCore(config, { logger: options.logger, providers: providerList ?? options.providers });
+  const { log, db, blobs, files, webhooks, bus, lifecycle, providers } = core;
   if (config.backends.db !== 'postgres' || config.backends.storage !== 's3') {
     log.warn('a worker on SQLite or local files shares them only with processes on this machine; use postgres and s3 for several machines');
   }
@@ -58,30 +49,25 @@ export async function startWorker(config: Config, providers: Provider[], options
 
   // Every queue this worker has a handler for, with its configured concurrency.
   const c = config.workerConcurrency;
-  const available = new Map(providers.map((p) => [generateQueue(p.name), p]));
+  const available = new Map(providers.all().map((p) => [generateQueue(p.name), p]));
   const concurrency = new Map<string, number>([
-    ...providers.map((p): [string, number] => [generateQueue(p.name), p.name === 'builtin' ? c.builtin : p.name === 'oracle' ? c.oracle : 1]),
+    ...providers.all().map((p): [string, number] => [generateQueue(p.name), providers.settings(p.name).concurrency]),
     [WEBHOOK_QUEUE, c.webhook], [BATCH_QUEUE, c.batch], [ENCODE_QUEUE, c.encode],
   ]);
   const wanted = options.queues ?? [...concurrency].filter(([, n]) => n > 0).map(([q]) => q);
   const missing = wanted.filter((q) => !concurrency.has(q));
+  const refuse = async (why: string) => {
+    await core.close();
+    throw new WorkerConfigError(why);
+  };
   if (missing.length) {
-    throw new WorkerConfigError(`this worker has no handler for ${missing.join(', ')}; it can serve ${[...concurrency.keys()].join(', ')} (check the model files and --queues)`);
+    await refuse(`this worker has no handler for ${missing.join(', ')}; it can serve ${[...concurrency.keys()].join(', ')} (check the model files and --queues)`);
   }
   // A queue asked for by name (--queues) runs at least one job at a time.
   const slots = (queue: string) => Math.max(1, concurrency.get(queue)!);
-  if (!wanted.length) throw new WorkerConfigError('this worker would serve no queue: every concurrency in workerConcurrency is 0');
+  if (!wanted.length) await refuse('this worker would serve no queue: every concurrency in workerConcurrency is 0');
 
-  const { db } = await openDatabase(config);
-  const blobs = await openBlobStore(config);
-  const serverKey = ServerKey.forConfig(config);
-  const metrics = new Metrics();
-  const files = new FilesService(db, blobs, serverKey, config.files.urlTtlS);
   files.baseUrl = publicBaseUrl(config, config.port);
-  const guard = new UrlGuard(config.security.allowPrivateUrls);
-  const webhooks = new WebhooksService(db, serverKey, files, guard, config.webhooks, metrics, log);
-  const bus = new ProgressBus();
-  const lifecycle = new TaskLifecycle(db, blobs, webhooks, bus, metrics, config);
   const cluster = new ClusterBus(config, log);
   cluster.forwardFrom(bus);
   const running = new Map<string, RunningJob>();
@@ -125,8 +111,7 @@ export async function startWorker(config: Config, providers: Provider[], options
       clearTimeout(timer);
       await reconciler.close();
       await cluster.close();
-      await Promise.all(served.map((p) => p.close().catch(() => undefined)));
-      await db.destroy();
+      await core.close();
     },
   };
 }

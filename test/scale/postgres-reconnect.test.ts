@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, test, vi } from 'vitest';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/server/db/database.js';
+import { openDatabase } from '../../src/core/db/database.js';
 import { POSTGRES_ADMIN_URL, withPostgresAdmin as admin } from '../server/backends.js';
 
 const name = `kineo_t_${randomBytes(5).toString('hex')}`;

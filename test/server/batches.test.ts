@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobePath } from '../../src/engine/ffmpeg.js';
-import { assembleBatch } from '../../src/server/services/batch-assembly.js';
-import { OracleProvider } from '../../src/worker/providers/oracle.js';
-import { ProviderError, type Provider, type ProviderContext, type ProviderRequest, type ProviderResult } from '../../src/worker/providers/provider.js';
+import { assembleBatch } from '../../src/core/assembly/batch-assembly.js';
+import { OracleProvider } from '../../src/core/providers/oracle.js';
+import { ProviderError, type Provider, type ProviderContext, type ProviderRequest, type ProviderResult } from '../../src/core/providers/provider.js';
 import { call, startServer, waitFor, type TestServer } from './helpers.js';
 
 const SIZES: Record<string, [number, number]> = { '9:16': [360, 640], '1:1': [480, 480], '16:9': [640, 360] };
@@ -63,8 +63,9 @@ function parseCsv(text: string): string[][] {
 class FlakyOracle implements Provider {
   readonly name = 'oracle';
   readonly model = 'oracle';
-  readonly imageToVideo = false;
   private readonly inner = new OracleProvider();
+  readonly capabilities = this.inner.capabilities;
+  readonly expectedRunS = 0.2;
   constructor(private readonly failOnce: Set<number>, private readonly badSeeds: Set<number>) {}
   shape() { return this.inner.shape(); }
   async start() {}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createKineo } from '../../src/server/kineo.js';
+import { createKineo } from '../../src/kineo.js';
 import { DEFAULT_CATALOG_PATH, loadEffectCatalog } from '../../src/server/effects/catalog.js';
 import { startServer, type TestServer } from './helpers.js';
 

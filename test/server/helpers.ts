@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
-import { createKineo, makeProviders, type Kineo } from '../../src/server/kineo.js';
+import { createKineo, makeProviders, type Kineo } from '../../src/kineo.js';
 import { startWorker } from '../../src/worker/runtime.js';
 import type { CreatedKey } from '../../src/server/services/keys.service.js';
-import type { Provider } from '../../src/worker/providers/provider.js';
+import type { Provider } from '../../src/core/providers/provider.js';
 import { testBackends, type TestBackends } from './backends.js';
 
 export const TINY_MODEL = fileURLToPath(new URL('../fixtures/tiny-model/', import.meta.url));

@@ -1,9 +1,9 @@
 /** The providers behind the workers: the engine (loaded once, reused, cancellable) and the oracle. */
 import { describe, expect, it, vi } from 'vitest';
 import { KineoPipeline } from '../../src/engine/pipeline.js';
-import { BuiltinProvider } from '../../src/worker/providers/builtin.js';
-import { OracleProvider } from '../../src/worker/providers/oracle.js';
-import { ProviderError, type ProviderProgress } from '../../src/worker/providers/provider.js';
+import { BuiltinProvider } from '../../src/core/providers/builtin.js';
+import { OracleProvider } from '../../src/core/providers/oracle.js';
+import { ProviderError, type ProviderProgress } from '../../src/core/providers/provider.js';
 import { TINY_MODEL } from './helpers.js';
 
 const request = { taskId: 'video_test', prompt: 'a cat bounces on the beach', seed: 3, outputSize: 128 };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ffprobePath } from '../../src/engine/ffmpeg.js';
-import { assembleStoryboard } from '../../src/worker/storyboard.handler.js';
+import { assembleStoryboard } from '../../src/core/assembly/storyboard-assembly.js';
 import { call, waitFor, type TestServer } from './helpers.js';
 import { startServerPerTest } from './per-test.js';
 

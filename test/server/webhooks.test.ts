@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { isPrivateAddress, UrlGuard } from '../../src/server/services/url-guard.js';
-import { backoffDelayMs } from '../../src/server/services/webhooks.service.js';
+import { isPrivateAddress, UrlGuard } from '../../src/core/services/url-guard.js';
+import { backoffDelayMs } from '../../src/core/services/webhooks.service.js';
 import { loadConfig } from '../../src/config.js';
 import { call, klingToken, startServer, waitFor, type TestServer } from './helpers.js';
 

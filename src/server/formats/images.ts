@@ -1,6 +1,6 @@
 /** Image inputs (Kling `image`, OpenAI `input_reference`): checked for what they are before anything else. */
-import { errors } from '../errors.js';
-import type { UrlGuard } from '../services/url-guard.js';
+import { errors } from '../../core/errors.js';
+import type { UrlGuard } from '../../core/services/url-guard.js';
 
 const MAGIC: [string, (b: Buffer) => boolean][] = [
   ['image/png', (b) => b.length > 8 && b.readUInt32BE(0) === 0x89504e47],

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { CAMERA_WORDS } from '../../world/lexicon.js';
 import { findTemplate, templateNames, type EffectCatalog } from '../effects/catalog.js';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import type { NewTask } from '../services/tasks.service.js';
 
 const CameraConfig = z.strictObject({
@@ -106,6 +106,9 @@ const seconds = (d: string | number | undefined) => (d === undefined ? undefined
 const guidanceOf = (cfg: number | undefined) => (cfg === undefined ? undefined : 1 + 8 * cfg);
 const schedulerOf = (mode: 'std' | 'pro' | undefined) => (mode === 'pro' ? ('heun' as const) : undefined);
 
+/** Kling's names for the fields a provider's capabilities are checked against. */
+const KLING_FIELDS = { model: 'model_name', seconds: 'duration', image: 'image', lastFrame: 'image_tail' };
+
 export function klingText2Video(b: z.infer<typeof KlingText2VideoBody>): NewTask {
   if (b.aspect_ratio && b.aspect_ratio !== '1:1') throw errors.unsupported(`aspect_ratio ${b.aspect_ratio} cannot be made: the model draws square clips; pass "1:1" or leave it out`, 'aspect_ratio');
   const camera = cameraPhrase(b.camera_control);
@@ -116,7 +119,7 @@ export function klingText2Video(b: z.infer<typeof KlingText2VideoBody>): NewTask
     settings: { guidance: guidanceOf(b.cfg_scale), scheduler: schedulerOf(b.mode) },
     seconds: seconds(b.duration),
     echo: { aspect_ratio: b.aspect_ratio ?? '1:1', mode: b.mode ?? 'std', ...(b.cfg_scale !== undefined ? { cfg_scale: b.cfg_scale } : {}), ...(b.camera_control ? { camera_control: b.camera_control } : {}) },
-    externalTaskId: b.external_task_id, callbackUrl: b.callback_url,
+    externalTaskId: b.external_task_id, callbackUrl: b.callback_url, fields: KLING_FIELDS,
   };
 }
 
@@ -124,7 +127,7 @@ export function klingImage2Video(b: z.infer<typeof KlingImage2VideoBody>): NewTa
   return {
     api: 'kling', capability: 'image2video', model: b.model_name, prompt: b.prompt ?? '', negativePrompt: b.negative_prompt,
     settings: { guidance: guidanceOf(b.cfg_scale), scheduler: schedulerOf(b.mode) }, seconds: seconds(b.duration),
-    externalTaskId: b.external_task_id, callbackUrl: b.callback_url, hasImage: true,
+    externalTaskId: b.external_task_id, callbackUrl: b.callback_url, hasImage: true, hasLastFrame: b.image_tail !== undefined, fields: KLING_FIELDS,
   };
 }
 
@@ -139,6 +142,6 @@ export function klingEffects(b: z.infer<typeof KlingEffectsBody>, catalog: Effec
     api: 'kling', capability: 'effects', model: b.input.model_name, prompt: subject ? `${subject} ${template.prompt_fragment}` : '',
     settings: { scheduler: schedulerOf(b.input.mode) }, seconds: seconds(b.input.duration),
     echo: { effect_scene: b.effect_scene, mode: b.input.mode ?? 'std' },
-    externalTaskId: b.external_task_id, callbackUrl: b.callback_url, hasImage,
+    externalTaskId: b.external_task_id, callbackUrl: b.callback_url, hasImage, fields: KLING_FIELDS,
   };
 }

@@ -4,14 +4,14 @@
  * upscaled on output; anything else is a 400 that says what to send — never a silent change.
  */
 import { z } from 'zod';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import type { NewTask } from '../services/tasks.service.js';
 
 export const ImageReference = z.strictObject({ image_url: z.string().max(16_000_000).optional(), file_id: z.string().max(200).optional() });
 
 export const OpenAICreateBody = z.strictObject({
   prompt: z.string().max(100_000).describe('What the video shows'),
-  model: z.string().max(200).optional().describe('kineo-mini (default) or oracle'),
+  model: z.string().max(200).optional().describe('a model this server runs (GET /api/models); default: the first provider\'s'),
   seconds: z.union([z.string().max(20), z.number()]).optional().describe('Must be the model\'s clip length: "2" for kineo-mini'),
   size: z.string().max(40).optional().describe('Square WxH from 64x64 to 1024x1024 (default 256x256)'),
   input_reference: z.union([z.custom<Buffer>((v) => Buffer.isBuffer(v), 'input_reference must be a file'), ImageReference]).optional()
@@ -68,5 +68,6 @@ export function openaiNewTask(body: OpenAICreateBody): NewTask {
     seconds: body.seconds === undefined ? undefined : String(body.seconds),
     outputSize: outputSizeOf(body.size),
     hasImage,
+    fields: { model: 'model', seconds: 'seconds', image: 'input_reference' },
   };
 }

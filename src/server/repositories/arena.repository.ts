@@ -1,7 +1,7 @@
 /** The arena: pairs served to users, their votes, and the arena's settings. */
 import type { Selectable } from 'kysely';
-import type { ArenaPairsTable } from '../db/schema.js';
-import type { Q } from './executor.js';
+import type { ArenaPairsTable } from '../../core/db/schema.js';
+import type { Q } from '../../core/repositories/executor.js';
 
 export type ArenaPairRow = Selectable<ArenaPairsTable>;
 

@@ -5,8 +5,8 @@
  * credits) leaves the others untouched; a unit that may fail after writing asks for its own savepoint.
  */
 import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
-import type { Q } from './executor.js';
+import type { Db } from '../../core/db/database.js';
+import type { Q } from '../../core/repositories/executor.js';
 
 interface Unit {
   fn: (trx: Q) => Promise<unknown>;

@@ -1,6 +1,6 @@
 /** The community: publications with their counters, likes (one per user), reports, remix children. */
 import { sql } from 'kysely';
-import type { Q } from './executor.js';
+import type { Q } from '../../core/repositories/executor.js';
 
 export type FeedSort = 'newest' | 'popular';
 

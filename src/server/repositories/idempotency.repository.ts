@@ -1,5 +1,5 @@
 /** Idempotency keys: (key, Idempotency-Key) → the task its first request made, with the request's hash. */
-import type { Q } from './executor.js';
+import type { Q } from '../../core/repositories/executor.js';
 
 export const idempotencyRepository = {
   get: (q: Q, keyId: string, idempotencyKey: string) =>

@@ -1,7 +1,7 @@
 /** Local accounts and their browser sessions. */
 import type { Insertable, Selectable } from 'kysely';
-import type { SessionsTable, UsersTable } from '../db/schema.js';
-import type { Q } from './executor.js';
+import type { SessionsTable, UsersTable } from '../../core/db/schema.js';
+import type { Q } from '../../core/repositories/executor.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;

@@ -2,15 +2,15 @@
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import { checkImageField } from '../formats/images.js';
 import {
   KlingEffectsBody, KlingImage2VideoBody, KlingListQuery, KlingTaskSchema, KlingText2VideoBody,
   klingEffects, klingEnvelope, klingImage2Video, klingText2Video,
 } from '../formats/kling.js';
-import type { TaskRow } from '../repositories/tasks.repository.js';
+import type { TaskRow } from '../../core/repositories/tasks.repository.js';
 import type { NewTask } from '../services/tasks.service.js';
-import { klingTask } from '../views/kling.js';
+import { klingTask } from '../../core/views/kling.js';
 import { idempotencyKeyOf, type ZApp } from './types.js';
 
 const config = { dialect: 'kling' as const };

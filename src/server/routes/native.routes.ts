@@ -1,10 +1,10 @@
 /** The native API (/api) for the studio: tasks with every parameter, SSE progress, cancel, files, credits, webhooks. */
 import type { AppContext } from '../context.js';
 import { DeliveriesQuery, IdParams, LimitQuery, NativeCreateBody, NativeListQuery, SignedFileQuery, WebhookCreateBody, nativeNewTask } from '../formats/native.js';
-import type { TaskRow } from '../repositories/tasks.repository.js';
-import { isTerminal } from '../repositories/tasks.repository.js';
-import { snapshotOf } from '../services/task-lifecycle.js';
-import type { ProgressSnapshot } from '../services/progress-bus.js';
+import type { TaskRow } from '../../core/repositories/tasks.repository.js';
+import { isTerminal } from '../../core/repositories/tasks.repository.js';
+import { snapshotOf } from '../../core/tasks/task-lifecycle.js';
+import type { ProgressSnapshot } from '../../core/services/progress-bus.js';
 import { durationOf } from '../services/tasks.service.js';
 import { nativeFile, nativeTask } from '../views/native.js';
 import { idempotencyKeyOf, type ZApp } from './types.js';
@@ -111,7 +111,9 @@ export function registerNativeRoutes(app: ZApp, ctx: AppContext): void {
     access_key: req.key.id, name: req.key.name, webhook_secret: await ctx.keys.webhookSecretOf(req.key.id),
   }));
   app.get('/api/models', { config, schema: { tags: ['Native'], summary: 'The models this server runs' } }, async () => ({
-    data: ctx.providers.all().map((p) => ({ ...p.shape(), id: p.model, provider: p.name, seconds: durationOf(p), image_to_video: p.imageToVideo, default: p.model === ctx.providers.defaultModel })),
+    data: ctx.providers.all().map((p) => ({ ...p.shape(), id: p.model, provider: p.name, seconds: durationOf(p), image_to_video: p.capabilities.image, default: p.model === ctx.providers.defaultModel,
+      capabilities: p.capabilities, price_per_clip: ctx.providers.priceOf(p),
+    })),
   }));
 
   app.post('/api/webhooks', { config, schema: { tags: ['Webhooks'], summary: 'Register an endpoint for video.completed / video.failed (returns its signing secret once)', body: WebhookCreateBody } }, async (req, reply) => {

@@ -1,7 +1,7 @@
 /** OpenAI videos format: /v1/videos (HTTP only; the logic is in the services). */
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import { checkImageField, sniffImage } from '../formats/images.js';
 import { OpenAIContentQuery, OpenAICreateBody, OpenAIListQuery, OpenAIRemixBody, OpenAIVideoSchema, VideoIdParams, openaiNewTask } from '../formats/openai.js';
 import { openaiVideo } from '../views/openai.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { ApiError, errors } from '../errors.js';
+import { ApiError, errors } from '../../core/errors.js';
 import { isLoopback, SESSION_COOKIE, type NewSession, type SessionUser } from '../services/accounts.service.js';
 import { IdParams } from '../formats/native.js';
 import type { ZApp } from './types.js';

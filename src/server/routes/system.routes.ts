@@ -1,6 +1,6 @@
 /** Health, readiness, Prometheus metrics, the OpenAPI document and its docs page. */
 import type { AppContext } from '../context.js';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import type { ZApp } from './types.js';
 
 const open = { auth: false, dialect: 'native' as const };

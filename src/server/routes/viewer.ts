@@ -1,7 +1,7 @@
 /** Who is asking, as a user: the browser session's user, or the user who owns the Bearer key. */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../core/errors.js';
 import type { Viewer } from '../services/community.service.js';
 
 export interface RequestViewer extends Viewer {

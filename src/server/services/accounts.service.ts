@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { Config } from '../../config.js';
-import type { Db } from '../db/database.js';
-import { ApiError, errors } from '../errors.js';
-import { newId } from '../ids.js';
+import type { Db } from '../../core/db/database.js';
+import { ApiError, errors } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
 import { usersRepository, type UserRow } from '../repositories/users.repository.js';
 import { sha256Hex, type AuthKey, type KeysService } from './keys.service.js';
 

@@ -8,22 +8,23 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { Db } from '../db/database.js';
-import { ApiError, errors } from '../errors.js';
-import { newId } from '../ids.js';
+import type { Db } from '../../core/db/database.js';
+import { ApiError, errors } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
 import { arenaRepository, type ArenaPairRow } from '../repositories/arena.repository.js';
-import { tasksRepository, type TaskRow } from '../repositories/tasks.repository.js';
+import { tasksRepository, type TaskRow } from '../../core/repositories/tasks.repository.js';
 import { bootstrapRatings, type Battle, type Rating } from '../arena/bradley-terry.js';
 import { createRng } from '../../world/random.js';
 import { sampleLabels } from '../../world/splits.js';
 import { captionFor } from '../../world/captions.js';
-import type { FilesService } from './files.service.js';
+import type { FilesService } from '../../core/services/files.service.js';
 import type { KeysService } from './keys.service.js';
-import type { Providers } from './providers.js';
+import type { Providers } from '../../core/providers/catalog.js';
+import type { ArenaContestant } from '../../core/providers/provider.js';
 import type { TasksService } from './tasks.service.js';
 import type { ArenaPair, ArenaSide, Vote } from '../views/studio.js';
 
-export type Contestant = Config['arena']['contestants'][number];
+export type Contestant = ArenaContestant;
 
 const ARENA_KEY = 'key';
 const TOP_UP = 1_000_000;
@@ -44,11 +45,16 @@ export class ArenaService {
   /** The contestants this server can run (a contestant whose model is not served here is left out). */
   contestants(): Contestant[] {
     const models = new Set(this.providers.all().map((p) => p.model));
-    return this.config.arena.contestants.filter((c) => models.has(c.model ?? this.providers.defaultModel));
+    return this.configured().filter((c) => models.has(c.model ?? this.providers.defaultModel));
+  }
+
+  /** Config's contestants, or what the providers bring. */
+  private configured(): Contestant[] {
+    return this.config.arena.contestants ?? this.providers.contestants();
   }
 
   private nameOf(id: string): string {
-    return this.config.arena.contestants.find((c) => c.id === id)?.name ?? id;
+    return this.configured().find((c) => c.id === id)?.name ?? id;
   }
 
   /**

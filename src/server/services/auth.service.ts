@@ -4,7 +4,7 @@
  * `nbf` checked with a small clock tolerance, through jose). The access key alone never authenticates.
  */
 import { decodeJwt, errors as jose, jwtVerify } from 'jose';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import type { AuthKey, KeysService } from './keys.service.js';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

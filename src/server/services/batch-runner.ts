@@ -11,14 +11,15 @@
  * we saw), so running it twice, or in two processes, does each thing once.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Db } from '../db/database.js';
-import { batchesRepository, type BatchRow, type VariantWithTask } from '../repositories/batches.repository.js';
-import type { Metrics } from '../metrics.js';
-import type { BlobStore } from '../repositories/blob-storage.js';
-import { assembleBatch } from './batch-assembly.js';
-import { childTaskRow, insertChildren } from './batch-children.js';
-import type { TaskLifecycle } from './task-lifecycle.js';
-import { Waker } from './wakeable-sleep.js';
+import type { Db } from '../../core/db/database.js';
+import { batchesRepository, type BatchRow, type VariantWithTask } from '../../core/repositories/batches.repository.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { BlobStore } from '../../core/repositories/blob-storage.js';
+import { assembleBatch, failAssembly } from '../../core/assembly/batch-assembly.js';
+import { enqueueTasks } from '../../core/tasks/task-row.js';
+import { variantTaskRow } from './batch-variant.js';
+import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
+import { Waker } from '../../core/services/wakeable-sleep.js';
 
 /** Task error codes worth another attempt: the work itself may succeed next time. */
 export const RETRYABLE_CODES = new Set(['attempts_exhausted', 'generation_failed', 'provider_failed', 'internal_error']);
@@ -38,15 +39,6 @@ export interface BatchRunnerOptions {
 
 /** Assembly runs (BullMQ attempts, or runs in this process) before a batch fails with assembly_failed. */
 export const MAX_ASSEMBLY_RUNS = 3;
-
-/** Marks a batch whose zip could not be made after its last run. */
-export async function failAssembly(db: Db, batchId: string, err: unknown): Promise<void> {
-  const now = Date.now();
-  await batchesRepository.transition(db, batchId, ['assembling'], {
-    status: 'failed', updated_at: now, completed_at: now, error_code: 'assembly_failed',
-    error_message: `the videos were made but the zip could not be assembled: ${(err as Error).message.slice(0, 500)}`,
-  });
-}
 
 export class BatchRunner {
   private readonly waker = new Waker();
@@ -161,8 +153,8 @@ export class BatchRunner {
   private async retry(batch: BatchRow, v: VariantWithTask): Promise<boolean> {
     const now = Date.now();
     const settings = JSON.parse(batch.settings) as { steps: number | null; output_size: number; seconds: string };
-    const child = childTaskRow({
-      keyId: batch.key_id, provider: batch.provider, model: batch.model, prompt: v.prompt, templateId: v.template, seed: v.seed,
+    const child = variantTaskRow({
+      keyId: batch.key_id, provider: { name: batch.provider, model: batch.model }, prompt: v.prompt, templateId: v.template, seed: v.seed,
       steps: settings.steps ?? undefined, outputSize: settings.output_size, seconds: settings.seconds, price: batch.price_per_clip,
     }, now);
     let made: boolean;
@@ -176,7 +168,7 @@ export class BatchRunner {
           });
           return false;
         }
-        await insertChildren(trx, [child], now);
+        await enqueueTasks(trx, [child], now);
         if (!(await batchesRepository.repointVariant(trx, batch.id, v.idx, v.task_id, child.id, v.attempts + 1))) throw new Rollback();
         return true;
       });

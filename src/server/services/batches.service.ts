@@ -5,24 +5,26 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { Db } from '../db/database.js';
+import type { Db } from '../../core/db/database.js';
 import type { AspectRatio } from '../../media/aspect.js';
 import { adCaption } from '../../media/captions.js';
-import { ApiError, errors } from '../errors.js';
+import { ApiError, errors } from '../../core/errors.js';
 import { findTemplate, type EffectCatalog, type EffectTemplate } from '../effects/catalog.js';
-import { newId } from '../ids.js';
-import type { Metrics } from '../metrics.js';
-import { ACTIVE_BATCH, batchesRepository, type BatchRow, type BatchStatus } from '../repositories/batches.repository.js';
-import { filesRepository } from '../repositories/files.repository.js';
-import { keysRepository } from '../repositories/keys.repository.js';
+import { newId } from '../../core/ids.js';
+import type { Metrics } from '../../core/metrics.js';
+import { ACTIVE_BATCH, batchesRepository, type BatchRow, type BatchStatus } from '../../core/repositories/batches.repository.js';
+import { filesRepository } from '../../core/repositories/files.repository.js';
+import { keysRepository } from '../../core/repositories/keys.repository.js';
 import type { BatchRequest } from '../formats/batches.js';
 import { batchSummary, batchView, type BatchEstimate, type BatchSummary, type BatchView } from '../views/batches.js';
-import type { Provider } from '../../worker/providers/provider.js';
-import { childTaskRow, insertChildren } from './batch-children.js';
-import type { FilesService } from './files.service.js';
+import type { Provider } from '../../core/providers/provider.js';
+import { enqueueTasks } from '../../core/tasks/task-row.js';
+import { idempotencyFingerprint, lostRaceOn, SlotsTaken, type RetryAfter } from '../../core/tasks/admission.js';
+import { variantTaskRow } from './batch-variant.js';
+import type { FilesService } from '../../core/services/files.service.js';
 import type { PromptsService } from './prompts.service.js';
-import type { Providers } from './providers.js';
-import type { TaskLifecycle } from './task-lifecycle.js';
+import type { Providers } from '../../core/providers/catalog.js';
+import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
 import { durationOf, type TasksService } from './tasks.service.js';
 
 export interface PlannedVariant {
@@ -57,13 +59,15 @@ export class BatchesService {
     private readonly tasks: TasksService,
     private readonly files: FilesService,
     private readonly metrics: Metrics,
+    private readonly retryAfter: RetryAfter,
     private readonly wake: { workers: (provider: string) => void; runner: () => void; abortAssembly: (batchId: string) => void },
   ) {}
 
   /** Checks a request and lays out its variants: templates × aspect ratios first, then the next seed round. */
   plan(b: BatchRequest): BatchPlan {
     const provider = this.providers.forModel(b.model, 'model');
-    if (b.product.image !== undefined) {
+    if (!provider.capabilities.effects) throw errors.unsupported(`${provider.model} does not apply effect templates; choose another model`, 'model');
+    if (b.product.image !== undefined && !provider.capabilities.image) {
       throw errors.unsupported(`${provider.model} is text-to-video only: a product image cannot be used yet. Describe the product as a subject the model knows instead, e.g. "product": {"subject": "a red apple"}`, 'product.image');
     }
     const subject = (b.product.subject ?? '').trim().replace(/[.!,;]+$/, '');
@@ -88,7 +92,7 @@ export class BatchesService {
       variants.push({ idx: i, template, aspect: aspects[combo % aspects.length]!, seed: (base + i) % 2 ** 31, caption: adCaption(b.name, points, i, round), prompt });
     }
     return {
-      provider, subject, templates, aspects, variants, price: this.config.credits.pricePerClip,
+      provider, subject, templates, aspects, variants, price: this.providers.priceOf(provider),
       unknownWords: this.prompts.check(subject).unknown_words, seconds: durationOf(provider),
     };
   }
@@ -118,22 +122,20 @@ export class BatchesService {
    * batch that could run out of credits half-way) for no gain in fairness on the shared FIFO queue.
    */
   async create(keyId: string, b: BatchRequest, idempotencyKey?: string): Promise<{ batch: BatchView; replayed: boolean }> {
-    const sha = createHash('sha256').update(JSON.stringify(b)).digest('hex');
+    const sha = idempotencyFingerprint(idempotencyKey, b);
     if (idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw errors.invalid('Idempotency-Key must be 1–255 visible ASCII characters', 'Idempotency-Key');
       const hit = await this.replay(keyId, idempotencyKey, sha);
       if (hit) return { batch: hit, replayed: true };
     }
     const p = this.plan(b);
     const n = p.variants.length;
-    if (this.lifecycle.queuedCount + n > this.config.queue.maxQueued) {
-      throw errors.queueFull(Math.max(5, Math.min(300, Math.ceil(this.lifecycle.queuedCount / 20))));
-    }
+    const queued = this.lifecycle.queuedCount;
+    if (queued + n > this.config.queue.maxQueued) throw errors.queueFull(await this.retryAfter.seconds(p.provider, queued + n));
     const now = Date.now();
     const id = newId('batch');
     const outputSize = this.config.output.size;
-    const children = p.variants.map((v) => childTaskRow({
-      keyId, provider: p.provider.name, model: p.provider.model, prompt: v.prompt, templateId: v.template.id, seed: v.seed,
+    const children = p.variants.map((v) => variantTaskRow({
+      keyId, provider: p.provider, prompt: v.prompt, templateId: v.template.id, seed: v.seed,
       steps: b.steps, outputSize, seconds: p.seconds, price: p.price,
     }, now));
     const row: BatchRow = {
@@ -151,19 +153,20 @@ export class BatchesService {
         if (!taken) {
           const key = await keysRepository.byId(trx, keyId);
           if (!key) throw errors.authInvalid();
-          if (key.active >= this.config.queue.perKeyActive) throw errors.keyBusy(key.active, 30);
+          if (key.active >= this.config.queue.perKeyActive) throw new SlotsTaken(key.active);
           throw new ApiError(402, 'insufficient_credits', `this batch costs ${n * p.price} credits (${n} clips × ${p.price}) and this key has ${key.balance}; lower count or add credits with "kineo keys credit"`, 1102);
         }
         await batchesRepository.insert(trx, row);
-        await insertChildren(trx, children, now);
+        await enqueueTasks(trx, children, now);
         await batchesRepository.insertVariants(trx, p.variants.map((v, i) => ({
           batch_id: id, idx: v.idx, template: v.template.id, aspect_ratio: v.aspect, seed: v.seed, caption: v.caption, prompt: v.prompt,
           task_id: children[i]!.id, attempts: 1, status: 'active', error_code: null, error_message: null,
         })));
       });
     } catch (err) {
+      if (err instanceof SlotsTaken) throw errors.keyBusy(err.active, await this.retryAfter.seconds(p.provider, err.active + n - 1));
       // Two requests with one Idempotency-Key at once: the loser answers like a replay.
-      if (idempotencyKey !== undefined && !(err instanceof ApiError) && /UNIQUE|constraint|duplicate/i.test(String(err))) {
+      if (idempotencyKey !== undefined && lostRaceOn(err, 'batches')) {
         const hit = await this.replay(keyId, idempotencyKey, sha);
         if (hit) return { batch: hit, replayed: true };
       }

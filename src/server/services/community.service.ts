@@ -3,14 +3,14 @@
  * and remix it (a new task with the same parameters whose `remixed_from` names the parent). Admins hide what was
  * reported. A video is visible to everyone once published and not hidden, and always to its owner.
  */
-import type { Db } from '../db/database.js';
-import { ApiError, errors } from '../errors.js';
+import type { Db } from '../../core/db/database.js';
+import { ApiError, errors } from '../../core/errors.js';
 import { communityRepository, type FeedSort } from '../repositories/community.repository.js';
-import { keysRepository } from '../repositories/keys.repository.js';
-import { tasksRepository, type TaskRow } from '../repositories/tasks.repository.js';
-import { parseParams } from '../views/task-params.js';
+import { keysRepository } from '../../core/repositories/keys.repository.js';
+import { tasksRepository, type TaskRow } from '../../core/repositories/tasks.repository.js';
+import { parseParams } from '../../core/tasks/task-params.js';
 import type { AccountsService } from './accounts.service.js';
-import type { FilesService } from './files.service.js';
+import type { FilesService } from '../../core/services/files.service.js';
 import type { Video } from '../views/studio.js';
 
 export interface Viewer {

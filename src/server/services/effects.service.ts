@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import { findTemplate, type EffectCatalog, type EffectTemplate } from '../effects/catalog.js';
 import { mp4ToGif } from '../../media/gif.js';
 

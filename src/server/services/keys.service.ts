@@ -4,10 +4,10 @@
  * Bearer key) and the secret itself encrypted with the server key (to verify JWT signatures).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
-import { keysRepository, type KeyRow } from '../repositories/keys.repository.js';
-import { ledgerRepository } from '../repositories/ledger.repository.js';
-import type { ServerKey } from '../repositories/server-key.js';
+import type { Db } from '../../core/db/database.js';
+import { keysRepository, type KeyRow } from '../../core/repositories/keys.repository.js';
+import { ledgerRepository } from '../../core/repositories/ledger.repository.js';
+import type { ServerKey } from '../../core/repositories/server-key.js';
 
 export interface CreatedKey {
   access_key: string;

@@ -2,8 +2,8 @@
  * Clips the server needs for itself (effect gallery previews) made the way users' clips are: a task under the
  * server's own key, run by whichever worker takes it (in-process or `kineo worker`), its MP4 read back from storage.
  */
-import { ApiError } from '../errors.js';
-import type { FilesService } from './files.service.js';
+import { ApiError } from '../../core/errors.js';
+import type { FilesService } from '../../core/services/files.service.js';
 import type { PreviewRenderer } from './effects.service.js';
 import type { TasksService } from './tasks.service.js';
 

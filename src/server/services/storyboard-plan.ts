@@ -12,9 +12,9 @@ import { CAMERA_WORDS } from '../../world/lexicon.js';
 import { planFilm } from '../../media/timeline.js';
 import { filmSegments } from '../../media/film.js';
 import type { Transition } from '../../media/transitions.js';
-import { errors } from '../errors.js';
+import { errors } from '../../core/errors.js';
 import type { StoryboardCreate } from '../formats/storyboards.js';
-import type { Provider } from '../../worker/providers/provider.js';
+import type { Provider } from '../../core/providers/provider.js';
 import type { StoryboardFilmPlan, StoryboardShotPlan } from '../views/storyboards.js';
 
 /** Every overlapping transition, and each half of a dip to black, lasts this long. */

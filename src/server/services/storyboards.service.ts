@@ -9,32 +9,31 @@
  * crashed assembly is taken again when its lease expires; a failed attempt is retried with backoff up to
  * queue.maxAttempts times.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Insertable } from 'kysely';
 import type { Config } from '../../config.js';
-import type { Db } from '../db/database.js';
-import type { StoryboardStatus, TasksTable } from '../db/schema.js';
-import { ApiError, errors } from '../errors.js';
-import { newId } from '../ids.js';
-import type { Metrics } from '../metrics.js';
-import { keysRepository } from '../repositories/keys.repository.js';
-import { ledgerRepository } from '../repositories/ledger.repository.js';
-import { queueRepository } from '../repositories/queue.repository.js';
-import { STORYBOARD_TERMINAL, storyboardsRepository, type ShotState, type StoryboardRow } from '../repositories/storyboards.repository.js';
-import { isTerminal } from '../repositories/tasks.repository.js';
+import type { Db } from '../../core/db/database.js';
+import type { StoryboardStatus } from '../../core/db/schema.js';
+import { ApiError, errors } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Metrics } from '../../core/metrics.js';
+import { keysRepository } from '../../core/repositories/keys.repository.js';
+import { idempotencyFingerprint, lostRaceOn, SlotsTaken, type RetryAfter } from '../../core/tasks/admission.js';
+import { enqueueTasks, newTaskRow } from '../../core/tasks/task-row.js';
+import { STORYBOARD_TERMINAL, storyboardsRepository, type ShotState, type StoryboardRow } from '../../core/repositories/storyboards.repository.js';
+import { isTerminal } from '../../core/repositories/tasks.repository.js';
 import type { StoryboardCreate } from '../formats/storyboards.js';
-import type { TaskParams } from '../views/task-params.js';
+import type { TaskParams } from '../../core/tasks/task-params.js';
 import type { StoryboardEstimate, StoryboardFile, StoryboardView } from '../views/storyboards.js';
-import { filmFileIds, runStoryboardAssembly } from '../../worker/storyboard.handler.js';
+import { filmFileIds, runStoryboardAssembly } from '../../core/assembly/storyboard-assembly.js';
 import { filmPlanOf, planStoryboard, shotLimits, type StoryboardSpec } from './storyboard-plan.js';
-import type { FilesService } from './files.service.js';
-import type { ProgressBus } from './progress-bus.js';
+import type { FilesService } from '../../core/services/files.service.js';
+import type { ProgressBus } from '../../core/services/progress-bus.js';
 import type { PromptsService } from './prompts.service.js';
-import type { Providers } from './providers.js';
-import type { TaskLifecycle } from './task-lifecycle.js';
-import type { TasksService } from './tasks.service.js';
-import { Waker } from './wakeable-sleep.js';
+import type { Providers } from '../../core/providers/catalog.js';
+import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
+import { checkCapabilities, type TasksService } from './tasks.service.js';
+import { Waker } from '../../core/services/wakeable-sleep.js';
 
 export interface StoryboardsDeps {
   db: Db;
@@ -47,6 +46,7 @@ export interface StoryboardsDeps {
   bus: ProgressBus;
   metrics: Metrics;
   log: FastifyBaseLogger;
+  retryAfter: RetryAfter;
   wakeWorkers: (provider: string) => void;
   abortRunning: (taskId: string) => void;
   /** Scale-out: hands a storyboard whose shots are done to the 'encode' queue instead of assembling it here. */
@@ -69,6 +69,7 @@ export class StoryboardsService {
 
   private plan(body: StoryboardCreate) {
     const provider = this.d.providers.forModel(body.model, 'model');
+    checkCapabilities(provider, { capability: 'text2video' }, { model: 'model', seconds: 'shots', image: 'image', lastFrame: 'image_tail' });
     const spec = planStoryboard(body, provider, {
       seed: body.seed ?? randomInt(0, 2 ** 31 - 1), defaultSize: this.d.config.output.size, maxPromptChars: this.d.config.security.maxPromptChars,
       unknownWords: (caption) => this.d.prompts.check(caption).unknown_words,
@@ -79,7 +80,7 @@ export class StoryboardsService {
   /** The price, the film's length and each shot's caption and unknown words, without creating anything. */
   async estimate(keyId: string, body: StoryboardCreate): Promise<StoryboardEstimate> {
     const { provider, spec } = this.plan(body);
-    const perClip = this.d.config.credits.pricePerClip;
+    const perClip = this.d.providers.priceOf(provider);
     const { balance } = await this.d.tasks.balance(keyId);
     const limits = shotLimits(provider);
     const price = perClip * spec.shots.length;
@@ -91,28 +92,24 @@ export class StoryboardsService {
   }
 
   async create(keyId: string, body: StoryboardCreate, idempotencyKey?: string): Promise<{ storyboard: StoryboardView; replayed: boolean }> {
-    const requestSha = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const requestSha = idempotencyFingerprint(idempotencyKey, body);
     if (idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw errors.invalid('Idempotency-Key must be 1–255 visible ASCII characters', 'Idempotency-Key');
       const replay = await this.replay(keyId, idempotencyKey, requestSha);
       if (replay) return { storyboard: replay, replayed: true };
     }
     const { provider, spec } = this.plan(body);
     const clips = spec.shots.length;
-    const perClip = this.d.config.credits.pricePerClip;
+    const perClip = this.d.providers.priceOf(provider);
     const { lifecycle, config } = this.d;
-    const retryAfter = (waiting: number) => Math.max(1, Math.min(300, Math.ceil(waiting * (provider.name === 'builtin' ? 3 : 0.2))));
-    if (lifecycle.queuedCount + clips > config.queue.maxQueued) throw errors.queueFull(retryAfter(lifecycle.queuedCount));
+    const queued = lifecycle.queuedCount;
+    if (queued + clips > config.queue.maxQueued) throw errors.queueFull(await this.d.retryAfter.seconds(provider, queued + clips));
 
     const now = Date.now();
     const id = newId('story');
     const params: TaskParams = { seed: spec.seed, output_size: spec.output_size, seconds: spec.clip_seconds, size: `${spec.width}x${spec.height}` };
-    const tasks: Insertable<TasksTable>[] = spec.shots.map((shot) => ({
-      id: newId('video'), key_id: keyId, api: 'native', capability: 'text2video', provider: provider.name, model: provider.model,
-      prompt: shot.caption, negative_prompt: null, params: JSON.stringify(params), external_task_id: null, callback_url: null,
-      remixed_from: null, status: 'queued', progress: 0, snapshot: null, error_code: null, error_message: null, price: perClip,
-      attempts: 0, cancel_requested: 0, meta: null, created_at: now, updated_at: now, started_at: null, completed_at: null, deleted_at: null,
-    }));
+    const tasks = spec.shots.map((shot) => newTaskRow({
+      keyId, api: 'native', capability: 'text2video', provider, prompt: shot.caption, params, price: perClip,
+    }, now));
     const row: StoryboardRow = {
       id, key_id: keyId, title: body.title.trim(), subject: body.subject.trim(), model: provider.model, spec: JSON.stringify(spec),
       status: 'queued', price: perClip * clips, error_code: null, error_message: null, meta: null,
@@ -135,19 +132,16 @@ export class StoryboardsService {
             throw new ApiError(402, 'insufficient_credits',
               `this key has ${key.balance} credits and this storyboard costs ${clips * perClip} (${clips} clips at ${perClip}); add credits with "kineo keys credit" or use fewer shots`, 1102);
           }
-          throw errors.keyBusy(key.active, retryAfter(key.active));
+          throw new SlotsTaken(key.active);
         }
         await storyboardsRepository.insert(trx, row);
-        await trx.insertInto('tasks').values(tasks).execute();
-        for (const t of tasks) {
-          await ledgerRepository.record(trx, { key_id: keyId, task_id: t.id, kind: 'reserve', amount: -perClip, created_at: now });
-          await queueRepository.enqueue(trx, t.id, provider.name, now);
-        }
+        await enqueueTasks(trx, tasks, now);
         await storyboardsRepository.insertShots(trx, tasks.map((t, i) => ({ storyboard_id: id, idx: i, task_id: t.id, caption: spec.shots[i]!.caption })));
       });
     } catch (err) {
+      if (err instanceof SlotsTaken) throw errors.keyBusy(err.active, await this.d.retryAfter.seconds(provider, err.active + clips - 1));
       // Two requests with one Idempotency-Key at once: the loser answers like a replay.
-      if (idempotencyKey !== undefined && !(err instanceof ApiError) && /UNIQUE|constraint|duplicate/i.test(String(err))) {
+      if (idempotencyKey !== undefined && lostRaceOn(err, 'storyboards')) {
         const replay = await this.replay(keyId, idempotencyKey, requestSha);
         if (replay) return { storyboard: replay, replayed: true };
       }

@@ -2,25 +2,38 @@
  * Tasks as clients see them: create (idempotency keys, per-key slots, the global queue bound, credits reserved in
  * the same transaction as the task row and its queue row), read, list, cancel, delete, remix.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { Db } from '../db/database.js';
-import type { Capability, WireFormat } from '../db/schema.js';
+import type { Db } from '../../core/db/database.js';
+import type { Capability, WireFormat } from '../../core/db/schema.js';
 import { CommitBatcher } from '../repositories/commit-batcher.js';
 import { idempotencyRepository } from '../repositories/idempotency.repository.js';
-import { keysRepository } from '../repositories/keys.repository.js';
-import { ledgerRepository } from '../repositories/ledger.repository.js';
-import { queueRepository } from '../repositories/queue.repository.js';
-import { isTerminal, tasksRepository, type TaskPage, type TaskRow } from '../repositories/tasks.repository.js';
-import { ApiError, errors } from '../errors.js';
-import { newId } from '../ids.js';
-import type { Metrics } from '../metrics.js';
-import type { TaskParams } from '../views/task-params.js';
-import type { FilesService } from './files.service.js';
-import type { Providers } from './providers.js';
-import type { TaskLifecycle } from './task-lifecycle.js';
-import type { UrlGuard } from './url-guard.js';
-import type { Provider } from '../../worker/providers/provider.js';
+import { keysRepository } from '../../core/repositories/keys.repository.js';
+import { ledgerRepository } from '../../core/repositories/ledger.repository.js';
+import { isTerminal, tasksRepository, type TaskPage, type TaskRow } from '../../core/repositories/tasks.repository.js';
+import { errors } from '../../core/errors.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { TaskParams } from '../../core/tasks/task-params.js';
+import type { FilesService } from '../../core/services/files.service.js';
+import type { Providers } from '../../core/providers/catalog.js';
+import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
+import type { UrlGuard } from '../../core/services/url-guard.js';
+import { secondsOf, type Provider } from '../../core/providers/provider.js';
+import { idempotencyFingerprint, lostRaceOn, SlotsTaken, type RetryAfter } from '../../core/tasks/admission.js';
+import { deliveredSize, enqueueTasks, newTaskRow } from '../../core/tasks/task-row.js';
+
+/**
+ * How the caller's wire format names the fields a provider's capabilities are checked against, so that a refusal
+ * points at the field the client sent (Kling `model_name`/`duration`, OpenAI `seconds`/`input_reference`).
+ */
+export interface FieldNames {
+  model: string;
+  seconds: string;
+  image: string;
+  lastFrame: string;
+}
+
+const NATIVE_FIELDS: FieldNames = { model: 'model', seconds: 'seconds', image: 'image', lastFrame: 'image_tail' };
 
 export interface NewTask {
   api: WireFormat;
@@ -40,8 +53,12 @@ export interface NewTask {
   externalTaskId?: string;
   callbackUrl?: string;
   remixedFrom?: string;
-  /** An image to start from (image-to-video): refused until a provider can do it. */
+  /** An image to start from (image-to-video): refused unless the provider can. */
   hasImage?: boolean;
+  /** A last frame to end on: refused unless the provider can. */
+  hasLastFrame?: boolean;
+  /** The request's names for the checked fields (default: the native API's). */
+  fields?: Partial<FieldNames>;
 }
 
 export interface CreateOptions {
@@ -52,14 +69,32 @@ export interface CreateOptions {
 
 /** The duration of every clip of a provider, in seconds, as the wire formats write it ("2"). */
 export function durationOf(provider: Provider): string {
-  const { frames, fps } = provider.shape();
-  const s = frames / fps;
-  return Number.isInteger(s) ? String(s) : s.toFixed(2);
+  return provider.capabilities.durations[0] ?? secondsOf(provider.shape());
+}
+
+/** Refuses, with a 400 naming the field, what the provider's capabilities rule out. */
+export function checkCapabilities(provider: Provider, input: Pick<NewTask, 'capability' | 'hasImage' | 'hasLastFrame' | 'seconds'>, fields: FieldNames): string {
+  const caps = provider.capabilities;
+  const shape = provider.shape();
+  if (input.hasImage && !caps.image) {
+    throw errors.unsupported(`${provider.model} is text-to-video only: image-to-video (an image or input_reference) is not available yet; send a prompt alone`, fields.image);
+  }
+  if (input.hasLastFrame && !caps.lastFrame) throw errors.unsupported(`${provider.model} cannot end on a given last frame; leave out ${fields.lastFrame}`, fields.lastFrame);
+  if (input.capability === 'effects' && !caps.effects) throw errors.unsupported(`${provider.model} does not apply effect templates; choose another model`, fields.model);
+  if (input.capability === 'text2video' && !input.hasImage && !caps.text) {
+    throw errors.unsupported(`${provider.model} needs an image to start from; send ${fields.image}`, fields.image);
+  }
+  const seconds = durationOf(provider);
+  if (input.seconds !== undefined && !caps.durations.includes(input.seconds)) {
+    throw errors.unsupported(
+      `${provider.model} makes ${seconds}-second clips (${shape.frames} frames at ${shape.fps} fps); it cannot make ${input.seconds} seconds. Leave out the duration or pass "${seconds}"`,
+      fields.seconds,
+    );
+  }
+  return input.seconds ?? seconds;
 }
 
 export class TasksService {
-  /** Recent task run times per provider (seconds, moving average): how long Retry-After says to wait. */
-  private readonly avgRunS = new Map<string, number>();
   private readonly batcher: CommitBatcher;
 
   constructor(
@@ -70,59 +105,37 @@ export class TasksService {
     private readonly files: FilesService,
     private readonly guard: UrlGuard,
     private readonly metrics: Metrics,
+    private readonly retryAfter: RetryAfter,
     private readonly wakeWorkers: (provider: string) => void,
   ) {
     this.batcher = new CommitBatcher(db);
   }
 
-  noteRunTime(provider: string, seconds: number): void {
-    const prev = this.avgRunS.get(provider);
-    this.avgRunS.set(provider, prev === undefined ? seconds : prev * 0.8 + seconds * 0.2);
-  }
-
-  private retryAfterS(provider: Provider, waiting: number): number {
-    const workers = Math.max(1, provider.name === 'builtin' ? this.config.workers.builtin : this.config.workers.oracle);
-    const avg = this.avgRunS.get(provider.name) ?? (provider.name === 'builtin' ? 3 : 0.2);
-    return Math.max(1, Math.min(300, Math.ceil(((waiting + 1) * avg) / workers)));
-  }
-
   /** Checks what a request asks against what the provider makes; returns the provider and the stored params. */
   private plan(input: NewTask): { provider: Provider; params: TaskParams } {
-    const provider = this.providers.forModel(input.model, input.api === 'kling' ? 'model_name' : 'model');
-    const shape = provider.shape();
-    if (input.hasImage && !provider.imageToVideo) {
-      throw errors.unsupported(`${provider.model} is text-to-video only: image-to-video (an image or input_reference) is not available yet; send a prompt alone`, input.api === 'openai' ? 'input_reference' : 'image');
-    }
+    const fields = { ...NATIVE_FIELDS, ...input.fields };
+    const provider = this.providers.forModel(input.model, fields.model);
+    const seconds = checkCapabilities(provider, input, fields);
     if (!input.prompt.trim()) throw errors.invalid('prompt is empty; describe the video to make', 'prompt');
     const max = this.config.security.maxPromptChars;
     if (input.prompt.length > max) throw errors.invalid(`prompt has ${input.prompt.length} characters; at most ${max} are allowed`, 'prompt');
     if ((input.negativePrompt?.length ?? 0) > max) throw errors.invalid(`negative_prompt has more than ${max} characters`, 'negative_prompt');
-    const seconds = durationOf(provider);
-    if (input.seconds !== undefined && input.seconds !== seconds) {
-      throw errors.unsupported(
-        `${provider.model} makes ${seconds}-second clips (${shape.frames} frames at ${shape.fps} fps); it cannot make ${input.seconds} seconds. Leave out the duration or pass "${seconds}"`,
-        input.api === 'kling' ? 'duration' : 'seconds',
-      );
-    }
     const outputSize = input.outputSize ?? this.config.output.size;
-    const height = Math.max(2, Math.round((outputSize * shape.height) / shape.width / 2) * 2);
-    const width = Math.max(2, Math.round(outputSize / 2) * 2);
     const params: TaskParams = {
       seed: input.settings.seed ?? randomInt(0, 2 ** 31 - 1),
       ...(input.settings.steps !== undefined ? { steps: input.settings.steps } : {}),
       ...(input.settings.guidance !== undefined ? { guidance: input.settings.guidance } : {}),
       ...(input.settings.shift !== undefined ? { shift: input.settings.shift } : {}),
       ...(input.settings.scheduler !== undefined ? { scheduler: input.settings.scheduler } : {}),
-      output_size: outputSize, seconds, size: `${width}x${height}`,
+      output_size: outputSize, seconds, size: deliveredSize(provider.shape(), outputSize),
       ...input.echo,
     };
     return { provider, params };
   }
 
   async create(keyId: string, input: NewTask, options: CreateOptions): Promise<{ task: TaskRow; replayed: boolean }> {
-    const requestSha = createHash('sha256').update(JSON.stringify(options.fingerprint)).digest('hex');
+    const requestSha = idempotencyFingerprint(options.idempotencyKey, options.fingerprint);
     if (options.idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(options.idempotencyKey)) throw errors.invalid('Idempotency-Key must be 1–255 visible ASCII characters', 'Idempotency-Key');
       const replay = await this.replay(keyId, options.idempotencyKey, requestSha);
       if (replay) return { task: replay, replayed: true };
     }
@@ -131,48 +144,41 @@ export class TasksService {
     if (input.externalTaskId && (await tasksRepository.byExternalId(this.db, keyId, input.externalTaskId))) {
       throw errors.conflict('duplicate_external_task_id', `external_task_id "${input.externalTaskId}" is already used by another task of this key; choose a unique one`);
     }
-    if (this.lifecycle.queuedCount >= this.config.queue.maxQueued) throw errors.queueFull(this.retryAfterS(provider, this.lifecycle.queuedCount));
+    const queued = this.lifecycle.queuedCount;
+    if (queued >= this.config.queue.maxQueued) throw errors.queueFull(await this.retryAfter.seconds(provider, queued));
 
-    const price = this.config.credits.pricePerClip;
+    const price = this.providers.priceOf(provider);
     const now = Date.now();
-    const id = newId('video');
-    const row: TaskRow = {
-      id, key_id: keyId, api: input.api, capability: input.capability, provider: provider.name, model: provider.model,
-      prompt: input.prompt, negative_prompt: input.negativePrompt ?? null, params: JSON.stringify(params),
-      external_task_id: input.externalTaskId ?? null, callback_url: input.callbackUrl ?? null, remixed_from: input.remixedFrom ?? null,
-      status: 'queued', progress: 0, snapshot: null, error_code: null, error_message: null, price, attempts: 0, cancel_requested: 0,
-      meta: null, created_at: now, updated_at: now, started_at: null, completed_at: null, deleted_at: null,
-    };
-    let replayed: TaskRow | undefined;
+    const row = newTaskRow({
+      keyId, api: input.api, capability: input.capability, provider, prompt: input.prompt, negativePrompt: input.negativePrompt, params, price,
+      externalTaskId: input.externalTaskId, callbackUrl: input.callbackUrl, remixedFrom: input.remixedFrom,
+    }, now);
     try {
       await this.batcher.run(async (trx) => {
         const taken = await keysRepository.takeSlotAndReserve(trx, keyId, price, this.config.queue.perKeyActive);
         if (!taken) {
           const key = await keysRepository.byId(trx, keyId);
           if (!key) throw errors.authInvalid();
-          if (key.active >= this.config.queue.perKeyActive) throw errors.keyBusy(key.active, this.retryAfterS(provider, key.active));
+          if (key.active >= this.config.queue.perKeyActive) throw new SlotsTaken(key.active);
           throw errors.insufficientCredits(key.balance, price);
         }
-        await tasksRepository.insert(trx, row);
-        await ledgerRepository.record(trx, { key_id: keyId, task_id: id, kind: 'reserve', amount: -price, created_at: now });
-        await queueRepository.enqueue(trx, id, provider.name, now);
+        await enqueueTasks(trx, [row], now);
         if (options.idempotencyKey !== undefined) {
-          await idempotencyRepository.insert(trx, { key_id: keyId, idempotency_key: options.idempotencyKey, request_sha256: requestSha, task_id: id, created_at: now });
+          await idempotencyRepository.insert(trx, { key_id: keyId, idempotency_key: options.idempotencyKey, request_sha256: requestSha, task_id: row.id, created_at: now });
         }
       }, { savepoint: options.idempotencyKey !== undefined || input.externalTaskId !== undefined });
     } catch (err) {
+      if (err instanceof SlotsTaken) throw errors.keyBusy(err.active, await this.retryAfter.seconds(provider, err.active));
       // Two requests with one Idempotency-Key at once: the second loses the insert race and answers like a replay.
-      if (options.idempotencyKey !== undefined && !(err instanceof ApiError) && /UNIQUE|constraint/i.test(String(err))) {
-        replayed = await this.replay(keyId, options.idempotencyKey, requestSha);
+      if (options.idempotencyKey !== undefined && lostRaceOn(err, 'idempotency')) {
+        const replayed = await this.replay(keyId, options.idempotencyKey, requestSha);
+        if (replayed) return { task: replayed, replayed: true };
       }
-      if (!replayed) {
-        if (!(err instanceof ApiError) && /tasks_key_external|external_task_id/i.test(String(err))) {
-          throw errors.conflict('duplicate_external_task_id', `external_task_id "${input.externalTaskId}" is already used by another task of this key`);
-        }
-        throw err;
+      if (input.externalTaskId !== undefined && lostRaceOn(err, 'tasks')) {
+        throw errors.conflict('duplicate_external_task_id', `external_task_id "${input.externalTaskId}" is already used by another task of this key`);
       }
+      throw err;
     }
-    if (replayed) return { task: replayed, replayed: true };
     this.lifecycle.noteCreated();
     this.metrics.tasksCreated.inc({ api: input.api, provider: provider.name });
     this.wakeWorkers(provider.name);

@@ -1,5 +1,5 @@
 /** The combined progress document of an ad batch (GET /api/batches/{id}) and its list summary. */
-import { ACTIVE_BATCH, type BatchRow, type BatchStatus, type VariantWithTask } from '../repositories/batches.repository.js';
+import { ACTIVE_BATCH, type BatchRow, type BatchStatus, type VariantWithTask } from '../../core/repositories/batches.repository.js';
 
 export type VariantStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

@@ -1,8 +1,8 @@
 /** A task as the native API (/api, the studio) shows it: every parameter, the progress snapshot, the files. */
-import type { FileRow } from '../repositories/files.repository.js';
-import type { TaskRow } from '../repositories/tasks.repository.js';
-import type { FilesService } from '../services/files.service.js';
-import { parseParams, type TaskParams } from './task-params.js';
+import type { FileRow } from '../../core/repositories/files.repository.js';
+import type { TaskRow } from '../../core/repositories/tasks.repository.js';
+import type { FilesService } from '../../core/services/files.service.js';
+import { parseParams, type TaskParams } from '../../core/tasks/task-params.js';
 
 export interface NativeFile {
   id: string;

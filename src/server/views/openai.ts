@@ -1,6 +1,6 @@
 /** A task as the OpenAI videos format shows it: seconds timestamps, status queued|in_progress|completed|failed. */
-import type { TaskRow } from '../repositories/tasks.repository.js';
-import { parseParams } from './task-params.js';
+import type { TaskRow } from '../../core/repositories/tasks.repository.js';
+import { parseParams } from '../../core/tasks/task-params.js';
 
 export const OPENAI_STATUS = { queued: 'queued', running: 'in_progress', succeeded: 'completed', failed: 'failed', cancelled: 'failed' } as const;
 

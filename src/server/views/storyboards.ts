@@ -2,7 +2,7 @@
  * A storyboard as the native API and the studio see it: plain types with no runtime dependencies (web/src/api.ts
  * imports them type-only); StoryboardsService builds them.
  */
-import type { StoryboardStatus, TaskStatus } from '../db/schema.js';
+import type { StoryboardStatus, TaskStatus } from '../../core/db/schema.js';
 
 export type StoryboardCamera = 'none' | 'pan_left' | 'pan_right' | 'tilt_up' | 'tilt_down' | 'zoom_in' | 'zoom_out';
 export type StoryboardTransition = 'cut' | 'crossfade' | 'fade_black' | 'wipe_left' | 'wipe_right';

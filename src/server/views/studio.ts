@@ -2,8 +2,8 @@
  * What the studio's pages read from the native API (community and arena), as plain types with no runtime
  * dependencies: the server's services build them and web/src/api.ts imports them (type-only), so the two cannot drift.
  */
-import type { TaskStatus } from '../db/schema.js';
-import type { TaskParams } from './task-params.js';
+import type { TaskStatus } from '../../core/db/schema.js';
+import type { TaskParams } from '../../core/tasks/task-params.js';
 
 export interface Video {
   id: string;

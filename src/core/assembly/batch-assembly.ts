@@ -124,3 +124,12 @@ export async function assembleBatch(deps: AssemblyDeps, batchId: string): Promis
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Marks a batch whose zip could not be made after its last run. */
+export async function failAssembly(db: Db, batchId: string, err: unknown): Promise<void> {
+  const now = Date.now();
+  await batchesRepository.transition(db, batchId, ['assembling'], {
+    status: 'failed', updated_at: now, completed_at: now, error_code: 'assembly_failed',
+    error_message: `the videos were made but the zip could not be assembled: ${(err as Error).message.slice(0, 500)}`,
+  });
+}

@@ -303,4 +303,17 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('storyboard_shots_task').on('storyboard_shots').column('task_id').execute();
     },
   },
+  '0006_provider_run_times': {
+    // How long each provider's jobs take, measured by whichever process ran them: every server (embedded or
+    // scale-out) reads it to tell clients when to retry.
+    async up(db: Kysely<any>) {
+      const t = columnTypes(db);
+      await db.schema.createTable('provider_run_times')
+        .addColumn('provider', 'text', (c) => c.primaryKey())
+        .addColumn('avg_ms', t.int, (c) => c.notNull())
+        .addColumn('samples', t.int, (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -166,6 +166,15 @@ export interface Database {
   batch_variants: BatchVariantsTable;
   storyboards: StoryboardsTable;
   storyboard_shots: StoryboardShotsTable;
+  provider_run_times: ProviderRunTimesTable;
+}
+
+/** A moving average of each provider's job run time (ms), written when a job succeeds. */
+export interface ProviderRunTimesTable {
+  provider: string;
+  avg_ms: number;
+  samples: number;
+  updated_at: number;
 }
 
 export interface UsersTable {

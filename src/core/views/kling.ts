@@ -2,7 +2,7 @@
 import type { FileRow } from '../repositories/files.repository.js';
 import type { TaskRow } from '../repositories/tasks.repository.js';
 import type { FilesService } from '../services/files.service.js';
-import { parseParams } from './task-params.js';
+import { parseParams } from '../tasks/task-params.js';
 
 export const KLING_STATUS = { queued: 'submitted', running: 'processing', succeeded: 'succeed', failed: 'failed', cancelled: 'failed' } as const;
 

@@ -1,8 +1,8 @@
 /** The `kineo serve` process: config printed with secrets masked, one Kineo server, graceful shutdown on signals. */
 import { pino } from 'pino';
 import { maskedConfig, type Config } from '../config.js';
-import { createKineo } from './kineo.js';
-import { ensureStudioBuilt } from './web.js';
+import { createKineo } from '../kineo.js';
+import { ensureStudioBuilt } from '../server/web.js';
 
 export async function runServer(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });

@@ -3,19 +3,30 @@
  * provider for tests, benchmarks and the arena. `delayMs` stretches it over ten progress steps (crash tests, demos).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { renderCaption } from '../../world/index.js';
 import { encodeClipFiles, generationMetadata } from '../../engine/outputs.js';
-import { ProviderError, type ClipShape, type Provider, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
+import { defineKind, legacySection } from './kind.js';
+import { ProviderError, secondsOf, type ArenaContestant, type ClipShape, type Provider, type ProviderCapabilities, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
 
 const SHAPE: ClipShape = { model: 'oracle', version: 'world-1', frames: 16, fps: 8, width: 64, height: 64 };
 const STEPS = 10;
 
 export class OracleProvider implements Provider {
-  readonly name = 'oracle';
-  readonly model = 'oracle';
-  readonly imageToVideo = false;
+  readonly capabilities: ProviderCapabilities = {
+    text: true, image: false, lastFrame: false, extend: false, effects: true, aspects: ['1:1'], durations: [secondsOf(SHAPE)],
+  };
 
-  constructor(private readonly delayMs = 0) {}
+  constructor(private readonly delayMs = 0, readonly name = 'oracle', readonly model = 'oracle') {}
+
+  /** Rendering takes milliseconds; the delay is what a job costs. */
+  get expectedRunS(): number {
+    return Math.max(0.2, this.delayMs / 1000);
+  }
+
+  contestants(): ArenaContestant[] {
+    return [{ id: this.model, name: `${this.model} (world renderer)`, model: this.model }];
+  }
 
   shape(): ClipShape {
     return SHAPE;
@@ -58,3 +69,22 @@ export class OracleProvider implements Provider {
 
   async close(): Promise<void> {}
 }
+
+const options = {
+  /** Stretches a job over this many ms in ten progress steps (tests, demos). */
+  delayMs: z.number().int().min(0).max(600_000).default(0),
+};
+/** The model name clients ask for; a second oracle instance needs another. */
+const as = { as: z.string().min(1).max(200).default('oracle') };
+
+export const oracleKind = defineKind({
+  options: z.strictObject({ ...options, ...as }),
+  defaults: { workers: 2, concurrency: 4 },
+  create: (i) => new OracleProvider(i.delayMs, i.name, i.as),
+  legacy: legacySection({
+    schema: z.strictObject({ enabled: z.boolean().default(true), ...options }),
+    env: [['KINEO_ORACLE_DELAY_MS', 'delayMs', 'int']],
+    workersEnv: 'KINEO_WORKERS_ORACLE',
+    instance: ({ enabled, ...rest }) => (enabled ? { name: 'oracle', kind: 'oracle', ...rest } : null),
+  }),
+});

@@ -4,7 +4,7 @@
  * key's concurrency slot, the queue row and the webhook outbox. Workers and the task service both go through here.
  */
 import type { Config } from '../../config.js';
-import type { ProviderResult } from '../../worker/providers/provider.js';
+import type { ProviderResult } from '../providers/provider.js';
 import type { Db } from '../db/database.js';
 import type { TaskStatus } from '../db/schema.js';
 import type { Q } from '../repositories/executor.js';
@@ -12,11 +12,12 @@ import { filesRepository } from '../repositories/files.repository.js';
 import { keysRepository } from '../repositories/keys.repository.js';
 import { ledgerRepository } from '../repositories/ledger.repository.js';
 import { queueRepository } from '../repositories/queue.repository.js';
+import { runTimesRepository } from '../repositories/run-times.repository.js';
 import { tasksRepository, type TaskRow } from '../repositories/tasks.repository.js';
 import type { BlobStore } from '../repositories/blob-storage.js';
 import type { Metrics } from '../metrics.js';
-import type { ProgressBus, ProgressSnapshot } from './progress-bus.js';
-import type { WebhooksService } from './webhooks.service.js';
+import type { ProgressBus, ProgressSnapshot } from '../services/progress-bus.js';
+import type { WebhooksService } from '../services/webhooks.service.js';
 
 export interface Claimed {
   task: TaskRow;
@@ -152,8 +153,11 @@ export class TaskLifecycle {
     if (row) this.bus.publish(snapshotOf(row, preview));
   }
 
-  /** Stores the outputs and marks the task succeeded (capturing its credits); a no-op when it already finished. */
-  async succeed(claimed: Claimed, result: ProviderResult): Promise<TaskRow | undefined> {
+  /**
+   * Stores the outputs and marks the task succeeded (capturing its credits); a no-op when it already finished.
+   * `runMs`, the provider's time on it, joins the provider's run times (what Retry-After is computed from).
+   */
+  async succeed(claimed: Claimed, result: ProviderResult, runMs?: number): Promise<TaskRow | undefined> {
     const { task } = claimed;
     const now = Date.now();
     const hex = task.id.replace(/^video_/, '');
@@ -179,6 +183,7 @@ export class TaskLifecycle {
         return undefined;
       }
       await ledgerRepository.record(trx, { key_id: task.key_id, task_id: task.id, kind: 'capture', amount: 0, created_at: now });
+      if (runMs !== undefined) await runTimesRepository.record(trx, task.provider, runMs, now);
       await keysRepository.freeSlot(trx, task.key_id, 0);
       await queueRepository.remove(trx, task.id);
       await this.webhooks.enqueueForTask(trx, row, await filesRepository.forTask(trx, task.id));

@@ -10,15 +10,28 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { buildFilm } from '../media/film.js';
-import { generationMetadata } from '../engine/outputs.js';
-import type { Db } from '../server/db/database.js';
-import { filesRepository } from '../server/repositories/files.repository.js';
-import { storyboardsRepository, type StoryboardRow } from '../server/repositories/storyboards.repository.js';
-import type { FilesService } from '../server/services/files.service.js';
+import { buildFilm } from '../../media/film.js';
+import { generationMetadata } from '../../engine/outputs.js';
+import type { Db } from '../db/database.js';
+import { filesRepository } from '../repositories/files.repository.js';
+import { storyboardsRepository, type StoryboardRow } from '../repositories/storyboards.repository.js';
+import type { FilesService } from '../services/files.service.js';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config.js';
-import type { StoryboardSpec } from '../server/services/storyboard-plan.js';
+import type { Config } from '../../config.js';
+
+/**
+ * What the assembly reads of a storyboard's stored spec (the server plans the whole StoryboardSpec; this is the part
+ * that makes the film, so the worker needs nothing of the server's planning).
+ */
+export interface FilmSpec {
+  seed: number;
+  fps: number;
+  width: number;
+  height: number;
+  title_frames: number;
+  transition_frames: number;
+  shots: { frames: number; fill: 'loop' | 'pingpong' | 'hold'; transition: 'cut' | 'crossfade' | 'fade_black' | 'wipe_left' | 'wipe_right' }[];
+}
 
 export interface AssembleDeps {
   db: Db;
@@ -41,7 +54,7 @@ export async function assembleStoryboard(storyboardId: string, deps: AssembleDep
   const { db, files, owner } = deps;
   const row = await storyboardsRepository.byId(db, storyboardId);
   if (!row || row.status !== 'assembling' || row.assembly_owner !== owner) return row;
-  const spec = JSON.parse(row.spec) as StoryboardSpec;
+  const spec = JSON.parse(row.spec) as FilmSpec;
   const shots = await storyboardsRepository.shots(db, storyboardId);
   const notDone = shots.find((s) => s.status !== 'succeeded' || s.deleted_at !== null);
   if (notDone || shots.length !== spec.shots.length) throw new Error(`shot ${(notDone?.idx ?? 0) + 1} has no finished clip`);
