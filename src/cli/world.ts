@@ -20,6 +20,8 @@ export function registerWorldCommands(program: Command): void {
     .option('--split <split>', `which combinations to draw from: ${SPLITS.join('|')}`, choiceOption(SPLITS), 'train' as Split)
     .option('--clips <n>', 'number of clips', intOption(1, 10_000_000), 1000)
     .option('--size <px>', 'frame width and height', intOption(16, 512), 64)
+    .option('--width <px>', 'frame width, for another aspect than 1:1 (default: --size)', intOption(16, 1024))
+    .option('--height <px>', 'frame height, for another aspect than 1:1 (default: --size)', intOption(16, 1024))
     .option('--frames <n>', 'frames per clip', intOption(1, 256), 16)
     .option('--seed <n>', 'base seed (clip i uses a seed derived from it and i)', intOption(0, 2 ** 31 - 1), 1)
     .option('--shard-size <n>', 'clips per shard', intOption(1, 100_000), 500)
@@ -31,7 +33,7 @@ export function registerWorldCommands(program: Command): void {
       progress.finish();
       const reused = summary.reusedShards ? ` (${summary.reusedShards} finished shards kept from an earlier run)` : '';
       console.log(`wrote ${summary.clips} clips in ${summary.shards} shards to ${opts.out}${reused}: ` +
-        `${summary.seconds.toFixed(1)} s, ${summary.clipsPerSecond.toFixed(0)} clips/s at ${opts.size}x${opts.size}x${opts.frames}`);
+        `${summary.seconds.toFixed(1)} s, ${summary.clipsPerSecond.toFixed(0)} clips/s at ${opts.width ?? opts.size}x${opts.height ?? opts.size}x${opts.frames}`);
     });
 
   world

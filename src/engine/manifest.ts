@@ -15,7 +15,11 @@ const t2vSchema = z.object({
   version: z.string().min(1),
   format: z.literal(T2V_FORMAT),
   license: z.string().optional(),
-  video: z.object({ frames: positiveInt, fps: z.number().positive(), height: positiveInt, width: positiveInt }),
+  video: z.object({
+    frames: positiveInt, fps: z.number().positive(), height: positiveInt, width: positiveInt,
+    /** Other aspect ratios the model draws natively ("16:9": its frame size); width and height are the 1:1 size. */
+    aspects: z.record(z.string().regex(/^\d+:\d+$/), z.object({ width: positiveInt, height: positiveInt })).optional(),
+  }),
   text: z.object({
     vocab: z.string().min(1),
     maxTokens: positiveInt,
@@ -77,6 +81,10 @@ export function checkT2VManifest<T extends ModelManifest>(manifest: T, where: st
       || m.video.height !== m.latent.shape[1] * m.conditioning.vae.spatialFactor
       || m.video.width !== m.latent.shape[2] * m.conditioning.vae.spatialFactor)
       ? 'conditioning.vae factors must map latent.shape onto the video size' : '',
+    m.video.aspects && !m.conditioning ? 'video.aspects needs conditioning (its vae.spatialFactor sizes the latent grid)' : '',
+    ...Object.entries(m.video.aspects ?? {}).map(([aspect, size]) => m.conditioning
+      && (size.width % m.conditioning.vae.spatialFactor || size.height % m.conditioning.vae.spatialFactor)
+      ? `video.aspects.${aspect} must be a multiple of ${m.conditioning.vae.spatialFactor} pixels on each side` : ''),
   ].filter(Boolean);
   if (problems.length) throw new ModelDirError(`${where}/model.json: ${problems.join('; ')}`, 'model_invalid');
   return manifest as T & T2VManifest;

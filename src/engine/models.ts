@@ -27,6 +27,8 @@ export interface InstalledModel {
   bytes: number;
   /** What it takes besides text: pictures (first and last frame), clips to extend, clips longer than one window. */
   inputs: { image: boolean; lastImage: boolean; extend: boolean; long: boolean };
+  /** Aspect ratios it draws natively and their frame sizes, 1:1 first. */
+  aspects: Record<string, { width: number; height: number }>;
 }
 
 export function modelRoots(): string[] {
@@ -62,6 +64,7 @@ export function readInstalledModel(dir: string): InstalledModel | null {
     license: typeof m.license === 'string' ? m.license : null,
     bytes,
     inputs: conditioned ? { image: true, lastImage: true, extend: true, long: true } : { image: false, lastImage: false, extend: false, long: false },
+    aspects: { '1:1': { width: m.video.width, height: m.video.height }, ...(conditioned && m.video.aspects && typeof m.video.aspects === 'object' ? m.video.aspects : {}) },
   };
 }
 

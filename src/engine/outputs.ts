@@ -84,13 +84,13 @@ export interface ClipFiles {
 /** Encodes a clip into its video (labelled, scaled to `outputSize` across), its middle frame and its spritesheet. */
 export async function encodeClipFiles(
   clip: Clip,
-  options: { fps: number; format?: VideoFormat; outputSize?: number; metadata: Record<string, string> },
+  options: { fps: number; format?: VideoFormat; outputSize?: number; outputHeight?: number; metadata: Record<string, string> },
 ): Promise<ClipFiles> {
   const format = options.format ?? 'mp4';
   const dir = mkdtempSync(join(tmpdir(), 'kineo-clip-'));
   try {
     const path = join(dir, `video.${format}`);
-    await encodeVideo(clip, { path, format, fps: options.fps, outputSize: options.outputSize, metadata: options.metadata });
+    await encodeVideo(clip, { path, format, fps: options.fps, outputSize: options.outputSize, outputHeight: options.outputHeight, metadata: options.metadata });
     return {
       video: readFileSync(path),
       poster: posterPng(clip, Math.floor(clip.frames / 2), options.outputSize),

@@ -50,6 +50,9 @@ export interface GenerateRequest {
   extend?: Clip;
   /** How many frames to draw (default: the model's video.frames); more than one window's are drawn window by window. */
   frames?: number;
+  /** Aspect ratio, one of the model's (`capabilities.aspects`; default "1:1"); pictures and the clip to extend must
+   * be at that aspect's size (`sizeOf`). */
+  aspect?: string;
 }
 
 /** The most frames one request may ask for (a minute at 8 fps). */
@@ -99,6 +102,15 @@ export interface PipelineCapabilities {
   extend: boolean;
   /** The most frames a request may ask for. */
   maxFrames: number;
+  /** Aspect ratios drawn natively, 1:1 first. */
+  aspects: string[];
+}
+
+/** The frame size of one aspect and its latent grid. */
+interface Geometry {
+  width: number;
+  height: number;
+  latent: LatentShape;
 }
 
 export class GenerationError extends Error {
@@ -171,40 +183,66 @@ export class KineoPipeline {
 
   get capabilities(): PipelineCapabilities {
     const conditioned = Boolean(this.manifest.conditioning);
-    return { image: conditioned, lastImage: conditioned, extend: conditioned, maxFrames: conditioned ? MAX_FRAMES : this.manifest.video.frames };
+    return {
+      image: conditioned, lastImage: conditioned, extend: conditioned, maxFrames: conditioned ? MAX_FRAMES : this.manifest.video.frames,
+      aspects: ['1:1', ...Object.keys(this.manifest.video.aspects ?? {}).filter((a) => a !== '1:1')],
+    };
   }
 
-  /** A picture at the model's size → its latent frame in model space (C·H'·W'): held still for one latent frame's
-   * worth of frames and encoded, as the model saw its start and end pictures in training. */
-  async encodeImage(image: RgbImage): Promise<Float32Array> {
+  /** The frame size the model draws at an aspect ratio (pictures and clips to extend are fitted to it). */
+  sizeOf(aspect = '1:1'): { width: number; height: number } {
+    const { width, height } = this.geometry(aspect);
+    return { width, height };
+  }
+
+  private geometry(aspect = '1:1'): Geometry {
     const { video } = this.manifest;
-    const tf = this.requireConditioning().vae.timeFactor;
-    if (image.width !== video.width || image.height !== video.height) {
-      throw new GenerationError(`the picture must be ${video.width}×${video.height} (fit it first), got ${image.width}×${image.height}`, 'invalid_request');
+    if (aspect === '1:1') return { width: video.width, height: video.height, latent: this.latentShape };
+    const size = video.aspects?.[aspect];
+    if (!size) {
+      throw new GenerationError(`${this.manifest.name} ${this.manifest.version} draws ${this.capabilities.aspects.join(', ')}, not ${aspect}`, 'invalid_request');
     }
-    const z = await this.encodeFrames(stillFrames(image, tf), tf);
-    return latentFrame(z, { ...this.latentShape, frames: 1 }, 0);
+    const f = this.manifest.conditioning!.vae.spatialFactor;
+    return { ...size, latent: { ...this.latentShape, height: size.height / f, width: size.width / f } };
+  }
+
+  /** The geometry whose frame size a picture has (a picture must be fitted to one of the model's sizes first). */
+  private geometryOfSize(width: number, height: number, what: string): Geometry {
+    for (const aspect of this.capabilities.aspects) {
+      const g = this.geometry(aspect);
+      if (g.width === width && g.height === height) return g;
+    }
+    const sizes = this.capabilities.aspects.map((a) => `${this.sizeOf(a).width}×${this.sizeOf(a).height}`).join(' or ');
+    throw new GenerationError(`the ${what} must be ${sizes} (fit it first), got ${width}×${height}`, 'invalid_request');
+  }
+
+  /** A picture at one of the model's sizes → its latent frame in model space (C·H'·W'): held still for one latent
+   * frame's worth of frames and encoded, as the model saw its start and end pictures in training. */
+  async encodeImage(image: RgbImage): Promise<Float32Array> {
+    const tf = this.requireConditioning().vae.timeFactor;
+    const g = this.geometryOfSize(image.width, image.height, 'picture');
+    const z = await this.encodeFrames(stillFrames(image, tf), tf, g);
+    return latentFrame(z, { ...g.latent, frames: 1 }, 0);
   }
 
   /** A picture through the model's VAE and back (encoded held still, decoded): the best a clip given that picture
    * can reproduce it, as one frame. */
   async roundTrip(image: RgbImage): Promise<Clip> {
     const z = await this.encodeImage(image);
-    const shape = { ...this.latentShape, frames: 1 };
+    const { height, width, latent } = this.geometryOfSize(image.width, image.height, 'picture');
+    const shape = { ...latent, frames: 1 };
     const vd = this.manifest.onnx.vae_decoder;
     this.calls.vaeDecoder++;
     const out = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', denormalize(z, shape, this.manifest.latent.norm.mean, this.manifest.latent.norm.std), [1, shape.channels, 1, shape.height, shape.width]) }))[vd.outputs[0]!]!;
-    const { height, width } = this.manifest.video;
     return { data: framesToBytes((out.data as Float32Array).subarray(0, height * width * 3)), frames: 1, height, width };
   }
 
-  /** Frames (F, H, W, 3) in [0, 1] at the model's size, F a multiple of the time factor → model-space latents. */
-  private async encodeFrames(frames: Float32Array, count: number): Promise<Float32Array> {
-    const { video } = this.manifest;
+  /** Frames (F, H, W, 3) in [0, 1] at the geometry's size, F a multiple of the time factor → model-space latents. */
+  private async encodeFrames(frames: Float32Array, count: number, g: Geometry): Promise<Float32Array> {
     const spec = this.manifest.onnx.vae_encoder!;
     this.calls.vaeEncoder++;
-    const out = (await this.sessions.vaeEncoder!.run({ [spec.inputs[0]!]: new ort.Tensor('float32', frames, [1, count, video.height, video.width, 3]) }))[spec.outputs[0]!]!;
-    const shape = { ...this.latentShape, frames: Number(out.dims[2]) };
+    const out = (await this.sessions.vaeEncoder!.run({ [spec.inputs[0]!]: new ort.Tensor('float32', frames, [1, count, g.height, g.width, 3]) }))[spec.outputs[0]!]!;
+    const shape = { ...g.latent, frames: Number(out.dims[2]) };
     return normalizeLatents(out.data as Float32Array, shape, this.manifest.latent.norm.mean, this.manifest.latent.norm.std);
   }
 
@@ -222,7 +260,9 @@ export class KineoPipeline {
     const guidance = request.guidance === undefined ? m.sampler.guidance : request.guidance;
     const shift = request.shift ?? m.sampler.shift;
     const schedulerName = request.scheduler ?? m.sampler.scheduler;
-    const n = latentSize(this.latentShape);
+    const g = this.geometry(request.aspect);
+    const latentShape = g.latent;
+    const n = latentSize(latentShape);
     checkRequest(request, steps, guidance, shift, schedulerName, n, this.capabilities.maxFrames);
     const cfg = guidance !== null && guidance > 1;
     const elapsed = () => performance.now() - start;
@@ -231,8 +271,8 @@ export class KineoPipeline {
       if (request.signal?.aborted) throw new GenerationError('generation was cancelled', 'aborted');
     };
     abortIfAsked();
-    const window = this.latentShape.frames;
-    const plan = await this.planClip(request);
+    const window = latentShape.frames;
+    const plan = await this.planClip(request, g);
     const { total, drawn, windows } = plan;
     emit({ step: 0, of: steps * windows.length, phase: 'encode' });
 
@@ -254,9 +294,9 @@ export class KineoPipeline {
     const textStates = (await this.sessions.textEncoder.run({ [te.inputs[0]!]: ids, [te.inputs[1]!]: mask }))[te.outputs[0]!]!;
 
     // 4. the frames given as conditions (the clip being extended, pictures), encoded once into the clip's latents
-    const seqShape = { ...this.latentShape, frames: Math.max(total, window) };
+    const seqShape = { ...latentShape, frames: Math.max(total, window) };
     const seq = new Float32Array(latentSize(seqShape));
-    const extendShape = { ...this.latentShape, frames: drawn };
+    const extendShape = { ...latentShape, frames: drawn };
     for (let t = 0; t < drawn; t++) setLatentFrame(seq, seqShape, t, latentFrame(plan.extendLatents!, extendShape, t));
     const firstImage = request.image ? await this.encodeImage(request.image) : undefined;
     const lastImage = request.lastImage ? await this.encodeImage(request.lastImage) : undefined;
@@ -267,7 +307,7 @@ export class KineoPipeline {
     const calls = scheduler.timesteps.length;
     const tr = m.onnx.transformer;
     const perFrame = Boolean(m.conditioning);
-    const dims = [batch, this.latentShape.channels, window, this.latentShape.height, this.latentShape.width];
+    const dims = [batch, latentShape.channels, window, latentShape.height, latentShape.width];
     const of = steps * windows.length;
     let stepsDone = 0;
     for (const [w, win] of windows.entries()) {
@@ -277,7 +317,7 @@ export class KineoPipeline {
       if (w === windows.length - 1 && lastImage) given.set(total - 1 - win.start, lastImage);
       let x = request.latents && w === 0 ? Float32Array.from(request.latents) : seededNoise(n, w === 0 ? request.seed : windowSeed(request.seed, w));
       const hold = (v: Float32Array) => {
-        for (const [t, frame] of given) setLatentFrame(v, this.latentShape, t, frame);
+        for (const [t, frame] of given) setLatentFrame(v, latentShape, t, frame);
         return v;
       };
       hold(x);
@@ -305,10 +345,10 @@ export class KineoPipeline {
         if (done > windowDone) {
           stepsDone += done - windowDone;
           windowDone = done;
-          emit({ step: stepsDone, of, phase: 'denoise', preview: request.onProgress ? this.preview(previous, v, sigma, request.previewWidth) : undefined });
+          emit({ step: stepsDone, of, phase: 'denoise', preview: request.onProgress ? this.preview(previous, v, sigma, latentShape, request.previewWidth) : undefined });
         }
       }
-      for (let t = 0; t < window; t++) setLatentFrame(seq, seqShape, win.start + t, latentFrame(x, this.latentShape, t));
+      for (let t = 0; t < window; t++) setLatentFrame(seq, seqShape, win.start + t, latentFrame(x, latentShape, t));
     }
     const denoiseMs = elapsed() - encodeMs;
 
@@ -316,16 +356,16 @@ export class KineoPipeline {
     abortIfAsked();
     emit({ step: of, of, phase: 'decode' });
     const vd = m.onnx.vae_decoder;
-    const clipShape = { ...this.latentShape, frames: total };
+    const clipShape = { ...latentShape, frames: total };
     const x = total === seqShape.frames ? seq : sliceLatentFrames(seq, seqShape, 0, total);
     const vaeLatents = denormalize(x, clipShape, m.latent.norm.mean, m.latent.norm.std);
     this.calls.vaeDecoder++;
-    const decoded = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', vaeLatents, [1, this.latentShape.channels, total, this.latentShape.height, this.latentShape.width]) }))[vd.outputs[0]!]!;
+    const decoded = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', vaeLatents, [1, latentShape.channels, total, latentShape.height, latentShape.width]) }))[vd.outputs[0]!]!;
     const [, decodedFrames, height, width, channels] = decoded.dims.map(Number);
     const { video } = m;
     const tf = m.conditioning?.vae.timeFactor ?? video.frames / window;
-    if (decodedFrames !== total * tf || height !== video.height || width !== video.width || channels !== 3) {
-      throw new ModelDirError(`${m.dir}: the decoder made ${decoded.dims.join('×')} frames, model.json promises ${total * tf}×${video.height}×${video.width}×3`, 'model_invalid');
+    if (decodedFrames !== total * tf || height !== g.height || width !== g.width || channels !== 3) {
+      throw new ModelDirError(`${m.dir}: the decoder made ${decoded.dims.join('×')} frames, model.json promises ${total * tf}×${g.height}×${g.width}×3`, 'model_invalid');
     }
     const frameBytes = height * width * 3;
     const fresh = framesToBytes(decoded.data as Float32Array).subarray(drawn * tf * frameBytes, (drawn * tf + plan.newFrames) * frameBytes);
@@ -343,24 +383,24 @@ export class KineoPipeline {
   }
 
   /** How many latent frames the clip has, how many of them the clip being extended gives, and the windows. */
-  private async planClip(r: GenerateRequest): Promise<{ total: number; drawn: number; newFrames: number; windows: ReturnType<typeof planWindows>; extendLatents?: Float32Array }> {
+  private async planClip(r: GenerateRequest, g: Geometry): Promise<{ total: number; drawn: number; newFrames: number; windows: ReturnType<typeof planWindows>; extendLatents?: Float32Array }> {
     const { video } = this.manifest;
-    const window = this.latentShape.frames;
+    const window = g.latent.frames;
     const newFrames = r.frames ?? video.frames;
     const conditioned = r.image || r.lastImage || r.extend || newFrames !== video.frames;
     if (!conditioned) return { total: window, drawn: 0, newFrames, windows: [{ start: 0, given: 0 }] };
     const tf = this.requireConditioning().vae.timeFactor;
     for (const [name, image] of [['start', r.image], ['last', r.lastImage]] as const) {
-      if (image && (image.width !== video.width || image.height !== video.height || image.data.length !== video.width * video.height * 3)) {
-        throw new GenerationError(`the ${name} picture must be ${video.width}×${video.height} RGB (fit it first), got ${image.width}×${image.height}`, 'invalid_request');
+      if (image && (image.width !== g.width || image.height !== g.height || image.data.length !== g.width * g.height * 3)) {
+        throw new GenerationError(`the ${name} picture must be ${g.width}×${g.height} RGB (fit it first), got ${image.width}×${image.height}`, 'invalid_request');
       }
     }
     let drawn = 0;
     let extendLatents: Float32Array | undefined;
     if (r.extend) {
       const e = r.extend;
-      if (e.width !== video.width || e.height !== video.height) {
-        throw new GenerationError(`the clip to extend must be ${video.width}×${video.height} (fit it first), got ${e.width}×${e.height}`, 'invalid_request');
+      if (e.width !== g.width || e.height !== g.height) {
+        throw new GenerationError(`the clip to extend must be ${g.width}×${g.height} (fit it first), got ${e.width}×${e.height}`, 'invalid_request');
       }
       drawn = Math.floor(e.frames / tf);
       if (drawn < 1) throw new GenerationError(`the clip to extend needs at least ${tf} frames, got ${e.frames}`, 'invalid_request');
@@ -368,7 +408,7 @@ export class KineoPipeline {
       // the clip's last whole latent frames, encoded from their start (the encoder is causal)
       const frameValues = e.height * e.width * 3;
       const tail = e.data.subarray((e.frames - drawn * tf) * frameValues, e.frames * frameValues);
-      extendLatents = await this.encodeFrames(bytesToFrames(tail), drawn * tf);
+      extendLatents = await this.encodeFrames(bytesToFrames(tail), drawn * tf, g);
     }
     const total = drawn + Math.ceil(newFrames / tf);
     return { total, drawn, newFrames, windows: planWindows(Math.max(total, window), window, Math.min(WINDOW_OVERLAP, window - 1), drawn), extendLatents };
@@ -382,10 +422,10 @@ export class KineoPipeline {
   }
 
   /** Latent frame 0 of the clean-image estimate x0 = x − σ·v, through the model's linear RGB map. */
-  private preview(x: Float32Array, v: Float32Array, sigma: number, width = 64): PreviewImage | undefined {
+  private preview(x: Float32Array, v: Float32Array, sigma: number, latentShape: LatentShape, width = 64): PreviewImage | undefined {
     const map = this.manifest.preview;
     if (!map) return undefined;
-    const { channels, frames, height, width: lw } = this.latentShape;
+    const { channels, frames, height, width: lw } = latentShape;
     const plane = height * lw;
     const first = new Float32Array(channels * plane);
     for (let c = 0; c < channels; c++) {

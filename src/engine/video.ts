@@ -21,6 +21,8 @@ export interface EncodeOptions {
   metadata?: Record<string, string>;
   /** Scale to this many pixels across (nearest multiple of 2) with a Lanczos filter. */
   outputSize?: number;
+  /** With outputSize: exactly this many pixels down (a wire format's "720x1280"), else the clip's aspect. */
+  outputHeight?: number;
 }
 
 function codecArgs(format: VideoFormat, scale: string): string[] {
@@ -39,7 +41,7 @@ export async function encodeVideo(clip: Clip, options: EncodeOptions): Promise<v
   const needsEven = options.format === 'mp4' && (clip.width % 2 !== 0 || clip.height % 2 !== 0);
   const target = options.outputSize;
   const scale = target
-    ? `scale=${even(target)}:${even((target * clip.height) / clip.width)}:flags=lanczos,`
+    ? `scale=${even(target)}:${even(options.outputHeight ?? (target * clip.height) / clip.width)}:flags=lanczos,${options.outputHeight ? 'setsar=1,' : ''}`
     : needsEven ? `scale=${even(clip.width)}:${even(clip.height)}:flags=lanczos,` : '';
   const meta = Object.entries(options.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
   const args = [

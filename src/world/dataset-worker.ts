@@ -4,14 +4,14 @@ import { clipSeed, sampleClip } from './index.js';
 import type { ShardJob, ShardResult } from './dataset-writer.js';
 
 parentPort!.on('message', (job: ShardJob) => {
-  const clipBytes = job.frames * job.size * job.size * 3;
+  const clipBytes = job.frames * job.height * job.width * 3;
   const data = new Uint8Array(job.count * clipBytes);
-  const pixels = job.frames * job.size * job.size;
+  const pixels = job.frames * job.height * job.width;
   const coverage = job.coverage ? new Uint8Array(job.count * pixels) : undefined;
   const lines: string[] = [];
   for (let k = 0; k < job.count; k++) {
     const seed = clipSeed(job.seed, job.first + k);
-    const sample = sampleClip(job.split, seed, { frames: job.frames, height: job.size, width: job.size }, { coverage: job.coverage });
+    const sample = sampleClip(job.split, seed, { frames: job.frames, height: job.height, width: job.width }, { coverage: job.coverage });
     data.set(sample.clip.data, k * clipBytes);
     if (coverage) coverage.set(sample.clip.coverage!, k * pixels);
     lines.push(JSON.stringify({ caption: sample.caption, labels: sample.labels, seed, split: job.split }));

@@ -1,9 +1,9 @@
 /**
  * Writes world clips as shards Python reads with numpy alone:
  *   meta.json                      sizes, vocabulary of every label head, the shard list
- *   shard-00000.u8                 raw uint8, shape (clips, frames, size, size, 3)
+ *   shard-00000.u8                 raw uint8, shape (clips, frames, height, width, 3)
  *   shard-00000.jsonl              one {"caption", "labels", "seed", "split"} per clip, same order
- *   shard-00000.cov.u8             with `coverage`: the sprites' per-pixel coverage, uint8 (clips, frames, size, size)
+ *   shard-00000.cov.u8             with `coverage`: the sprites' per-pixel coverage, uint8 (clips, frames, height, width)
  * Shards are rendered on worker threads and written atomically (temp file, then rename); a rerun with the same
  * arguments keeps finished shards, so an interrupted run resumes instead of starting over.
  */
@@ -21,7 +21,10 @@ export const WORLD_FPS = 8;
 export interface DatasetOptions {
   split: Split;
   clips: number;
+  /** Frame width and height (a square); `width` / `height` override it for another aspect. */
   size: number;
+  width?: number;
+  height?: number;
   frames: number;
   out: string;
   seed: number;
@@ -38,7 +41,8 @@ export interface ShardJob {
   count: number;
   split: Split;
   seed: number;
-  size: number;
+  width: number;
+  height: number;
   frames: number;
   coverage: boolean;
 }
@@ -70,12 +74,17 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(options.clips / shardSize)));
   mkdirSync(options.out, { recursive: true });
   const coverage = options.coverage ?? false;
+  const width = options.width ?? options.size;
+  const height = options.height ?? options.size;
   const jobs: ShardJob[] = [];
   for (let first = 0, shard = 0; first < options.clips; first += shardSize, shard++) {
-    jobs.push({ shard, first, count: Math.min(shardSize, options.clips - first), split: options.split, seed: options.seed, size: options.size, frames: options.frames, coverage });
+    jobs.push({ shard, first, count: Math.min(shardSize, options.clips - first), split: options.split, seed: options.seed, width, height, frames: options.frames, coverage });
   }
-  // `coverage` joins the identity only when set, so shards written before it existed are still reused
-  const identity = { split: options.split, seed: options.seed, size: options.size, frames: options.frames, shardSize, ...(coverage ? { coverage } : {}) };
+  // `coverage` and a non-square size join the identity only when set, so shards written before they existed are
+  // still reused
+  const square = width === height;
+  const identity = { split: options.split, seed: options.seed, size: square ? width : undefined, frames: options.frames, shardSize,
+    ...(square ? {} : { width, height }), ...(coverage ? { coverage } : {}) };
   const doneMarker = (job: ShardJob) => join(options.out, `${shardName(job.shard)}.done.json`);
   const isFinished = (job: ShardJob) => {
     if (!existsSync(doneMarker(job))) return false;
@@ -140,8 +149,8 @@ export async function writeDataset(options: DatasetOptions): Promise<DatasetSumm
     split: options.split,
     seed: options.seed,
     frames: options.frames,
-    height: options.size,
-    width: options.size,
+    height,
+    width,
     channels: 3,
     fps: WORLD_FPS,
     clips: options.clips,

@@ -24,7 +24,11 @@ export interface RenderOptions {
 export function renderScene(scene: Scene, size: ClipSize, options: RenderOptions = {}): Clip {
   const { frames, height, width } = size;
   const sprites = loadSprites();
-  const background = backgroundVariant(scene.labels.background, scene.backgroundVariant, Math.max(width, height));
+  // A native aspect, not a stretched square: the short side spans the world's unit square, as a 1:1 frame does,
+  // and the long side shows more of the world (16:9 sees further left and right, 9:16 further up and down), so
+  // the centre square of any aspect is the 1:1 frame pixel for pixel.
+  const view = Math.min(width, height);
+  const background = backgroundVariant(scene.labels.background, scene.backgroundVariant, view);
   const data = new Uint8Array(frames * height * width * 3);
   const frameBytes = height * width * 3;
   const coverage = options.coverage ? new Uint8Array(frames * height * width) : undefined;
@@ -37,21 +41,20 @@ export function renderScene(scene: Scene, size: ClipSize, options: RenderOptions
     if (coverage) frame.coverage = new Uint8ClampedArray(coverage.buffer, f * height * width, height * width);
     if (scene.labels.camera === 'none') {
       if (!still) {
-        sampleBackground(background, frame, cam.x, cam.y, cam.zoom);
+        sampleBackground(background, frame, cam.x, cam.y, cam.zoom, view);
         still = frame.rgb.slice() as Uint8ClampedArray;
       } else {
         frame.rgb.set(still);
       }
     } else {
-      sampleBackground(background, frame, cam.x, cam.y, cam.zoom);
+      sampleBackground(background, frame, cam.x, cam.y, cam.zoom, view);
     }
-    const view = Math.max(width, height);
     for (const actor of scene.actors) {
       for (const d of actor.at(t)) {
         drawSprite(frame, sprites.get(d.sprite)!, {
           ...d,
-          cx: ((d.x - 0.5 - cam.x) * cam.zoom + 0.5) * width,
-          cy: ((d.y - 0.5 - cam.y) * cam.zoom + 0.5) * height,
+          cx: (d.x - 0.5 - cam.x) * cam.zoom * view + width / 2,
+          cy: (d.y - 0.5 - cam.y) * cam.zoom * view + height / 2,
           sizeX: d.sizeX * cam.zoom * view,
           sizeY: d.sizeY * cam.zoom * view,
         });
@@ -61,22 +64,23 @@ export function renderScene(scene: Scene, size: ClipSize, options: RenderOptions
   return coverage ? { frames, height, width, data, coverage } : { frames, height, width, data };
 }
 
-/** Bilinear lookup of the background canvas through the camera, filling the frame. */
-function sampleBackground(bg: Canvas, frame: Canvas, camX: number, camY: number, zoom: number): void {
+/** Bilinear lookup of the background canvas through the camera, filling the frame; `view` pixels span one world
+ * unit (beyond the painted margin the edge is held). */
+function sampleBackground(bg: Canvas, frame: Canvas, camX: number, camY: number, zoom: number, view: number): void {
   const scale = bg.width / (1 + 2 * WORLD_MARGIN);
   const { width, height, rgb } = frame;
   const src = bg.rgb;
   const maxX = bg.width - 1;
   const maxY = bg.height - 1;
   for (let j = 0; j < height; j++) {
-    const wy = ((j + 0.5) / height - 0.5) / zoom + 0.5 + camY;
+    const wy = (j + 0.5 - height / 2) / view / zoom + 0.5 + camY;
     let fy = (wy + WORLD_MARGIN) * scale - 0.5;
     fy = fy < 0 ? 0 : fy > maxY ? maxY : fy;
     const y0 = Math.floor(fy);
     const y1 = Math.min(y0 + 1, maxY);
     const ty = fy - y0;
     for (let i = 0; i < width; i++) {
-      const wx = ((i + 0.5) / width - 0.5) / zoom + 0.5 + camX;
+      const wx = (i + 0.5 - width / 2) / view / zoom + 0.5 + camX;
       let fx = (wx + WORLD_MARGIN) * scale - 0.5;
       fx = fx < 0 ? 0 : fx > maxX ? maxX : fx;
       const x0 = Math.floor(fx);

@@ -55,6 +55,26 @@ describe('the world', () => {
     expect(big.clip.data.length).toBe(8 * 128 * 128 * 3);
   });
 
+  it('draws other aspects natively: the centre square of a 16:9 or 9:16 frame is the 1:1 frame (not a stretched one)', () => {
+    for (const caption of ['a red fox runs left in the snow', 'a rocket moves up at night with the camera panning right']) {
+      const square = renderCaption(caption, 9, { frames: 4, height: 64, width: 64 }).clip;
+      for (const [width, height] of [[112, 64], [64, 112]] as const) {
+        const other = renderCaption(caption, 9, { frames: 4, height, width }).clip;
+        const x0 = (width - 64) / 2;
+        const y0 = (height - 64) / 2;
+        let same = 0;
+        for (let f = 0; f < 4; f++) {
+          for (let y = 0; y < 64; y++) {
+            const a = square.data.subarray(((f * 64 + y) * 64) * 3, ((f * 64 + y) * 64 + 64) * 3);
+            const row = ((f * height + y + y0) * width + x0) * 3;
+            if (Buffer.compare(Buffer.from(a), Buffer.from(other.data.subarray(row, row + 64 * 3))) === 0) same++;
+          }
+        }
+        expect(same).toBe(4 * 64);
+      }
+    }
+  });
+
   it('moves things: frames of a moving clip differ, a still clip without camera move stays still', () => {
     const moving = renderCaption('a dog moves right quickly on the grass', 1, size).clip;
     const still = renderCaption('a dog stays still on the grass', 1, size).clip;

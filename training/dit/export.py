@@ -48,8 +48,12 @@ def export_transformer(model: DiT, path: str, opset: int = 17, batch: int = 2, m
     states = torch.randn(batch, max_tokens, model.text_dim)
     mask = torch.ones(batch, max_tokens, dtype=torch.long)
     mask[:, max_tokens // 2:] = 0
+    # T', H' and W' are free: one graph draws every aspect (16:9, 9:16, 1:1) and window length; the RoPE tables are
+    # computed in the graph from the input's shape (DiT.rope)
+    grid = {2: "latent_frames", 3: "latent_height", 4: "latent_width"}
     onnx_export(model, (lat, t, states, mask), path, ["latents", "timestep", "text_states", "text_mask"],
-                ["velocity"], opset, check_required=False)
+                ["velocity"], opset, check_required=False,
+                dynamic={"latents": grid, "velocity": grid, "timestep": {1: "latent_frames"}})
     return ["velocity"]
 
 

@@ -16,7 +16,7 @@ Conventions (the TypeScript engine re-implements the sampler with exactly these)
 from __future__ import annotations
 
 import copy
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -202,8 +202,8 @@ def sigma_schedule(steps: int, shift: float = 1.0) -> torch.Tensor:
 def sample(model, ids: torch.Tensor, mask: torch.Tensor, steps: int = 25, shift: float = 1.0,
            guidance: Optional[float] = 4.0, noise: Optional[torch.Tensor] = None,
            generator: Optional[torch.Generator] = None, given: Optional[torch.Tensor] = None,
-           given_latents: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Euler sampler. ``guidance=None`` runs the conditional model only; otherwise CFG in one batch.
+           given_latents: Optional[torch.Tensor] = None, shape: Optional[Sequence[int]] = None) -> torch.Tensor:
+    """Euler sampler (``shape`` (T', H', W'): another latent grid than the model's own, e.g. a 16:9 clip). ``guidance=None`` runs the conditional model only; otherwise CFG in one batch.
 
     ``model`` is a KineoMini; returns latents (B, C, T', H', W') in the model's (normalised) space. ``given``
     (B, T') bool with ``given_latents`` (B, C, T', H', W'): latent frames held at those values with timestep 0.
@@ -213,7 +213,8 @@ def sample(model, ids: torch.Tensor, mask: torch.Tensor, steps: int = 25, shift:
     b = ids.shape[0]
     device = ids.device
     if noise is None:
-        noise = torch.randn((b, dit.latent_channels, *dit.latent_shape), generator=generator, device=_device(generator))
+        noise = torch.randn((b, dit.latent_channels, *(shape or dit.latent_shape)), generator=generator,
+                            device=_device(generator))
     x = noise.to(device).float().clone()
     if guidance is None:
         states, m = model.text(ids, mask)

@@ -62,6 +62,23 @@ def rope_tables(positions: torch.Tensor, head_dim: int, theta: float = 10000.0):
     return torch.cat([cos, cos], 1).float(), torch.cat([sin, sin], 1).float()
 
 
+def rope_tables_symbolic(grid, head_dim: int, theta: float = 10000.0):
+    """:func:`rope_tables` of :func:`grid_positions` for a grid whose sizes may be traced values (ONNX export with
+    dynamic axes), built by broadcasting aranges instead of a meshgrid; float32 (the positions are small integers, so
+    it agrees with the float64 tables to ~1e-7)."""
+    gt, gh, gw = grid
+    parts = []
+    for axis, (n, size) in enumerate(zip(rope_split(head_dim), (gt, gh, gw))):
+        freqs = theta ** (-torch.arange(n, dtype=torch.float64) / n)
+        ang = torch.arange(size).float()[:, None] * freqs.float()[None]  # (size, n)
+        shape = [1, 1, 1, n]
+        shape[axis] = -1
+        parts.append(ang.reshape(shape).expand(gt, gh, gw, n))
+    ang = torch.cat(parts, dim=-1).reshape(gt * gh * gw, head_dim // 2)
+    cos, sin = torch.cos(ang), torch.sin(ang)
+    return torch.cat([cos, cos], 1), torch.cat([sin, sin], 1)
+
+
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     """x (..., N, d); cos/sin broadcastable to it. Rotates pairs (i, i + d/2)."""
     half = x.shape[-1] // 2
@@ -172,6 +189,7 @@ class DiT(nn.Module):
         cos, sin = rope_tables(grid_positions(*self.grid), dim // heads, rope_theta)
         self.register_buffer("rope_cos", cos[None, None], persistent=False)  # (1, 1, N, hd)
         self.register_buffer("rope_sin", sin[None, None], persistent=False)
+        self._rope_cache: dict = {}
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -201,24 +219,50 @@ class DiT(nn.Module):
             cfg["pooled_text"] = True
         return cfg
 
-    def patchify(self, x: torch.Tensor) -> torch.Tensor:
-        (gt, gh, gw), (pt, ph, pw) = self.grid, self.patch
-        x = x.reshape(-1, self.latent_channels, gt, pt, gh, ph, gw, pw).permute(0, 2, 4, 6, 1, 3, 5, 7)
-        return x.reshape(-1, self.num_tokens, self.patch_dim)
+    def token_grid(self, latents: torch.Tensor):
+        """(gt, gh, gw) of these latents: any T', H', W' divisible by the patch (the shapes of 1:1, 16:9 and 9:16
+        clips, and windows of any length); while exporting to ONNX they stay symbolic, so one graph takes them all."""
+        _, _, t, h, w = latents.shape
+        if not torch.onnx.is_in_onnx_export() and (t % self.patch[0] or h % self.patch[1] or w % self.patch[2]):
+            raise ValueError(f"latent shape {(t, h, w)} not divisible by patch {self.patch}")
+        return t // self.patch[0], h // self.patch[1], w // self.patch[2]
 
-    def unpatchify(self, x: torch.Tensor) -> torch.Tensor:
-        (gt, gh, gw), (pt, ph, pw) = self.grid, self.patch
+    def patchify(self, x: torch.Tensor, grid=None) -> torch.Tensor:
+        (gt, gh, gw), (pt, ph, pw) = grid or self.token_grid(x), self.patch
+        x = x.reshape(-1, self.latent_channels, gt, pt, gh, ph, gw, pw).permute(0, 2, 4, 6, 1, 3, 5, 7)
+        return x.reshape(x.shape[0], gt * gh * gw, self.patch_dim)
+
+    def unpatchify(self, x: torch.Tensor, grid=None) -> torch.Tensor:
+        (gt, gh, gw), (pt, ph, pw) = grid or self.grid, self.patch
         x = x.reshape(-1, gt, gh, gw, self.latent_channels, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7)
-        return x.reshape(-1, self.latent_channels, *self.latent_shape)
+        return x.reshape(x.shape[0], self.latent_channels, gt * pt, gh * ph, gw * pw)
+
+    def rope(self, grid):
+        """cos, sin (1, 1, N, head_dim) for a token grid: the built-in grid's buffers, a cached table for another
+        grid, or (while exporting) a table computed in the graph from the input's shape."""
+        hd = self.dim // self.heads
+        if torch.onnx.is_in_onnx_export():
+            cos, sin = rope_tables_symbolic(grid, hd, self.rope_theta)
+            return cos[None, None], sin[None, None]
+        grid = tuple(int(g) for g in grid)
+        if grid == self.grid:
+            return self.rope_cos, self.rope_sin
+        cached = self._rope_cache.get(grid)
+        if cached is None or cached[0].device != self.rope_cos.device:
+            cos, sin = rope_tables(grid_positions(*grid), hd, self.rope_theta)
+            cached = (cos[None, None].to(self.rope_cos.device), sin[None, None].to(self.rope_cos.device))
+            self._rope_cache[grid] = cached
+        return cached
 
     def forward(self, latents, timestep, text_states, text_mask):
         """``timestep`` (B,) sigma for the whole clip, or (B, T') one sigma per latent frame: a frame given as a
         condition (an image, the tail of the clip being extended) carries 0 and is left as it is."""
-        x = self.x_embed(self.patchify(latents))
+        grid = self.token_grid(latents)
+        x = self.x_embed(self.patchify(latents, grid))
         per_frame = timestep.dim() == 2
         ts = timestep if per_frame else timestep[:, None]  # (B, G)
-        if per_frame and ts.shape[1] != self.latent_shape[0]:
-            raise ValueError(f"timestep (B, T') must have T' = {self.latent_shape[0]}, got {tuple(ts.shape)}")
+        if per_frame and not torch.onnx.is_in_onnx_export() and ts.shape[1] != latents.shape[2]:
+            raise ValueError(f"timestep (B, T') must have T' = {latents.shape[2]}, got {tuple(ts.shape)}")
         if per_frame and self.patch[0] != 1:
             raise ValueError("per-frame timesteps need a temporal patch of 1")
         b, g = ts.shape
@@ -228,11 +272,12 @@ class DiT(nn.Module):
         mod = self.t_block(t).reshape(b, g, 6, self.dim)
         ctx = self.y_embed2(gelu_tanh(self.y_embed1(text_states)))
         bias = mask_bias(text_mask)
+        cos, sin = self.rope(grid)
         for blk in self.blocks:
-            x = blk(x, mod, ctx, bias, self.rope_cos, self.rope_sin)
+            x = blk(x, mod, ctx, bias, cos, sin)
         f = t[:, :, None] + self.final_table  # (B, G, 2, dim)
         x = modulate(layer_norm(x), f[:, :, 0:1], f[:, :, 1:2])
-        return self.unpatchify(self.final(x))
+        return self.unpatchify(self.final(x), grid)
 
 
 class KineoMini(nn.Module):

@@ -174,7 +174,11 @@ def val_loss(model, x0: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor, bat
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="train kineo-mini (text encoder + DiT, rectified flow)")
-    p.add_argument("--latents", required=True, help="dir with latents.npy + captions.jsonl (+ meta.json)")
+    p.add_argument("--latents", required=True,
+                   help="dir with latents.npy + captions.jsonl (+ meta.json); several dirs, comma-separated, train on "
+                        "each one's latent grid (1:1, 16:9, 9:16 clips), one grid per batch")
+    p.add_argument("--mix", default=None, metavar="W1,W2,...",
+                   help="with several --latents dirs: the share of batches drawn from each (default: by clip count)")
     p.add_argument("--vocab", required=True, help="vocab.json (node bin/kineo.mjs world vocab -o FILE)")
     p.add_argument("--out", required=True, help="checkpoint dir")
     add_run_args(p)
@@ -242,19 +246,32 @@ def main(argv=None) -> dict:
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
 
-    ds = LatentSet(a.latents)
+    sets = [LatentSet(d) for d in a.latents.split(",") if d]
+    ds = sets[0]  # vocabulary, latent norm, validation and previews come from the first (the model's own grid)
+    for other in sets[1:]:
+        if other.shape[:2] != ds.shape[:2]:
+            raise SystemExit(f"--latents {other.root}: channels and frames {other.shape[:2]} differ from {ds.root}'s {ds.shape[:2]}")
+    try:
+        mix = ([float(v) for v in a.mix.split(",")] if a.mix else [float(len(s.train_idx)) for s in sets])
+        if len(mix) != len(sets) or any(v < 0 for v in mix) or sum(mix) <= 0:
+            raise ValueError(f"give {len(sets)} non-negative weights, not all 0")
+    except ValueError as e:
+        raise SystemExit(f"--mix: {e}")
+    mix = np.asarray(mix) / sum(mix)
     weighted = a.object_weight > 0 or a.motion_weight > 0
-    if weighted and ds.coverage is None:
-        raise SystemExit(f"--object-weight / --motion-weight need {os.path.join(a.latents, 'coverage.npy')}: render the shards with "
-                         "`kineo world data --coverage` and encode them again (training.vae.encode_latents)")
+    for one in sets:
+        if weighted and one.coverage is None:
+            raise SystemExit(f"--object-weight / --motion-weight need {os.path.join(one.root, 'coverage.npy')}: render the shards with "
+                             "`kineo world data --coverage` and encode them again (training.vae.encode_latents)")
     try:
         cond_p = [float(v) for v in a.cond.split(",")]
         draw_conditions(1, ds.shape[1], cond_p)
     except ValueError as e:
         raise SystemExit(f"--cond: {e}")
-    if (cond_p[1] > 0 or cond_p[2] > 0) and ds.first is None:
-        raise SystemExit(f"--cond with still pictures needs first.npy and last.npy in {a.latents}: encode the shards "
-                         "again with training.vae.encode_latents")
+    for one in sets:
+        if (cond_p[1] > 0 or cond_p[2] > 0) and one.first is None:
+            raise SystemExit(f"--cond with still pictures needs first.npy and last.npy in {one.root}: encode the shards "
+                             "again with training.vae.encode_latents")
     conditioned = any(v > 0 for v in cond_p[1:])
     ck = load_checkpoint(a.out) if a.resume else None
     if a.resume and ck is None:
@@ -265,7 +282,12 @@ def main(argv=None) -> dict:
     else:
         vocab = load_vocab(a.vocab)
         norm = ds.norm_stats(a.latent_norm)
-    ids_np, mask_np, unknown = tokenize_batch(ds.captions, vocab)
+    tokens = [tokenize_batch(one.captions, vocab) for one in sets]
+    ids_np, mask_np, _ = tokens[0]
+    unknown: dict = {}
+    for _, _, u in tokens:
+        for k, v in u.items():
+            unknown[k] = unknown.get(k, 0) + v
     if unknown:
         top = sorted(unknown.items(), key=lambda kv: -kv[1])[:10]
         log(f"[dit] warning: {len(unknown)} unknown words map to <unk>: {top}")
@@ -279,8 +301,10 @@ def main(argv=None) -> dict:
         if not aux_classes:
             raise SystemExit(f"--text-aux needs labels in {os.path.join(a.latents, 'captions.jsonl')} "
                              "(rows written by training.vae.encode_latents from world shards have them)")
-        aux_targets = {h: torch.from_numpy(v).to(device) for h, v in label_targets(ds.rows, aux_classes).items()}
+        aux_targets = [{h: torch.from_numpy(v).to(device) for h, v in label_targets(one.rows, aux_classes).items()}
+                       for one in sets]
     ids_all, mask_all = torch.from_numpy(ids_np).to(device), torch.from_numpy(mask_np).to(device)
+    set_ids = [(torch.from_numpy(i).to(device), torch.from_numpy(m).to(device)) for i, m, _ in tokens]
 
     torch.manual_seed(a.seed)
     if ck is not None:
@@ -322,8 +346,10 @@ def main(argv=None) -> dict:
 
     clock = RunClock(a, lr_floor=LR_FLOOR)
     cfg = model.config()
+    for k, one in enumerate(sets[1:], 1):
+        log(f"[dit] + latents {one.shape} x {len(one)} from {one.root}, {mix[k]:.0%} of batches")
     log(f"[dit] latents {ds.shape} x {len(ds)} (train {len(ds.train_idx)}, val {len(ds.val_idx)}), "
-        f"{model.dit.num_tokens} tokens; norm from {norm['source']}"
+        f"{model.dit.num_tokens} tokens{f', {mix[0]:.0%} of batches' if len(sets) > 1 else ''}; norm from {norm['source']}"
         f"{f'; object weight {a.object_weight:g}' if a.object_weight > 0 else ''}"
         f"{f'; motion weight {a.motion_weight:g}' if a.motion_weight > 0 else ''}"
         f"{f'; motion balance {a.balance_motion:g}' if a.balance_motion > 0 else ''}"
@@ -340,20 +366,21 @@ def main(argv=None) -> dict:
     gen = generator(device, a.seed + step)
     cond_gen = torch.Generator().manual_seed(a.seed + 7919 + step)
     try:
-        draw_p = label_draw_weights(ds.rows, ds.train_idx, "motion", a.balance_motion)
+        draw_p = [label_draw_weights(one.rows, one.train_idx, "motion", a.balance_motion) for one in sets]
     except ValueError as e:
         raise SystemExit(f"--balance-motion: {e}")
-    perm, pos = epoch_order(rng, ds.train_idx, draw_p), 0
+    order = [[epoch_order(rng, one.train_idx, p), 0] for one, p in zip(sets, draw_p)]  # per set: [perm, pos]
     # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
-    resident = torch.from_numpy(np.asarray(ds.latents)).to(device) if device.type == "cuda" else None
-    resident_cov = (torch.from_numpy(np.asarray(ds.coverage)).to(device)
+    resident = ([torch.from_numpy(np.asarray(one.latents)).to(device) for one in sets]
+                if device.type == "cuda" else None)
+    resident_cov = ([torch.from_numpy(np.asarray(one.coverage)).to(device) for one in sets]
                     if weighted and device.type == "cuda" else None)
 
     def cell_weights(coverage) -> torch.Tensor:
         return object_weights(coverage, a.object_weight, a.motion_weight)
 
-    def conditions(x0: torch.Tensor, idx: np.ndarray):
-        """(given (B, T') or None, the latents to put there or None) for a batch, drawn with --cond."""
+    def conditions(x0: torch.Tensor, idx: np.ndarray, one: LatentSet):
+        """(given (B, T') or None, the latents to put there or None) for a batch of ``one``, drawn with --cond."""
         if not conditioned:
             return None, None
         given, still = draw_conditions(len(idx), x0.shape[2], cond_p, cond_gen)
@@ -361,25 +388,28 @@ def main(argv=None) -> dict:
         if bool(still.any()):
             src = x0.clone()
             sf, sl = still[:, 0].to(device), still[:, -1].to(device)
-            first = normalize(ds.first[idx], norm).to(device)[:, :, 0]
-            last = normalize(ds.last[idx], norm).to(device)[:, :, 0]
+            first = normalize(one.first[idx], norm).to(device)[:, :, 0]
+            last = normalize(one.last[idx], norm).to(device)[:, :, 0]
             src[:, :, 0] = torch.where(sf[:, None, None, None], first, src[:, :, 0])
             src[:, :, -1] = torch.where(sl[:, None, None, None], last, src[:, :, -1])
         return given.to(device), src
 
     def next_batch():
-        """(latents, ids, mask, loss weights or None, row indices) of the next training batch."""
-        nonlocal perm, pos
+        """(latents, ids, mask, loss weights or None, row indices, set number) of the next training batch: every
+        clip of a batch comes from one set, so from one latent grid."""
+        k = int(rng.choice(len(sets), p=mix)) if len(sets) > 1 else 0
+        one, (perm, pos) = sets[k], order[k]
         if pos + a.batch > len(perm):
-            perm, pos = epoch_order(rng, ds.train_idx, draw_p), 0
+            perm, pos = epoch_order(rng, one.train_idx, draw_p[k]), 0
         idx = np.sort(perm[pos:pos + a.batch])
-        pos += a.batch
+        order[k] = [perm, pos + a.batch]
+        ids_k, mask_k = set_ids[k]
         if resident is not None:
             t_idx = torch.from_numpy(idx).to(device)
-            w = cell_weights(resident_cov.index_select(0, t_idx)) if weighted else None
-            return normalize(resident.index_select(0, t_idx), norm), ids_all[t_idx], mask_all[t_idx], w, idx
-        w = cell_weights(torch.from_numpy(np.asarray(ds.coverage[idx]))) if weighted else None
-        return normalize(ds.latents[idx], norm), ids_all[idx], mask_all[idx], w, idx
+            w = cell_weights(resident_cov[k].index_select(0, t_idx)) if weighted else None
+            return normalize(resident[k].index_select(0, t_idx), norm), ids_k[t_idx], mask_k[t_idx], w, idx, k
+        w = cell_weights(torch.from_numpy(np.asarray(one.coverage[idx]))) if weighted else None
+        return normalize(one.latents[idx], norm), ids_k[idx], mask_k[idx], w, idx, k
 
     def checkpoint():
         aux = ({"aux": {"classes": aux_classes, "state": heads.state_dict()}, "aux_optimizer": aux_opt.state_dict()}
@@ -440,16 +470,16 @@ def main(argv=None) -> dict:
         while clock.running(step, elapsed):
             t0 = time.time()
             lr = clock.set_lr(opt, a.lr, elapsed)
-            x0, ids, mask, weight, idx = next_batch()
+            x0, ids, mask, weight, idx, k = next_batch()
             model.train()
-            given, given_latents = conditions(x0, idx)
+            given, given_latents = conditions(x0, idx, sets[k])
             loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=amp,
                              weight=weight, given=given, given_latents=given_latents)
             total = loss
             if heads is not None:  # the batch's captions as written (flow_loss drops some): every attribute readable
                 states, smask = model.text(ids, mask)
                 rows = torch.from_numpy(idx).to(device)
-                aux_loss, aux_acc = heads.loss(states, smask, {h: v[rows] for h, v in aux_targets.items()})
+                aux_loss, aux_acc = heads.loss(states, smask, {h: v[rows] for h, v in aux_targets[k].items()})
                 total = loss + a.text_aux * aux_loss
                 win_aux += float(aux_loss)
                 win_obj += aux_acc.get("object", 0.0)

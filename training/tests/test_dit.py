@@ -165,6 +165,33 @@ def test_transformer_onnx_parity(tmp_path, pooled):
         assert set(got) == {"velocity"} and got["velocity"].shape == ref.shape
         err = float(np.abs(got["velocity"] - ref).max())
         assert err < 1e-4, (b, err)
+    # one graph takes every latent grid: wide (16:9), tall (9:16) and longer windows, RoPE computed in the graph
+    for t, h, w in ((2, 4, 8), (2, 8, 4), (3, 4, 6)):
+        inputs = {"latents": torch.randn(1, 4, t, h, w, generator=g), "timestep": torch.rand(1, t, generator=g),
+                  "text_states": torch.randn(1, 8, 16, generator=g), "text_mask": torch.ones(1, 8, dtype=torch.long)}
+        with torch.no_grad():
+            ref = m(*inputs.values()).numpy()
+        got = run_onnx(tmp_path, path, {k: v.numpy() for k, v in inputs.items()}, f"grid{t}{h}{w}")
+        assert got["velocity"].shape == (1, 4, t, h, w)
+        assert float(np.abs(got["velocity"] - ref).max()) < 1e-4, (t, h, w)
+
+
+def test_dit_takes_any_grid_and_its_rope_matches_the_grid():
+    m = perturb(DiT(**TINY, text_dim=16)).eval()
+    g = torch.Generator().manual_seed(5)
+    states, mask = torch.randn(1, 8, 16, generator=g), torch.ones(1, 8, dtype=torch.long)
+    wide = torch.randn(1, 4, 2, 4, 8, generator=g)
+    with torch.no_grad():
+        out = m(wide, torch.rand(1, generator=g), states, mask)
+    assert out.shape == wide.shape
+    cos, sin = m.rope((2, 2, 4))
+    ref_cos, ref_sin = rope_tables(grid_positions(2, 2, 4), m.dim // m.heads)
+    assert torch.allclose(cos[0, 0], ref_cos) and torch.allclose(sin[0, 0], ref_sin)
+    from training.dit.model import rope_tables_symbolic
+    sym_cos, _ = rope_tables_symbolic((2, 2, 4), m.dim // m.heads)
+    assert torch.allclose(sym_cos, ref_cos, atol=1e-6)
+    with pytest.raises(ValueError, match="not divisible by patch"):
+        m(torch.randn(1, 4, 2, 4, 5), torch.rand(1), states, mask)
 
 
 def test_pooled_text_starts_silent_then_conditions_every_block():
@@ -242,6 +269,32 @@ def test_train_script_and_export(tmp_path, capsys):
     assert r["step"] == 8 and torch.load(out / "ckpt.pt")["model_config"]["pooled_text"] is True
     meta = ex.export_dir(torch.load(out / "ckpt.pt"), str(tmp_path / "model2"))
     assert meta["config"]["pooled_text"] is True
+
+
+def test_train_mixes_latent_grids_one_grid_per_batch(tmp_path, capsys):
+    import training.dit.train as tr
+    rng = np.random.default_rng(0)
+    dirs = []
+    for name, (h, w) in {"square": (4, 4), "wide": (4, 8), "tall": (8, 4)}.items():
+        d = tmp_path / name
+        d.mkdir()
+        np.save(d / "latents.npy", rng.standard_normal((6, 4, 2, h, w)).astype(np.float16))
+        with open(d / "captions.jsonl", "w") as f:
+            for i in range(6):
+                f.write(json.dumps({"caption": "a cat moving left", "split": "val" if i == 5 else "train"}) + "\n")
+        dirs.append(str(d))
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text(json.dumps({"format": "kineo-vocab/1", "maxTokens": 8,
+                                 "tokens": ["<pad>", "<unk>", "a", "cat", "moving", "left"]}))
+    common = ["--vocab", str(vocab), "--out", str(tmp_path / "ckpt"), "--minutes", "5", "--batch", "2",
+              "--dim", "32", "--depth", "1", "--text-dim", "32", "--text-layers", "1", "--threads", "1",
+              "--previews", "0", "--max-steps", "6"]
+    r = tr.main(["--latents", ",".join(dirs), "--mix", "1,1,1"] + common)
+    assert r["step"] == 6
+    logged = capsys.readouterr().out
+    assert "(4, 2, 4, 8) x 6" in logged and "(4, 2, 8, 4) x 6" in logged and "33% of batches" in logged
+    with pytest.raises(SystemExit, match="--mix"):
+        tr.main(["--latents", ",".join(dirs), "--mix", "1,1"] + common)
 
 
 def test_per_frame_timesteps_match_the_clip_timestep_and_condition_each_frame():

@@ -5,9 +5,17 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MODEL, readInstalledModel, resolveModel } from '../../engine/models.js';
-import type { KineoPipeline } from '../../engine/pipeline.js';
+import type { GenerateRequest, KineoPipeline } from '../../engine/pipeline.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fitImage, ImageInputError } from '../../media/image.js';
+import { decodeVideoFile, VideoInputError, type RgbClip } from '../../media/video-input.js';
 import { defineKind, legacySection } from './kind.js';
-import { ProviderError, secondsOf, type ArenaContestant, type ClipShape, type Provider, type ProviderCapabilities, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
+import { ASPECTS, ProviderError, secondsOf, type ArenaContestant, type ClipShape, type Provider, type ProviderCapabilities, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
+
+/** The longest clip the built-in provider admits (the engine draws up to a minute; the wire formats ask for ≤ 12 s). */
+const MAX_SECONDS = 20;
 
 export class BuiltinProvider implements Provider {
   readonly model: string;
@@ -24,9 +32,14 @@ export class BuiltinProvider implements Provider {
     if (!installed) throw new Error(`${this.dir} has no kineo-t2v/1 model.json`);
     this.model = installed.name;
     this.clip = { model: installed.name, version: installed.version, frames: installed.frames, fps: installed.fps, width: installed.width, height: installed.height };
+    const clipSeconds = secondsOf(this.clip);
+    // TODO(doors): the API does not yet carry pictures, clips to extend, aspects or lengths to the queue; until it
+    // does the provider declares text at the model's own shape, so nothing a client sends is admitted and dropped.
+    // Then: image/lastFrame/extend from installed.inputs, aspects from ASPECTS ∩ installed.aspects, durations 1…MAX_SECONDS.
     this.capabilities = {
       text: true, image: false, lastFrame: false, extend: false, effects: true,
-      aspects: [installed.width === installed.height ? '1:1' : `${installed.width}:${installed.height}`], durations: [secondsOf(this.clip)],
+      aspects: ['1:1'],
+      durations: [clipSeconds],
     };
   }
 
@@ -53,29 +66,56 @@ export class BuiltinProvider implements Provider {
     const { encodeClipFiles, generationMetadata } = await import('../../engine/outputs.js');
     let generation;
     try {
+      const inputs = await this.engineInputs(pipeline, request);
       generation = await pipeline.generate({
         prompt: request.prompt, negativePrompt: request.negativePrompt, seed: request.seed, steps: request.steps,
         guidance: request.guidance, shift: request.shift, scheduler: request.scheduler, signal: ctx.signal,
+        ...inputs,
         onProgress: (s) => ctx.onProgress({ step: s.step, of: s.of, phase: s.phase, elapsedMs: s.elapsedMs, preview: s.preview }),
       });
     } catch (err) {
       if (err instanceof GenerationError) throw new ProviderError(err.message, err.code);
+      if (err instanceof ImageInputError || err instanceof VideoInputError) throw new ProviderError(err.message, 'invalid_request');
       throw err;
     }
     if (ctx.signal.aborted) throw new ProviderError('generation was cancelled', 'aborted');
     const t0 = performance.now();
     const files = await encodeClipFiles(generation, {
-      fps: generation.fps, outputSize: request.outputSize,
+      fps: generation.fps, outputSize: request.outputSize, outputHeight: request.outputHeight,
       metadata: generationMetadata(generation, request.prompt, request.taskId, request.negativePrompt),
     });
     const videoMs = Math.round(performance.now() - t0);
     return {
       ...files,
       meta: {
-        ...this.clip, seed: generation.seed, unknownWords: generation.unknownWords,
+        ...this.clip, frames: generation.frames, width: generation.width, height: generation.height,
+        seed: generation.seed, unknownWords: generation.unknownWords,
         timingsMs: { ...generation.timings, video: videoMs },
       },
     };
+  }
+
+  /** The task's aspect, length and files as the engine takes them: pictures fitted to the aspect's frame size, the
+   * clip to extend decoded at the model's rate and size. */
+  private async engineInputs(pipeline: KineoPipeline, request: ProviderRequest): Promise<Partial<GenerateRequest>> {
+    const aspect = request.aspect ?? '1:1';
+    const { width, height } = pipeline.sizeOf(aspect);
+    const { fps } = pipeline.manifest.video;
+    const seconds = request.seconds === undefined ? undefined : Number(request.seconds);
+    const frames = seconds === undefined || !Number.isFinite(seconds) ? undefined : Math.round(seconds * fps);
+    const picture = (bytes?: Buffer) => (bytes ? fitImage(bytes, width, height) : undefined);
+    let extend: RgbClip | undefined;
+    if (request.extend) {
+      const dir = mkdtempSync(join(tmpdir(), 'kineo-extend-'));
+      try {
+        const path = join(dir, 'clip.mp4');
+        writeFileSync(path, request.extend);
+        extend = await decodeVideoFile(path, width, height, fps, pipeline.capabilities.maxFrames - 1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return { aspect, frames: frames === pipeline.manifest.video.frames && !extend ? undefined : frames, image: await picture(request.image), lastImage: await picture(request.lastImage), extend };
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { generationMetadata } from '../../engine/outputs.js';
 import { defineKind } from './kind.js';
-import { ProviderError, type ClipShape, type Provider, type ProviderCapabilities, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
+import { aspectOfSize, ProviderError, type ClipShape, type Provider, type ProviderCapabilities, type ProviderContext, type ProviderRequest, type ProviderResult } from './provider.js';
 import { RemoteError, remoteBytes, remoteFetch, type RemoteOptions } from './remote-http.js';
 import { labelVideo } from './remote-media.js';
 
@@ -39,7 +39,6 @@ export interface OpenAIVideosSettings {
 }
 
 const SIZE = /^(\d{1,5})x(\d{1,5})$/;
-const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 
 interface RemoteVideo {
   id: string;
@@ -61,12 +60,11 @@ export class OpenAIVideosProvider implements Provider {
     const [, w, h] = SIZE.exec(s.size)!;
     const width = Number(w);
     const height = Number(h);
-    const d = gcd(width, height);
     this.name = s.name;
     this.model = s.as ?? s.model;
     this.expectedRunS = s.expectedRunS;
     this.clip = { model: this.model, version: s.model, frames: Math.round(Number(s.seconds[0]) * s.fps), fps: s.fps, width, height };
-    this.capabilities = { text: true, image: false, lastFrame: false, extend: false, effects: true, aspects: [`${width / d}:${height / d}`], durations: s.seconds };
+    this.capabilities = { text: true, image: false, lastFrame: false, extend: false, effects: true, aspects: [aspectOfSize(width, height)], durations: s.seconds };
     this.http = { timeoutMs: s.requestTimeoutMs, retries: s.retries, backoffMs: 500 };
   }
 

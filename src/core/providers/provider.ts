@@ -6,13 +6,40 @@
 import type { PreviewImage } from '../../engine/latents.js';
 import type { GenerateRequest } from '../../engine/pipeline.js';
 
+/** An aspect ratio as the wire formats write it. */
+export type Aspect = '1:1' | '16:9' | '9:16';
+export const ASPECTS: readonly Aspect[] = ['1:1', '16:9', '9:16'];
+
+/** The aspect ratio nearest a frame size (1792×1024 is drawn as 16:9). */
+export function aspectOfSize(width: number, height: number): Aspect {
+  const ratio = Math.log(width / height);
+  const distance = (a: Aspect) => {
+    const [w, h] = a.split(':').map(Number);
+    return Math.abs(Math.log(w! / h!) - ratio);
+  };
+  return [...ASPECTS].sort((a, b) => distance(a) - distance(b))[0]!;
+}
+
 /** The engine's own request fields (the same names and meanings), plus what the task adds. */
 export type ProviderRequest = Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'seed' | 'steps' | 'guidance' | 'shift' | 'scheduler'> & {
   taskId: string;
-  /** Pixels across of the delivered video and poster (the clip is upscaled). */
+  /** Pixels across (the width) of the delivered video and poster (the clip is upscaled). */
   outputSize: number;
+  /** Pixels down of the delivered video, when the wire format asks for an exact size ("720x1280"); default: the
+   * clip's own aspect at `outputSize` across. */
+  outputHeight?: number;
   /** The clip length admitted (one of the provider's durations), as the wire formats write it ("4"). */
   seconds?: string;
+  /** Aspect ratio (one of the provider's `aspects`; default 1:1). */
+  aspect?: Aspect;
+  /** The first frame: the bytes of a PNG, JPEG or WebP file the API has already checked (size, format, limits);
+   * the provider fits it (centre crop + scale) to the aspect. Needs `capabilities.image`. */
+  image?: Buffer;
+  /** The last frame, likewise. Needs `capabilities.lastFrame`. */
+  lastImage?: Buffer;
+  /** An earlier clip (the bytes of its MP4) that the new seconds continue; the result is that clip followed by
+   * `seconds` more. Needs `capabilities.extend`. */
+  extend?: Buffer;
 };
 
 export interface ProviderProgress {
@@ -59,8 +86,8 @@ export interface ProviderCapabilities {
   extend: boolean;
   /** Effect templates (their prompt fragments applied to a subject). */
   effects: boolean;
-  /** Aspect ratios drawn natively ("1:1"). */
-  aspects: string[];
+  /** Aspect ratios drawn natively ("1:1", "16:9", "9:16"); the first is the default. */
+  aspects: Aspect[];
   /** Clip lengths it makes, in seconds as the wire formats write them ("2"); the first is the default. */
   durations: string[];
 }
