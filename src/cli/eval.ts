@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { casesFromFile, casesFromSplit } from '../eval/cases.js';
-import { evaluate, JUDGE_CLIP, oracleGenerator, type ClipGenerator, type EvalReport, type InputMode } from '../eval/evaluate.js';
+import { ASPECT_SIZES, evaluate, JUDGE_CLIP, oracleGenerator, type ClipGenerator, type EvalReport, type InputMode } from '../eval/evaluate.js';
 import { DEFAULT_JUDGE_DIR, Judge } from '../eval/judge.js';
 import { resampleClip } from '../eval/resample.js';
 import { resolveModel } from '../engine/models.js';
@@ -28,22 +28,27 @@ export async function generatorFor(spec: string, settings: SamplerSettings = {})
   const pipeline = await KineoPipeline.load(resolveModel(spec), { threads: settings.threads });
   const { name, version } = pipeline.manifest;
   const { video } = pipeline.manifest;
-  const toModel = (frame: Clip) => {
-    const r = resampleClip(frame, 1, video.height, video.width);
+  const toModel = (frame: Clip, aspect?: string) => {
+    const size = aspect ? pipeline.sizeOf(aspect) : video;
+    const r = resampleClip(frame, 1, size.height, size.width);
     return { width: r.width, height: r.height, data: r.data };
   };
   return {
     name: `${name}@${version}`,
-    generate: async (caption, seed, inputs, frames) => {
+    generate: async (caption, seed, inputs, frames, aspect) => {
       const clip = await pipeline.generate({
         prompt: caption, seed, steps: settings.steps, guidance: settings.cfg, shift: settings.shift, scheduler: settings.scheduler,
-        image: inputs?.first && toModel(inputs.first), lastImage: inputs?.last && toModel(inputs.last), frames,
+        image: inputs?.first && toModel(inputs.first, aspect), lastImage: inputs?.last && toModel(inputs.last, aspect), frames, aspect,
       });
       // a long clip keeps its frames (the model draws at the judge's 8 fps); only its size is brought to the judge's
-      return { ...resampleClip(clip, frames ?? JUDGE_CLIP.frames, JUDGE_CLIP.height, JUDGE_CLIP.width), seams: clip.seams };
+      const size = ASPECT_SIZES[aspect ?? '1:1']!;
+      return { ...resampleClip(clip, frames ?? JUDGE_CLIP.frames, size.height, size.width), seams: clip.seams };
     },
     roundTrip: pipeline.capabilities.image
-      ? async (frame) => resampleClip(await pipeline.roundTrip(toModel(frame)), 1, frame.height, frame.width)
+      ? async (frame) => {
+        const aspect = Object.keys(ASPECT_SIZES).find((a) => ASPECT_SIZES[a]!.width === frame.width && ASPECT_SIZES[a]!.height === frame.height);
+        return resampleClip(await pipeline.roundTrip(toModel(frame, aspect)), 1, frame.height, frame.width);
+      }
       : undefined,
   };
 }
@@ -97,6 +102,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <n>', 'seed for drawing captions and clips', intOption(0, 2 ** 31 - 1), 1234)
     .option('--inputs <mode>', 'what the generator is given: text (default), first (the oracle clip\'s first frame), first-last', choiceOption(['text', 'first', 'first-last'] as const), 'text')
     .option('--seconds <n>', 'model generator: draw clips this long; the judge scores their first and last 16 frames', intOption(3, 60))
+    .option('--aspect <ratio>', `draw clips of this aspect (${Object.keys(ASPECT_SIZES).join('|')}); the judge scores the centre square, which the world draws as its 1:1 frame`, choiceOption(Object.keys(ASPECT_SIZES)), '1:1')
     .option('--blur <sigma>', 'Gaussian-blur generated clips by this σ in pixels (robustness check)', parseFloat, 0)
     .option('--judge <dir>', 'judge model directory', DEFAULT_JUDGE_DIR)
     .option('--by-class <head>', 'also print that head\'s accuracy per asked class (e.g. motion), with the commonest wrong reading')
@@ -112,9 +118,9 @@ export function registerEvalCommand(program: Command): void {
       const progress = createProgress('eval', cases.length, 'clips');
       if (opts.seconds && opts.generator === 'oracle') throw new Error('--seconds: the oracle draws 16-frame clips only; give --generator MODEL')
       if (opts.inputs !== 'text' && opts.generator !== 'oracle' && !generator.roundTrip) throw new Error(`--inputs ${opts.inputs}: ${generator.name} takes no pictures`);
-      const report = await evaluate({ cases, generator, judge, blur: opts.blur, inputs: opts.inputs as InputMode, seconds: opts.seconds, onProgress: (n) => progress.tick(n) });
+      const report = await evaluate({ cases, generator, judge, blur: opts.blur, inputs: opts.inputs as InputMode, seconds: opts.seconds, aspect: opts.aspect, onProgress: (n) => progress.tick(n) });
       progress.finish();
-      const full = { ...report, inputs: opts.inputs, seconds: opts.seconds ?? null, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
+      const full = { ...report, inputs: opts.inputs, seconds: opts.seconds ?? null, aspect: opts.aspect, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
         sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null } };
       console.log(formatReport(report));
       if (opts.byClass) console.log(`\n${formatByClass(report, opts.byClass)}`);

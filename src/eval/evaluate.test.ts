@@ -126,4 +126,26 @@ describe('evaluation with given frames and long clips', () => {
     expect(report.long!.inside_change).toBeCloseTo(1, 5);
     expect(Object.keys(report.long!.last_window)).toEqual(judge.heads);
   });
+
+  it('judges the centre square of 16:9 and 9:16 clips, which the oracle draws as its 1:1 frame', async () => {
+    const cases = casesFromSplit('heldout', 12, 92);
+    const square = await evaluate({ cases, generator: oracleGenerator(), judge });
+    const sizes: Array<[number, number]> = [];
+    const recording = { ...oracleGenerator(), generate: async (...args: Parameters<ReturnType<typeof oracleGenerator>['generate']>) => {
+      const clip = await oracleGenerator().generate(...args);
+      sizes.push([clip.width, clip.height]);
+      return clip;
+    } };
+    for (const [aspect, size] of [['16:9', [112, 64]], ['9:16', [64, 112]]] as const) {
+      sizes.length = 0;
+      const report = await evaluate({ cases, generator: recording, judge, aspect, inputs: 'first' });
+      expect(sizes.every(([w, h]) => w === size[0] && h === size[1])).toBe(true);
+      // the same scenes in the square: identical oracle figures, and the oracle-as-generator matches the 1:1 run
+      for (const head of judge.heads) {
+        expect(report.accuracy[head]!.oracle).toBe(square.accuracy[head]!.oracle);
+        expect(report.accuracy[head]!.generated).toBe(square.accuracy[head]!.generated);
+      }
+    }
+    await expect(evaluate({ cases, generator: oracleGenerator(), judge, aspect: '4:3' })).rejects.toThrow(/knows 1:1, 16:9, 9:16/);
+  });
 });

@@ -26,19 +26,28 @@ export type LongClip = Clip & { seams?: number[] };
 
 export interface ClipGenerator {
   name: string;
-  /** A clip of the caption at the judge's size: 16 frames, or `frames` frames when asked (a long clip). */
-  generate(caption: string, seed: number, inputs?: FrameInputs, frames?: number): Promise<LongClip>;
+  /** A clip of the caption at the judge's scale: 16 frames, or `frames` frames when asked (a long clip), 64×64, or
+   * the aspect's size at that scale (ASPECT_SIZES) when one is asked. */
+  generate(caption: string, seed: number, inputs?: FrameInputs, frames?: number, aspect?: string): Promise<LongClip>;
   /** The generator's own round trip of a picture (a model: its VAE's encode + decode), the bar for frames it is given. */
   roundTrip?(frame: Clip): Promise<Clip>;
 }
 
 export const JUDGE_CLIP = { frames: 16, height: 64, width: 64 };
 
+/** Frame sizes at the judge's scale (the short side is the judge's 64 pixels). The world draws other aspects natively,
+ * so the centre 64×64 of a 16:9 or 9:16 frame is what a 1:1 frame of the same scene shows: the judge scores that
+ * square, and the oracle's square is the same crop of its own render. */
+export const ASPECT_SIZES: Record<string, { width: number; height: number }> = {
+  '1:1': { width: 64, height: 64 }, '16:9': { width: 112, height: 64 }, '9:16': { width: 64, height: 112 },
+};
+
 /** The world's own renderer as a generator: the caption is parsed and its ground truth drawn (another seed). */
 export function oracleGenerator(size = JUDGE_CLIP): ClipGenerator {
   return {
     name: 'oracle',
-    generate: async (caption, seed) => renderCaption(caption, hashSeed(seed, 0x6e), size).clip,
+    generate: async (caption, seed, _inputs, _frames, aspect) =>
+      renderCaption(caption, hashSeed(seed, 0x6e), { ...size, ...ASPECT_SIZES[aspect ?? '1:1'] }).clip,
   };
 }
 
@@ -122,6 +131,8 @@ export interface EvaluateOptions {
   inputs?: InputMode;
   /** Generate clips this long (seconds at 8 fps); the judge scores their first and their last 16 frames. */
   seconds?: number;
+  /** Generate clips of this aspect ratio (ASPECT_SIZES); the judge scores their centre square. */
+  aspect?: string;
   batchSize?: number;
   onProgress?: (done: number) => void;
 }
@@ -137,17 +148,22 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const inputs = options.inputs ?? 'text';
   const psnr = { first: { gen: 0, rt: 0, n: 0 }, last: { gen: 0, rt: 0, n: 0 } };
   const longFrames = options.seconds ? options.seconds * 8 : undefined;
+  const aspect = options.aspect ?? '1:1';
+  const frameSize = ASPECT_SIZES[aspect];
+  if (!frameSize) throw new Error(`aspect ${aspect}: the evaluation knows ${Object.keys(ASPECT_SIZES).join(', ')}`);
+  const square = (clip: Clip) => (aspect === '1:1' ? clip : centreCrop(clip, JUDGE_CLIP.width, JUDGE_CLIP.height));
   const lastWindows: Clip[] = [];
   const change = { seam: 0, seams: 0, inside: 0, insides: 0 };
   for (let start = 0; start < cases.length; start += batchSize) {
     const batch = cases.slice(start, start + batchSize);
     const generated: Clip[] = [];
-    const oracle = batch.map((c) => renderLabels(c.labels, c.seed, JUDGE_CLIP));
+    const oracleFull = batch.map((c) => renderLabels(c.labels, c.seed, { ...JUDGE_CLIP, ...frameSize }));
+    const oracle = oracleFull.map(square);
     for (const [k, c] of batch.entries()) {
       const given: FrameInputs = {};
-      if (inputs !== 'text') given.first = frameOf(oracle[k]!, 0);
-      if (inputs === 'first-last') given.last = frameOf(oracle[k]!, oracle[k]!.frames - 1);
-      let clip: Clip = await generator.generate(c.caption, c.seed, inputs === 'text' ? undefined : given, longFrames);
+      if (inputs !== 'text') given.first = frameOf(oracleFull[k]!, 0);
+      if (inputs === 'first-last') given.last = frameOf(oracleFull[k]!, oracleFull[k]!.frames - 1);
+      let clip: Clip = await generator.generate(c.caption, c.seed, inputs === 'text' ? undefined : given, longFrames, options.aspect);
       if (longFrames) {
         const long = clip as LongClip;
         const seams = new Set(long.seams ?? []);
@@ -155,7 +171,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           const d = meanAbsDiff(long, f - 1, f);
           if (seams.has(f)) { change.seam += d; change.seams++; } else { change.inside += d; change.insides++; }
         }
-        lastWindows.push(framesOf(long, long.frames - JUDGE_CLIP.frames, JUDGE_CLIP.frames));
+        lastWindows.push(square(framesOf(long, long.frames - JUDGE_CLIP.frames, JUDGE_CLIP.frames)));
         clip = framesOf(long, 0, JUDGE_CLIP.frames);
       }
       for (const which of ['first', 'last'] as const) {
@@ -165,6 +181,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         psnr[which].rt += generator.roundTrip ? framePsnr(await generator.roundTrip(picture), picture) : NaN;
         psnr[which].n++;
       }
+      clip = square(clip);
       generated.push(options.blur ? blurClip(clip, options.blur) : clip);
     }
     generatedVerdicts.push(...(await judge.judge(generated)));
@@ -214,6 +231,21 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 function psnrSummary(p: { gen: number; rt: number; n: number }) {
   if (!p.n) return undefined;
   return { generated_psnr: p.gen / p.n, roundtrip_psnr: Number.isNaN(p.rt) ? null : p.rt / p.n };
+}
+
+/** The centre width × height of every frame of a clip. */
+export function centreCrop(clip: Clip, width: number, height: number): Clip {
+  if (clip.width < width || clip.height < height) throw new Error(`cannot crop ${width}×${height} out of ${clip.width}×${clip.height}`);
+  const x0 = Math.floor((clip.width - width) / 2);
+  const y0 = Math.floor((clip.height - height) / 2);
+  const data = new Uint8Array(clip.frames * height * width * 3);
+  for (let f = 0; f < clip.frames; f++) {
+    for (let y = 0; y < height; y++) {
+      const from = ((f * clip.height + y0 + y) * clip.width + x0) * 3;
+      data.set(clip.data.subarray(from, from + width * 3), ((f * height + y) * width) * 3);
+    }
+  }
+  return { data, frames: clip.frames, height, width };
 }
 
 /** Frames [from, from + count) of a clip. */
