@@ -1,10 +1,10 @@
 /**
  * Engine speed: text → MP4 with the built-in model, per stage, for steps ∈ {4, 8, 20} × threads ∈ {1, 2}, side by
  * side in one run, and (a model with conditioning) the default settings on 5- and 10-second clips drawn window by
- * window. Each configuration runs in a fresh child process (so peak RSS is its own), warms up once, then
+ * window, and (a model with other aspects) a 5-second 16:9 clip. Each configuration runs in a fresh child process (so peak RSS is its own), warms up once, then
  * takes the median of `--runs` generations.
  *
- *   npm run bench:engine [-- --json] [-- --model DIR] [-- --runs 3] [-- --steps 4,8,20] [-- --threads 1,2] [-- --seconds 5,10]
+ *   npm run bench:engine [-- --json] [-- --model DIR] [-- --runs 3] [-- --steps 4,8,20] [-- --threads 1,2] [-- --seconds 5,10] [-- --aspects 16:9]
  *
  * RTF = total ÷ clip duration (frames / fps): below 1 is faster than playback. `default` is the model's own
  * sampler settings (model.json) at 2 threads.
@@ -21,6 +21,7 @@ import { encodeVideo } from '../src/engine/video.js';
 const PROMPT = 'a red fox runs to the right across the snow';
 
 interface Measure {
+  aspect: string;
   steps: number;
   threads: number;
   guidance: number | null;
@@ -44,7 +45,7 @@ function arg(name: string): string | undefined {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One configuration, in this process: warm-up, then the median of `runs` generations + MP4 encodes. */
-async function measureOne(model: string, steps: number | undefined, threads: number, runs: number, seconds?: number): Promise<Measure> {
+async function measureOne(model: string, steps: number | undefined, threads: number, runs: number, seconds?: number, aspect = '1:1'): Promise<Measure> {
   const pipeline = await KineoPipeline.load(model, { threads });
   const frames = seconds ? seconds * pipeline.manifest.video.fps : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kineo-bench-engine-'));
@@ -54,7 +55,7 @@ async function measureOne(model: string, steps: number | undefined, threads: num
       const stepTimes: number[] = [];
       let last = 0;
       const gen = await pipeline.generate({
-        prompt: PROMPT, seed: 1 + r, steps, frames,
+        prompt: PROMPT, seed: 1 + r, steps, frames, aspect,
         onProgress: (s) => {
           if (s.phase === 'denoise') {
             stepTimes.push(s.elapsedMs - last);
@@ -69,7 +70,7 @@ async function measureOne(model: string, steps: number | undefined, threads: num
       const clipSeconds = gen.frames / gen.fps;
       if (r === 0) continue; // warm-up
       samples.push({
-        steps: gen.steps, threads, guidance: gen.guidance, textMs: gen.timings.encode, stepMs: median(stepTimes),
+        aspect, steps: gen.steps, threads, guidance: gen.guidance, textMs: gen.timings.encode, stepMs: median(stepTimes),
         denoiseMs: gen.timings.denoise, decodeMs: gen.timings.decode, encodeMs, totalMs, clipSeconds, rtf: totalMs / 1000 / clipSeconds,
       });
     }
@@ -77,10 +78,10 @@ async function measureOne(model: string, steps: number | undefined, threads: num
     await pipeline.release();
     rmSync(dir, { recursive: true, force: true });
   }
-  const pick = (k: keyof Omit<Measure, 'peakRssMiB'>) => median(samples.map((s) => s[k] as number));
+  const pick = (k: keyof Omit<Measure, 'peakRssMiB' | 'aspect'>) => median(samples.map((s) => s[k] as number));
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
-    steps: samples[0]!.steps, threads, guidance: samples[0]!.guidance,
+    aspect, steps: samples[0]!.steps, threads, guidance: samples[0]!.guidance,
     textMs: round(pick('textMs')), stepMs: round(pick('stepMs')), denoiseMs: round(pick('denoiseMs')), decodeMs: round(pick('decodeMs')),
     encodeMs: round(pick('encodeMs')), totalMs: round(pick('totalMs')), clipSeconds: samples[0]!.clipSeconds,
     rtf: Math.round(pick('rtf') * 1000) / 1000, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -92,25 +93,30 @@ async function main(): Promise<void> {
   const runs = Number(arg('--runs') ?? 3);
   const child = arg('--child');
   if (child) {
-    const [steps, threads, seconds] = child.split(':').map(Number);
-    const m = await measureOne(model, steps! > 0 ? steps : undefined, threads!, runs, seconds || undefined);
+    const [steps, threads, seconds] = child.split(':').slice(0, 3).map(Number);
+    const aspect = child.split(':').slice(3).join(':') || '1:1';
+    const m = await measureOne(model, steps! > 0 ? steps : undefined, threads!, runs, seconds || undefined, aspect);
     process.stdout.write(JSON.stringify(m));
     return;
   }
   const stepsList = (arg('--steps') ?? '4,8,20').split(',').map(Number);
   const threadsList = (arg('--threads') ?? '1,2').split(',').map(Number);
-  const configs: [number, number, number][] = [[0, 2, 0]]; // 0 = the model's default steps, the model's clip length
+  const configs: [number, number, number, string][] = [[0, 2, 0, '1:1']]; // 0 = the model's default steps, the model's clip length
   const probe = await KineoPipeline.load(model, { threads: 1 });
   const long = probe.capabilities.maxFrames > probe.manifest.video.frames;
+  const aspects = (arg('--aspects') ?? '16:9').split(',').filter((a) => probe.capabilities.aspects.includes(a) && a !== '1:1');
   await probe.release();
-  if (long) for (const sec of (arg('--seconds') ?? '5,10').split(',').map(Number)) configs.push([0, 2, sec]);
-  for (const t of threadsList) for (const s of stepsList) configs.push([s, t, 0]);
+  if (long) for (const sec of (arg('--seconds') ?? '5,10').split(',').map(Number)) configs.push([0, 2, sec, '1:1']);
+  if (long) for (const a of aspects) configs.push([0, 2, 5, a]);
+  for (const t of threadsList) for (const s of stepsList) configs.push([s, t, 0, '1:1']);
   const self = fileURLToPath(import.meta.url);
   const results: (Measure & { label: string })[] = [];
-  for (const [steps, threads, seconds] of configs) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', `${steps}:${threads}:${seconds}`, '--model', model, '--runs', String(runs)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`benchmark child ${steps}:${threads}:${seconds} failed: ${r.stderr}`);
-    results.push({ label: steps === 0 ? (seconds ? `default, ${seconds} s` : 'default') : `${steps} steps`, ...(JSON.parse(r.stdout) as Measure) });
+  for (const [steps, threads, seconds, aspect] of configs) {
+    const spec = `${steps}:${threads}:${seconds}:${aspect}`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', spec, '--model', model, '--runs', String(runs)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`benchmark child ${spec} failed: ${r.stderr}`);
+    const label = steps === 0 ? (seconds ? `default, ${seconds} s${aspect === '1:1' ? '' : ` ${aspect}`}` : 'default') : `${steps} steps`;
+    results.push({ label, ...(JSON.parse(r.stdout) as Measure) });
   }
   const def = results[0]!;
   if (process.argv.includes('--json')) {
@@ -118,12 +124,15 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`model ${model}; "${PROMPT}"; median of ${runs} runs after a warm-up; clip ${def.clipSeconds} s`);
-  console.log('config            clip s threads  text ms  step ms  denoise ms  decode ms  mp4 ms  total ms    RTF  peak RSS MiB');
+  console.log('config                 clip s threads  text ms  step ms  denoise ms  decode ms  mp4 ms  total ms    RTF  peak RSS MiB');
   for (const r of results) {
     const label = r.label.startsWith('default') ? r.label.replace('default', `default (${r.steps})`) : r.label;
-    console.log(`${label.padEnd(17)} ${String(r.clipSeconds).padStart(6)} ${String(r.threads).padStart(7)} ${r.textMs.toFixed(1).padStart(8)} ${r.stepMs.toFixed(1).padStart(8)} ${r.denoiseMs.toFixed(0).padStart(11)} ${r.decodeMs.toFixed(0).padStart(10)} ${r.encodeMs.toFixed(0).padStart(7)} ${r.totalMs.toFixed(0).padStart(9)} ${r.rtf.toFixed(3).padStart(6)} ${String(r.peakRssMiB).padStart(13)}`);
+    console.log(`${label.padEnd(22)} ${String(r.clipSeconds).padStart(6)} ${String(r.threads).padStart(7)} ${r.textMs.toFixed(1).padStart(8)} ${r.stepMs.toFixed(1).padStart(8)} ${r.denoiseMs.toFixed(0).padStart(11)} ${r.decodeMs.toFixed(0).padStart(10)} ${r.encodeMs.toFixed(0).padStart(7)} ${r.totalMs.toFixed(0).padStart(9)} ${r.rtf.toFixed(3).padStart(6)} ${String(r.peakRssMiB).padStart(13)}`);
   }
   console.log(`default RTF ${def.rtf.toFixed(3)} (target ≤ 1: ${def.rtf <= 1 ? 'met' : 'missed'})`);
+  for (const r of results.filter((x) => x.aspect !== '1:1')) {
+    console.log(`${r.clipSeconds} s ${r.aspect} RTF ${r.rtf.toFixed(3)} (target ≤ 1: ${r.rtf <= 1 ? 'met' : 'missed'})`);
+  }
 }
 
 await main();
