@@ -10,6 +10,8 @@ import { KineoPipeline, SCHEDULERS } from '../engine/pipeline.js';
 import type { SchedulerName } from '../engine/manifest.js';
 import type { Clip } from '../world/render.js';
 import { createProgress } from './progress.js';
+import { CAMERA_MOVES, evaluatePhotos, findPictures, formatPhotoReport } from '../eval/photos.js';
+import type { CameraMove } from '../eval/phase-correlation.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 
 const REPORT_HEADS = ['object', 'motion', 'background', 'count', 'effect', 'camera', 'object2', 'speed'];
@@ -87,6 +89,33 @@ export function formatByClass(report: EvalReport, head: string): string {
 }
 
 export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval-photos <paths...>')
+    .description('image-to-video on pictures the world never drew (e.g. apt install mate-backgrounds; /usr/share/backgrounds): frame 0 against the VAE round trip, and the asked camera move measured by phase correlation')
+    .option('--generator <model>', 'an installed model name or a model directory', 'kineo-mini')
+    .option('--aspect <ratio>', 'aspect to draw (pictures are centre-cropped to it)', '1:1')
+    .option('--moves <list>', `camera moves to ask for, comma-separated: ${CAMERA_MOVES.join(',')}`, CAMERA_MOVES.join(','))
+    .option('--steps <n>', 'denoising steps (default: the model\'s)', intOption(1, 1000))
+    .option('--seed <n>', 'seed of the first clip', intOption(0, 2 ** 31 - 1), 1)
+    .option('--threads <n>', 'onnxruntime threads', intOption(1, 256), 2)
+    .option('--json <file>', 'also write the report (every clip\'s figures) as JSON')
+    .action(async (paths: string[], opts) => {
+      const moves = String(opts.moves).split(',').map((m) => m.trim()).filter(Boolean);
+      const unknown = moves.filter((m) => !(CAMERA_MOVES as readonly string[]).includes(m));
+      if (unknown.length || !moves.length) throw new Error(`--moves: ${unknown.join(', ') || 'none given'}; choose from ${CAMERA_MOVES.join(', ')}`);
+      const pictures = findPictures(paths);
+      if (!pictures.length) throw new Error(`no PNG, JPEG or WebP files under ${paths.join(', ')}`);
+      const pipeline = await KineoPipeline.load(resolveModel(opts.generator), { threads: opts.threads });
+      if (!pipeline.capabilities.image) throw new Error(`${pipeline.manifest.name}@${pipeline.manifest.version} takes no pictures`);
+      if (!pipeline.capabilities.aspects.includes(opts.aspect)) throw new Error(`--aspect ${opts.aspect}: the model draws ${pipeline.capabilities.aspects.join(', ')}`);
+      const progress = createProgress('eval-photos', pictures.length * moves.length, 'clips');
+      const report = await evaluatePhotos({ pipeline, pictures, moves: moves as CameraMove[], aspect: opts.aspect, seed: opts.seed, steps: opts.steps, onProgress: (n) => progress.tick(n) });
+      progress.finish();
+      await pipeline.release();
+      console.log(formatPhotoReport(report));
+      if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+    });
+
   program
     .command('eval')
     .description('score a generator with the judge: accuracy per label head beside the oracle, temporal consistency, flicker')
