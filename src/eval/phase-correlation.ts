@@ -138,12 +138,19 @@ export function phaseShift(clip: Clip, a: number, b: number, n = 64): Shift {
 export type CameraMove = 'pan_left' | 'pan_right' | 'tilt_up' | 'tilt_down';
 
 /**
- * Which way the camera moved over a clip, from the content's shift between its first and last frames: a camera
- * panning left sees the scene slide right. `null` when the shift is under `minPixels` (of the 64-pixel square) or no
- * axis dominates.
+ * Which way the camera moved over a clip: the content's shift summed over consecutive frames (a camera panning left
+ * sees the scene slide right). Frame to frame, so content that changes slowly is still followed, where one match of
+ * the first frame against the last would lock onto whatever the two happen to share. `null` when the summed shift is
+ * under `minPixels` (of the 64-pixel square) or no axis dominates.
  */
 export function measuredCameraMove(clip: Clip, minPixels = 1): { move: CameraMove | null; shift: Shift } {
-  const shift = phaseShift(clip, 0, clip.frames - 1);
+  const shift: Shift = { dx: 0, dy: 0, peak: 0 };
+  for (let f = 1; f < clip.frames; f++) {
+    const s = phaseShift(clip, f - 1, f);
+    shift.dx += s.dx;
+    shift.dy += s.dy;
+    shift.peak += s.peak / (clip.frames - 1);
+  }
   const { dx, dy } = shift;
   if (Math.max(Math.abs(dx), Math.abs(dy)) < minPixels || Math.abs(Math.abs(dx) - Math.abs(dy)) < 0.5) return { move: null, shift };
   const move: CameraMove = Math.abs(dx) > Math.abs(dy) ? (dx > 0 ? 'pan_left' : 'pan_right') : dy > 0 ? 'tilt_up' : 'tilt_down';

@@ -128,7 +128,7 @@ export function formatPhotoReport(r: PhotoReport): string {
   return [
     `${r.generator}, ${r.aspect}: ${r.clips} clips of ${r.pictures} pictures${r.skipped.length ? ` (${r.skipped.length} skipped)` : ''}`,
     `frame 0: ${r.first_frame.generated_psnr.toFixed(2)} dB PSNR to the picture; the VAE's round trip ${r.first_frame.roundtrip_psnr.toFixed(2)} dB; within 1 dB of it in ${pct(r.first_frame.within_1db)} of clips`,
-    `camera move measured as asked (phase correlation, first vs last frame): ${pct(r.camera.measured_as_asked)}`,
+    `camera move measured as asked (phase correlation, summed frame to frame): ${pct(r.camera.measured_as_asked)}`,
     ...Object.entries(r.camera.by_move).map(([mv, s]) => `  ${mv.padEnd(10)} ${String(s.n).padStart(4)} clips  ${pct(s.measured_as_asked)}`),
     ...r.skipped.map((s) => `skipped ${s.picture}: ${s.reason}`),
   ].join('\n');
