@@ -141,39 +141,6 @@ def export_vae_encoder(vae, path: str) -> None:
                 dynamic={"frames": FRAME_AXES, "latents": LATENT_AXES})
 
 
-def share_constants(path: str, min_elements: int = FP16_MIN_ELEMENTS) -> int:
-    """Rewrite ``path`` so that identical large ``Constant`` tensors are stored once: torch's exporter folds the RoPE
-    tables into a copy per attention call (12 blocks x q, k x cos, sin = 3 MiB in the DiT). Each such constant becomes
-    an initializer, and consumers of a duplicate read the first copy. Values are untouched. Returns copies removed."""
-    import onnx
-    from onnx import numpy_helper
-
-    m = onnx.load(path)
-    first: Dict[bytes, str] = {}
-    rename: Dict[str, str] = {}
-    keep = []
-    for node in m.graph.node:
-        t = node.attribute[0].t if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value" else None
-        if t is None or int(np.prod(t.dims)) < min_elements:
-            keep.append(node)
-            continue
-        arr = numpy_helper.to_array(t)
-        key = arr.dtype.str.encode() + str(arr.shape).encode() + arr.tobytes()
-        if key in first:
-            rename[node.output[0]] = first[key]
-        else:
-            first[key] = node.output[0]
-            m.graph.initializer.append(numpy_helper.from_array(arr, node.output[0]))
-    for node in keep:
-        for i, name in enumerate(node.input):
-            if name in rename:
-                node.input[i] = rename[name]
-    del m.graph.node[:]
-    m.graph.node.extend(keep)
-    onnx.save(m, path)
-    return len(rename)
-
-
 def store_weights_fp16(path: str, min_elements: int = FP16_MIN_ELEMENTS) -> Dict[str, int]:
     """Rewrite ``path``: float32 initializers with >= ``min_elements`` values become float16 initializers
     followed by ``Cast(to=FLOAT)`` nodes that produce the original names (so every consumer is unchanged).
