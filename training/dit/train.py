@@ -365,10 +365,16 @@ def main(argv=None) -> dict:
     rng = np.random.default_rng(a.seed + step)
     gen = generator(device, a.seed + step)
     cond_gen = torch.Generator().manual_seed(a.seed + 7919 + step)
-    try:
-        draw_p = [label_draw_weights(one.rows, one.train_idx, "motion", a.balance_motion) for one in sets]
-    except ValueError as e:
-        raise SystemExit(f"--balance-motion: {e}")
+    def balance(k: int, one: LatentSet):
+        try:
+            return label_draw_weights(one.rows, one.train_idx, "motion", a.balance_motion)
+        except ValueError as e:
+            if k == 0:
+                raise SystemExit(f"--balance-motion: {e}")
+            # an extra set without motion labels (training.pictures: camera moves only) is shuffled plainly
+            log(f"[dit] {one.root}: no motion labels, drawn without --balance-motion")
+            return None
+    draw_p = [balance(k, one) for k, one in enumerate(sets)]
     order = [[epoch_order(rng, one.train_idx, p), 0] for one, p in zip(sets, draw_p)]  # per set: [perm, pos]
     # on a GPU every training latent lives there (fp16: 8 KiB a clip), normalised per batch
     resident = ([torch.from_numpy(np.asarray(one.latents)).to(device) for one in sets]
