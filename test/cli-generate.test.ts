@@ -99,7 +99,7 @@ describe('kineo generate with pictures and longer clips', () => {
     }
   }, 180_000); // four CLI runs with ffmpeg: ~30 s on an idle 2-core machine
 
-  it('refuses a file that is not a picture, and an aspect the model does not draw, with one sentence', () => {
+  it('refuses a file that is not a picture and an aspect the model does not draw with one sentence, and draws the ones it does', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kineo-generate-i2v-'));
     try {
       const bogus = join(dir, 'not-a-picture.png');
@@ -107,9 +107,12 @@ describe('kineo generate with pictures and longer clips', () => {
       const bad = kineo(['generate', 'a cat', '-o', join(dir, 'x.mp4'), '--model', TINY, '--image', bogus]);
       expect(bad.status).toBe(1);
       expect(bad.stderr).toMatch(/^kineo: the picture is not a PNG, JPEG or WebP file we can read/);
-      const aspect = kineo(['generate', 'a cat', '-o', join(dir, 'x.mp4'), '--model', TINY, '--aspect', '16:9']);
+      const aspect = kineo(['generate', 'a cat', '-o', join(dir, 'x.mp4'), '--model', TINY, '--aspect', '4:3']);
       expect(aspect.status).toBe(1);
-      expect(aspect.stderr).toMatch(/draws 1:1 clips only \(64×64\)/);
+      expect(aspect.stderr).toMatch(/draws 1:1, 16:9, 9:16; --aspect 4:3 is not one of them/);
+      const wide = kineo(['generate', 'a cat', '-o', join(dir, 'wide.mp4'), '--model', TINY, '--aspect', '16:9', '--seconds', '3', '--steps', '2', '--json']);
+      expect(wide.status, wide.stderr).toBe(0);
+      expect(JSON.parse(wide.stdout)).toMatchObject({ width: 112, height: 64, aspect: '16:9', frames: 24 });
     } finally {
       rmSync(dir, { recursive: true });
     }

@@ -327,7 +327,8 @@ def count_params(m: torch.nn.Module) -> int:
 
 
 def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, precision: str, *, name: str,
-             version: str, steps: int, guidance: float, shift: float, checks: Optional[dict]) -> dict:
+             version: str, steps: int, guidance: float, shift: float, checks: Optional[dict],
+             aspects: Optional[Dict[str, Tuple[int, int]]] = None) -> dict:
     cfg = kineo.config()
     L = cfg["max_tokens"]
     norm = dit_ck["latent_norm"]
@@ -342,7 +343,10 @@ def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, pr
         "version": version,
         "format": "kineo-t2v/1",
         "license": "Apache-2.0",
-        "video": {"frames": vcfg["frames"], "fps": VIDEO_FPS, "height": vcfg["height"], "width": vcfg["width"]},
+        "video": {"frames": vcfg["frames"], "fps": VIDEO_FPS, "height": vcfg["height"], "width": vcfg["width"],
+                  # other aspects the DiT was trained on, drawn natively at these frame sizes (the transformer graph
+                  # takes any latent grid)
+                  **({"aspects": {k: {"width": w, "height": h} for k, (w, h) in aspects.items()}} if aspects else {})},
         "text": {"vocab": "vocab.json", "maxTokens": L, "uncond": {"ids": [0] * L, "mask": [1] + [0] * (L - 1)}},
         "latent": {"channels": cfg["latent_channels"], "shape": list(cfg["latent_shape"]),
                    "norm": {"mean": [float(v) for v in norm["mean"]], "std": [float(v) for v in norm["std"]]}},
@@ -423,9 +427,15 @@ def write_model_card(out: str, meta: dict) -> bool:
 # ------------------------------------------------------------------------------------------------ export
 def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, name: str = "kineo-mini",
                  version: str = "1", steps: int = 20, guidance: float = 4.0, shift: float = 1.0,
-                 check: bool = True, preview_clips: int = 32, log=print) -> dict:
+                 check: bool = True, preview_clips: int = 32, aspects: Optional[Dict[str, Tuple[int, int]]] = None,
+                 log=print) -> dict:
     """Write the model directory ``out``; returns the manifest (model.json)."""
     vae, kineo = build_models(vae_ck, dit_ck)
+    step = vae.spatial_factor * kineo.dit.patch[1]
+    for ratio, (w, h) in (aspects or {}).items():
+        if w % step or h % step:
+            raise SystemExit(f"--aspects {ratio}={w}x{h}: width and height must be multiples of {step} (the VAE's "
+                             f"spatial factor {vae.spatial_factor} times the DiT's patch {kineo.dit.patch[1]})")
     os.makedirs(out, exist_ok=True)
     from .dit.export import export_text_encoder, export_transformer
 
@@ -460,7 +470,7 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
     preview = fit_preview(vae, dit_ck["latent_norm"], clips=preview_clips)
     log(f"[export] preview rgb map fitted on {preview_clips} random decodes (R² {preview['r2']:.3f})")
     meta = manifest(vae, kineo, vae_ck, dit_ck, out, preview, "fp16-weights" if fp16 else "fp32", name=name,
-                    version=version, steps=steps, guidance=guidance, shift=shift, checks=checks)
+                    version=version, steps=steps, guidance=guidance, shift=shift, checks=checks, aspects=aspects)
     write_json_atomic(meta, os.path.join(out, "model.json"))
     if write_model_card(out, meta):
         log(f"[export] wrote a model card skeleton {os.path.join(out, 'README.md')}")
@@ -474,6 +484,18 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
     if total > BUDGET_MIB * 2 ** 20:
         log(f"[export] warning: {total / 2 ** 20:.1f} MiB is over the {BUDGET_MIB} MiB budget for a model in git")
     return meta
+
+
+def parse_aspects(text: str) -> Dict[str, Tuple[int, int]]:
+    """"16:9=112x64,9:16=64x112" -> {"16:9": (112, 64), "9:16": (64, 112)}."""
+    import re
+    out: Dict[str, Tuple[int, int]] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        m = re.fullmatch(r"(\d+:\d+)=(\d+)x(\d+)", part)
+        if not m:
+            raise ValueError(f"{part!r} is not RATIO=WIDTHxHEIGHT (16:9=112x64)")
+        out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    return out
 
 
 def parse_args(argv=None):
@@ -491,7 +513,14 @@ def parse_args(argv=None):
     p.add_argument("--preview-clips", type=int, default=32, help="random decodes the preview rgb map is fitted on")
     p.add_argument("--no-check", action="store_true", help="skip running the ONNX files against PyTorch")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--aspects", default="", metavar="16:9=112x64,9:16=64x112",
+                   help="other aspect ratios the DiT was trained on and their frame sizes (multiples of the VAE's "
+                        "spatial factor times the DiT's patch), written to model.json video.aspects")
     a = p.parse_args(argv)
+    try:
+        a.aspects = parse_aspects(a.aspects)
+    except ValueError as e:
+        p.error(f"--aspects: {e}")
     if bool(a.weights) == bool(a.vae or a.dit):
         p.error("give --vae and --dit, or --weights (not both)")
     return a
@@ -502,7 +531,8 @@ def main(argv=None) -> dict:
     torch.set_num_threads(a.threads)
     vae_ck, dit_ck = load_checkpoints(a.vae, a.dit, a.weights)
     return export_model(vae_ck, dit_ck, a.out, fp16=not a.fp32, name=a.name, version=a.version, steps=a.steps,
-                        guidance=a.guidance, shift=a.shift, check=not a.no_check, preview_clips=a.preview_clips)
+                        guidance=a.guidance, shift=a.shift, check=not a.no_check, preview_clips=a.preview_clips,
+                        aspects=a.aspects)
 
 
 if __name__ == "__main__":

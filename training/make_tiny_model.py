@@ -26,6 +26,7 @@ from .dit.model import KineoMini
 from .export_model import REPO_ROOT, export_model
 from .vae.model import CausalVAE
 
+TINY_ASPECTS = {"16:9": (112, 64), "9:16": (64, 112)}  # (width, height), as the real model's
 TINY_VOCAB = {"format": "kineo-vocab/1", "maxTokens": 32,
               "tokens": ["<pad>", "<unk>", "a", "an", "cat", "dog", "ball", "moves", "left", "right", "on", "the",
                          "beach", "at", "night", "two", "spins", "bounces"]}
@@ -111,7 +112,15 @@ def golden(vae_ck: dict, dit_ck: dict, prompt: str = "a cat bounces on the beach
     src[:, :, :1] = first
     zi = sample(kineo, torch.tensor([ids]), torch.tensor([mask]), steps=steps, shift=shift, guidance=guidance,
                 noise=noise, given=given, given_latents=src)
+    # another aspect: the same sampler on a 16:9 latent grid (the transformer graph takes any grid)
+    wide_shape = (1, kineo.dit.latent_channels, kineo.dit.latent_shape[0], *TINY_ASPECTS["16:9"][::-1])
+    wide_shape = wide_shape[:3] + tuple(s // vae.spatial_factor for s in wide_shape[3:])
+    wide_noise = golden_noise(int(torch.tensor(wide_shape).prod())).reshape(wide_shape)
+    zw = sample(kineo, torch.tensor([ids]), torch.tensor([mask]), steps=steps, shift=shift, guidance=guidance,
+                noise=wide_noise)
     return {"prompt": prompt, "steps": steps, "guidance": guidance, "shift": shift, "unknown_words": unknown,
+            "aspect": {"aspect": "16:9", "shape": list(wide_shape[1:]),
+                       "latents": [round(float(v), 6) for v in zw.flatten()]},
             "noise": "x[i] = fround(1.5 * sin(0.37 * i + 0.1)), C-order (C, T', H', W')",
             "latents": [round(float(v), 6) for v in z.flatten()],
             "frames_stride": stride, "frames_sample": [int(v) for v in u8[::stride]],
@@ -153,7 +162,7 @@ def main(argv=None) -> dict:
         vocab = grammar_vocab()
     vae_ck, dit_ck = tiny_checkpoints(vocab, a.seed)
     meta = export_model(vae_ck, dit_ck, a.out, fp16=True, name="kineo-tiny", version="test", steps=6,
-                        guidance=4.0, shift=1.0, check=True, preview_clips=16)
+                        guidance=4.0, shift=1.0, check=True, preview_clips=16, aspects=TINY_ASPECTS)
     if a.golden:
         with open(a.golden, "w", encoding="utf-8") as f:
             json.dump(golden(vae_ck, dit_ck), f)

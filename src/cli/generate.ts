@@ -43,9 +43,13 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
   const { video } = manifest;
   const caps = pipeline.capabilities;
   const modelName = `${manifest.name}@${manifest.version}`;
-  if (opts.aspect && opts.aspect !== aspectOf(video.width, video.height)) {
-    throw new Error(`${modelName} draws ${aspectOf(video.width, video.height)} clips only (${video.width}×${video.height}); leave out --aspect`);
+  const aspect = opts.aspect ?? '1:1';
+  if (!caps.aspects.includes(aspect)) {
+    throw new Error(caps.aspects.length === 1
+      ? `${modelName} draws ${caps.aspects[0]} clips only (${video.width}×${video.height}); leave out --aspect`
+      : `${modelName} draws ${caps.aspects.join(', ')}; --aspect ${aspect} is not one of them`);
   }
+  const frameSize = pipeline.sizeOf(aspect);
   if (opts.frames !== undefined && opts.seconds !== undefined) throw new Error('give --frames or --seconds, not both');
   const frames = opts.seconds !== undefined ? opts.seconds * video.fps : opts.frames;
   if (frames !== undefined && frames > caps.maxFrames) {
@@ -60,11 +64,11 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
     if (!path) return undefined;
     const size = statSync(path).size; // refused before reading, like an upload
     if (size > DEFAULT_IMAGE_LIMITS.maxBytes) throw new Error(`${path} is ${(size / 2 ** 20).toFixed(1)} MiB; the most a picture may be is ${DEFAULT_IMAGE_LIMITS.maxBytes / 2 ** 20} MiB`);
-    return fitImage(readFileSync(path), video.width, video.height);
+    return fitImage(readFileSync(path), frameSize.width, frameSize.height);
   };
   const image = await picture(opts.image);
   const lastImage = await picture(opts.lastImage);
-  const extend = opts.extend ? await decodeVideoFile(opts.extend, video.width, video.height, video.fps, caps.maxFrames - 1) : undefined;
+  const extend = opts.extend ? await decodeVideoFile(opts.extend, frameSize.width, frameSize.height, video.fps, caps.maxFrames - 1) : undefined;
   const seed = opts.seed ?? randomInt(0, 2 ** 31 - 1);
   const requestId = randomUUID();
   const steps = opts.steps ?? manifest.sampler.steps;
@@ -72,7 +76,7 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
   let progress: ReturnType<typeof createProgress> | undefined;
   const generation = await pipeline.generate({
     prompt, negativePrompt: opts.negative, seed, steps, guidance: opts.cfg, shift: opts.shift, scheduler: opts.scheduler,
-    image, lastImage, extend, frames,
+    image, lastImage, extend, frames, aspect,
     onProgress: (s) => {
       if (!opts.json && s.phase === 'encode') progress ??= createProgress('generate', s.of, 'steps');
       if (s.phase === 'denoise') progress?.tick(s.step);
@@ -97,7 +101,7 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
       model: generation.model.name, version: generation.model.version, seed, prompt, negative_prompt: opts.negative ?? null,
       steps: generation.steps, guidance: generation.guidance, shift: generation.shift, scheduler: generation.scheduler,
       frames: generation.frames, fps: generation.fps, seconds: generation.frames / generation.fps, windows: generation.windows,
-      width: generation.width, height: generation.height, output_size: opts.size ?? null,
+      width: generation.width, height: generation.height, aspect, output_size: opts.size ?? null,
       inputs: { image: opts.image ?? null, last_image: opts.lastImage ?? null, extend: opts.extend ?? null },
       unknown_words: generation.unknownWords, truncated_words: generation.truncatedWords, timings_ms: timings,
     }));
@@ -107,13 +111,6 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
   const t = timings;
   console.log(`${opts.out}: ${generation.frames} frames at ${generation.fps} fps, ${size}, ${generation.model.name}@${generation.model.version}, seed ${seed} ` +
     `(${(t.total / 1000).toFixed(2)} s: text ${t.encode.toFixed(0)} ms, denoise ${t.denoise.toFixed(0)} ms, decode ${t.decode.toFixed(0)} ms; video ${t.video.toFixed(0)} ms)`);
-}
-
-/** "1:1", "16:9"… of a frame size. */
-function aspectOf(width: number, height: number): string {
-  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
-  const g = gcd(width, height);
-  return `${width / g}:${height / g}`;
 }
 
 export function registerGenerateCommand(program: Command): void {
@@ -135,7 +132,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--image <file>', 'start from this picture (PNG, JPEG or WebP; centre-cropped and scaled to the model\'s size)')
     .option('--last-image <file>', 'end on this picture')
     .option('--extend <video>', 'continue this video: the output is it followed by the new frames')
-    .option('--aspect <ratio>', 'aspect ratio of the clip (the model\'s own: 1:1)')
+    .option('--aspect <ratio>', 'aspect ratio of the clip: 1:1 (default), 16:9 or 9:16 where the model draws them (kineo models)')
     .option('--threads <n>', 'onnxruntime threads', intOption(1, 256), 2)
     .option('--poster <file>', 'also write the middle frame as a PNG')
     .option('--json', 'print one JSON object about the result instead of progress and text')

@@ -183,6 +183,23 @@ describe('pictures, long clips and extension on the tiny model', () => {
     expect(sha256(longer.data.subarray(clip.data.length))).not.toBe(sha256(clip.data));
   });
 
+  it('draws 16:9 and 9:16 natively, on the latent grid the Python sampler uses, with pictures fitted to that size', async () => {
+    expect(pipeline.capabilities.aspects).toEqual(['1:1', '16:9', '9:16']);
+    expect(pipeline.sizeOf('16:9')).toEqual({ width: 112, height: 64 });
+    expect(pipeline.sizeOf('9:16')).toEqual({ width: 64, height: 112 });
+    const n = GOLDEN.aspect.latents.length as number;
+    expect(GOLDEN.aspect.shape).toEqual([4, 4, 8, 14]);
+    const noise = Float32Array.from({ length: n }, (_, i) => Math.fround(1.5 * Math.sin(0.37 * i + 0.1)));
+    const wide = await pipeline.generate({ prompt: GOLDEN.prompt, seed: 0, steps: GOLDEN.steps, guidance: GOLDEN.guidance, shift: GOLDEN.shift, latents: noise, aspect: '16:9' });
+    expect(maxAbsDiff(wide.latents, GOLDEN.aspect.latents)).toBeLessThan(1e-4);
+    expect(wide).toMatchObject({ width: 112, height: 64, frames: 16 });
+    const tall = await pipeline.generate({ prompt: 'a cat moves left', seed: 2, steps: 2, aspect: '9:16', image: goldenPicture(64, 112), frames: 24 });
+    expect(tall).toMatchObject({ width: 64, height: 112, frames: 24, windows: 2 });
+    expect(tall.data).toHaveLength(24 * 112 * 64 * 3);
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, aspect: '4:3' })).rejects.toMatchObject({ code: 'invalid_request', message: /draws 1:1, 16:9, 9:16, not 4:3/ });
+    await expect(pipeline.generate({ prompt: 'a cat', seed: 1, aspect: '16:9', image: goldenPicture() })).rejects.toMatchObject({ code: 'invalid_request', message: /must be 112×64/ });
+  });
+
   it('refuses what it cannot draw before any compute', async () => {
     const before = { ...pipeline.calls };
     await expect(pipeline.generate({ prompt: 'a cat', seed: 1, frames: 100_000 })).rejects.toMatchObject({ code: 'invalid_request', message: /frames must be/ });
@@ -197,6 +214,7 @@ describe('pictures, long clips and extension on the tiny model', () => {
       cpSync(FIXTURE, dir, { recursive: true });
       const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
       delete manifest.conditioning;
+      delete manifest.video.aspects;
       writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
       const textOnly = await KineoPipeline.load(dir, { threads: 1 });
       try {
