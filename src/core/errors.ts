@@ -35,7 +35,7 @@ export const errors = {
   /** A picture that is not a PNG, JPEG or WebP we can read. */
   imageInvalid: (message: string, param: string) => new ApiError(400, 'invalid_image', message, 1201, undefined, param),
   /** A picture over the byte or pixel limit (refused from its header, before anything decodes it). */
-  imageTooLarge: (message: string, param: string) => new ApiError(413, 'image_too_large', message, 1201, undefined, param),
+  imageTooLarge: (message: string, param: string) => new ApiError(413, 'image_too_large', message, 1200, undefined, param),
   /** A clip to extend that is not a video we can read. */
   videoInvalid: (message: string, param: string) => new ApiError(400, 'invalid_video', message, 1201, undefined, param),
   /** An extension whose stitched length would pass the configured maximum. */

@@ -110,7 +110,7 @@ export function openaiNewTask(body: OpenAICreateBody): NewTask {
     outputSize: size?.width,
     outputHeight: size?.height,
     image,
-    fields: { ...FIELDS, image: image && 'text' in image && body.input_reference !== undefined ? 'input_reference.image_url' : 'input_reference' },
+    fields: { ...FIELDS, image: image && 'text' in image ? 'input_reference.image_url' : 'input_reference' },
   };
 }
 

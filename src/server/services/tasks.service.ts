@@ -176,8 +176,10 @@ export class TasksService {
       capability: input.capability, seconds: input.seconds, aspect: input.aspect,
       image: input.image !== undefined, lastImage: input.lastImage !== undefined, extend: input.extend !== undefined,
     }, fields);
-    // An extension may leave the prompt out: it continues with its video's own.
-    if (!input.prompt.trim() && !input.extend) throw errors.invalid('prompt is empty; describe the video to make', 'prompt');
+    // A picture may stand for the prompt (Kling's image2video makes it optional); an extension without one continues
+    // with its video's own.
+    const pictured = input.image !== undefined || input.lastImage !== undefined;
+    if (!input.prompt.trim() && !input.extend && !pictured) throw errors.invalid('prompt is empty; describe the video to make', 'prompt');
     const max = this.config.security.maxPromptChars;
     if (input.prompt.length > max) throw errors.invalid(`prompt has ${input.prompt.length} characters; at most ${max} are allowed`, 'prompt');
     if ((input.negativePrompt?.length ?? 0) > max) throw errors.invalid(`negative_prompt has more than ${max} characters`, 'negative_prompt');
@@ -191,7 +193,7 @@ export class TasksService {
     const caps = provider.capabilities;
     const source = inputs.extend;
     const prompt = input.prompt.trim() ? input.prompt : source?.prompt ?? '';
-    if (!prompt.trim()) throw errors.invalid('prompt is empty; describe what happens next in the video', 'prompt');
+    if (!prompt.trim() && !pictured) throw errors.invalid('prompt is empty; describe what happens next in the video', 'prompt');
     if (source && !caps.aspects.includes(source.aspect)) {
       throw errors.unsupported(`${provider.model} draws ${caps.aspects.join(', ')}; the video to extend is ${source.aspect}`, fields.extend);
     }
@@ -210,8 +212,11 @@ export class TasksService {
       seconds = secondsText(total);
     }
     const outputSize = input.outputSize ?? source?.outputSize ?? this.config.output.size;
-    const outputHeight = input.outputHeight ?? (input.outputSize === undefined ? source?.outputHeight : undefined);
+    // The delivered height is always explicit, so the video is exactly the size the task reports (a model's own
+    // frame for an aspect, 112×64 say, is near but not exactly 16:9).
     const [aw, ah] = aspect.split(':').map(Number) as [number, number];
+    const outputHeight = input.outputHeight ?? (input.outputSize === undefined ? source?.outputHeight : undefined)
+      ?? Number(deliveredSize({ width: aw, height: ah }, outputSize).split('x')[1]);
     const keys = {
       ...(inputs.image ? { image: inputs.image.sha256 } : {}),
       ...(inputs.lastImage ? { last_image: inputs.lastImage.sha256 } : {}),
@@ -223,9 +228,9 @@ export class TasksService {
       ...(input.settings.guidance !== undefined ? { guidance: input.settings.guidance } : {}),
       ...(input.settings.shift !== undefined ? { shift: input.settings.shift } : {}),
       ...(input.settings.scheduler !== undefined ? { scheduler: input.settings.scheduler } : {}),
-      output_size: outputSize, ...(outputHeight !== undefined ? { output_height: outputHeight } : {}),
+      output_size: outputSize, output_height: outputHeight,
       seconds, ...(source ? { extend_seconds: asked } : {}),
-      size: outputHeight !== undefined ? `${outputSize}x${outputHeight}` : deliveredSize({ width: aw, height: ah }, outputSize),
+      size: `${outputSize}x${outputHeight}`,
       aspect,
       ...(Object.keys(keys).length ? { inputs: keys } : {}),
       ...(source?.taskId ? { extends_task: source.taskId } : {}),
