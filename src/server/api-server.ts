@@ -84,7 +84,7 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
   });
   const batches = new BatchesService(db, config, providers, catalog, prompts, lifecycle, tasks, files, metrics, retryAfter, {
     workers: wake, runner: () => batchRunner.wake(), abortAssembly: (id) => batchRunner.abortAssembly(id),
-  });
+  }, inputs);
 
   const storyboards = new StoryboardsService({
     db, config, providers, lifecycle, tasks, files, prompts, bus, metrics, log, retryAfter, wakeWorkers: wake, abortRunning,
