@@ -206,9 +206,8 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
               <option value="">{source ? 'the video\'s own' : image ? 'the picture\'s (nearest)' : `default (${aspects[0]})`}</option>
               {aspects.map((a) => <option key={a} value={a}>{a}</option>)}
             </select></div>
-          <div className="field"><label htmlFor="f-duration">{source ? 'Seconds to add' : 'Duration'}</label><select id="f-duration" name="duration" value={duration} onChange={(e) => setDuration(e.target.value)}>
-              <option value="">{durations[0]} s (default)</option>
-              {durations.slice(1).map((d) => Number(d)).sort((a, b) => a - b).map((d) => <option key={d} value={String(d)}>{d} s</option>)}
+          <div className="field"><label htmlFor="f-duration">{source ? 'Seconds to add' : 'Duration'}</label><select id="f-duration" name="duration" value={seconds} onChange={(e) => setDuration(e.target.value)}>
+              {[...durations].sort((a, b) => Number(a) - Number(b)).map((d) => <option key={d} value={d}>{d} s{d === durations[0] ? ' (default)' : ''}</option>)}
             </select></div>
           <div className="field"><label htmlFor="f-seed">Seed</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder="random" /></div>
           <div className="field"><label htmlFor="f-steps">Steps</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder="model default" /></div>
