@@ -56,7 +56,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     expect(p).toMatchObject({ width: 256, height: 144 });
     expect(p.duration).toBeCloseTo(5, 1);
     expect((await native(task.task_id)).body).toMatchObject({ model: 'kineo-tiny', params: { aspect: '16:9', seconds: '5' }, price: 3 }); // 1 credit per 2 s, rounded up
-  });
+  }, 240_000);
 
   it('Kling image2video: image (base64) + image_tail (URL behind a redirect) → a clip at the picture\'s aspect, both inputs stored', async () => {
     const r = await kling('/v1/videos/image2video', { model_name: 'kling-v2-1', prompt: 'a ball moves right', image: testPng(320, 180).toString('base64'), image_tail: `${imageBase}/moved`, duration: '3' });
@@ -69,7 +69,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     const t = (await native(task.task_id)).body;
     expect(t).toMatchObject({ capability: 'image2video', params: { aspect: '16:9', inputs: { image: expect.any(String), last_image: expect.any(String) } } });
     expect(t.files.map((f: { kind: string }) => f.kind).sort()).toEqual(['input_image', 'input_last_image', 'poster', 'spritesheet', 'video']);
-  });
+  }, 240_000);
 
   it('Kling effects apply a template to input.image', async () => {
     const r = await kling('/v1/videos/effects', { effect_scene: 'squish', input: { image: `data:image/png;base64,${testPng(96, 96).toString('base64')}` } });
@@ -77,7 +77,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     const task = await klingDone('effects', r.body.data.task_id);
     expect(task.task_status, task.task_status_msg).toBe('succeed');
     expect((await native(task.task_id)).body).toMatchObject({ prompt: 'gets squished', capability: 'effects', params: { aspect: '1:1', inputs: { image: expect.any(String) } } });
-  });
+  }, 240_000);
 
   it('Kling video-extend continues the caller\'s own video (404 for another key\'s, 400 past the maximum length)', async () => {
     const src = await kling('/v1/videos/text2video', { prompt: 'a dog moves right on the beach', aspect_ratio: '9:16' });
@@ -100,7 +100,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     expect(theirs).toMatchObject({ status: 404, body: { code: 1203, data: null, message: expect.stringContaining(videoId) } });
     const tooLong = await kling('/v1/videos/video-extend', { video_id: videoId, duration: '11' });
     expect(tooLong).toMatchObject({ status: 400, body: { code: 1201, message: expect.stringMatching(/2 s; 11 s more makes 13 s, past the longest this server makes \(12 s\)/) } });
-  });
+  }, 240_000);
 
   it('the openai SDK: sora-2, seconds "4", size "720x1280" gets exactly that', async () => {
     const created = await client.videos.create({ model: 'sora-2', prompt: 'a cat jumps on the grass', seconds: '4', size: '720x1280' });
@@ -113,7 +113,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     const p = probeMp4(Buffer.from(await (await client.videos.downloadContent(v.id)).arrayBuffer()));
     expect(p).toMatchObject({ width: 720, height: 1280 });
     expect(p.duration).toBeCloseTo(4, 1);
-  });
+  }, 240_000);
 
   it('the openai SDK: input_reference as a file and as {image_url}; extensions and remix keep the inputs', async () => {
     const withFile = await client.videos.create({ prompt: 'a red ball moves left', model: 'sora-2-pro', size: '1280x720', input_reference: await toFile(testPng(64, 64), 'ref.png', { type: 'image/png' }) });
@@ -140,7 +140,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     const st = (await native(withFile.id)).body;
     expect(rt.params.inputs.image).toBe(st.params.inputs.image);
     expect((await finished(remix.id)).status).toBe('completed');
-  });
+  }, 240_000);
 
   it('the native API takes a picture, a last picture, an aspect, a length and an extension', async () => {
     const r = await call(server.url, 'POST', '/api/tasks', { token: sk, json: {
@@ -159,7 +159,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     expect(models.body.data.find((m: { id: string }) => m.id === 'kineo-tiny')).toMatchObject({
       price_per_second: 0.5, capabilities: { image: true, lastFrame: true, extend: true, aspects: ['1:1', '16:9', '9:16'], durations: expect.arrayContaining(['2', '5', '10']) },
     });
-  });
+  }, 240_000);
 
   it('refuses bad inputs with a code and a sentence in the caller\'s format', async () => {
     const notImage = Buffer.from('GIF89a not what we take').toString('base64');
@@ -185,7 +185,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     await expect(other.videos.extend({ prompt: 'more', seconds: '4', video: { id: mine.id } })).rejects.toMatchObject({ status: 404, code: 'not_found' });
     expect(await call(server.url, 'POST', '/api/tasks', { token: sk, json: { prompt: 'a cat', aspect_ratio: '16:9', model: 'oracle' } }))
       .toMatchObject({ status: 400, body: { error: { code: 'unsupported_parameter', param: 'aspect_ratio' } } });
-  });
+  }, 240_000);
 });
 
 describe('durable inputs', () => {
@@ -205,5 +205,5 @@ describe('durable inputs', () => {
     expect(t.error).toMatchObject({ code: 'input_unavailable', message: expect.stringContaining('first-frame picture can no longer be read') });
     const balance = await call(second.url, 'GET', '/api/balance', { token: first.key.secret_key });
     expect(balance.body).toMatchObject({ balance: 100, reserved: 0 });
-  });
+  }, 240_000);
 });
