@@ -63,6 +63,21 @@ export const ConfigSchema = z.strictObject({
     /** Credits a new key starts with. */
     initial: z.number().int().min(0).default(100),
   }).prefault({}),
+  /**
+   * Model names clients send that this server runs under another name: `{ "kling-v2-1": "kineo-mini",
+   * "sora-2-pro": "big" }`. Kling's and OpenAI's documented names not listed here go to the default model, so a
+   * client written from their docs works unchanged; any other unknown name is a 400 listing the models.
+   */
+  modelAliases: z.record(z.string().min(1).max(200), z.string().min(1)).default({}),
+  /** Pictures and clips people give (first/last frames, product images, videos to extend). */
+  inputs: z.strictObject({
+    /** width × height of a picture, read from its header before decoding. (Bytes: security.maxUploadBytes.) */
+    maxImagePixels: z.number().int().min(1).default(40_000_000),
+    /** The longest video an extension may make (the clip to extend plus the added seconds). */
+    maxVideoSeconds: z.number().int().min(1).max(3600).default(60),
+    /** How long fetching an image URL may take. */
+    fetchTimeoutMs: z.number().int().min(100).default(15_000),
+  }).prefault({}),
   output: z.strictObject({
     /** The clip is scaled (Lanczos) to this many pixels across in the video and poster. */
     size: z.number().int().min(16).max(4096).default(256),

@@ -10,6 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
 import { DESKTOP, SHOTS, shoot, unlabelledControls } from './browser-helpers.js';
+import { testPng } from './server/media-probe.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PROMPT = 'a red cat bounces on the beach';
@@ -217,4 +218,36 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     const task = await d.evaluate(async (tid) => (await fetch(`/api/tasks/${tid}`)).json(), id) as { prompt: string; model: string };
     expect(task).toMatchObject({ prompt: 'a dog jumps in the snow, gets squished, the camera pans right', model: 'oracle' });
   }, 60_000);
+
+  it('pictures, aspect, duration and Extend: a first frame dropped on Create, 16:9 for 3 s, then 2 s more', async () => {
+    const ctx = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await signUp(page, server.url, 'pictures');
+    await page.getByLabel('Model').selectOption('kineo-tiny');
+    await page.getByLabel('Prompt', { exact: true }).fill('a red ball moves right');
+    await page.getByLabel('First frame (picture)').setInputFiles({ name: 'ball.png', mimeType: 'image/png', buffer: testPng(96, 54) });
+    await page.getByRole('img', { name: 'First frame (picture): ball.png' }).waitFor();
+    await page.getByLabel('Aspect ratio').selectOption('16:9');
+    await page.getByLabel('Duration').selectOption('3');
+    // 1 credit per 2 seconds of video, rounded up per clip
+    expect(await page.getByTestId('cost').textContent()).toMatch(/Cost: 2 credits · 0\.5 credits per second of video/);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shoot(page, '08-create-picture');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const id = await openNewestWhenDone(page);
+    await page.getByRole('button', { name: 'Extend' }).click();
+    await page.getByTestId('extend-of').filter({ hasText: '(3 s)' }).waitFor();
+    await page.getByLabel('Seconds to add').selectOption('2');
+    await page.getByTestId('extend-of').filter({ hasText: '5 s in all' }).waitFor();
+    await page.getByRole('button', { name: 'Extend' }).click();
+    const ext = await openNewestWhenDone(page);
+    expect(ext).not.toBe(id);
+    const duration = await page.getByTestId('player').evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      if (!(v.duration > 0)) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+      return v.duration;
+    });
+    expect(duration).toBeCloseTo(5, 0);
+  });
 });

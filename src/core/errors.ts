@@ -32,6 +32,16 @@ export const errors = {
   badJson: (message: string) => new ApiError(400, 'invalid_json', message, 1200),
   tooLarge: (message: string) => new ApiError(413, 'payload_too_large', message, 1200),
   unsupportedMedia: (message: string) => new ApiError(415, 'unsupported_media_type', message, 1200),
+  /** A picture that is not a PNG, JPEG or WebP we can read. */
+  imageInvalid: (message: string, param: string) => new ApiError(400, 'invalid_image', message, 1201, undefined, param),
+  /** A picture over the byte or pixel limit (refused from its header, before anything decodes it). */
+  imageTooLarge: (message: string, param: string) => new ApiError(413, 'image_too_large', message, 1200, undefined, param),
+  /** A clip to extend that is not a video we can read. */
+  videoInvalid: (message: string, param: string) => new ApiError(400, 'invalid_video', message, 1201, undefined, param),
+  /** An extension whose stitched length would pass the configured maximum. */
+  videoTooLong: (message: string, param: string) => new ApiError(400, 'video_too_long', message, 1201, undefined, param),
+  /** An input URL that could not be fetched (its server failed or answered with an error). */
+  inputUnreachable: (message: string, param: string) => new ApiError(400, 'input_unreachable', message, 1201, undefined, param),
   urlRefused: (message: string, param?: string) => new ApiError(400, 'url_not_allowed', message, 1201, undefined, param),
   notFound: (what: string) => new ApiError(404, 'not_found', `${what} was not found`, 1203),
   routeNotFound: (method: string, url: string) => new ApiError(404, 'route_not_found', `no route ${method} ${url.split('?')[0]}; see /openapi.json`, 1202),

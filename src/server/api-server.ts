@@ -16,6 +16,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { AuthService } from './services/auth.service.js';
 import { KeysService } from './services/keys.service.js';
+import { InputsService } from './services/inputs.service.js';
 import { TasksService } from './services/tasks.service.js';
 import { AccountsService } from './services/accounts.service.js';
 import { CommunityService } from './services/community.service.js';
@@ -68,7 +69,8 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
   };
   const wake = (provider: string) => runner.wake(provider);
   const abortRunning = (taskId: string) => runner.abort(taskId);
-  const tasks = new TasksService(db, config, providers, lifecycle, files, guard, metrics, retryAfter, wake);
+  const inputs = new InputsService(db, blobs, guard, config);
+  const tasks = new TasksService(db, config, providers, lifecycle, files, guard, metrics, retryAfter, wake, inputs);
 
   const accounts = new AccountsService(db, keys, config);
   const community = new CommunityService(db, files, accounts);
@@ -82,7 +84,7 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
   });
   const batches = new BatchesService(db, config, providers, catalog, prompts, lifecycle, tasks, files, metrics, retryAfter, {
     workers: wake, runner: () => batchRunner.wake(), abortAssembly: (id) => batchRunner.abortAssembly(id),
-  });
+  }, inputs);
 
   const storyboards = new StoryboardsService({
     db, config, providers, lifecycle, tasks, files, prompts, bus, metrics, log, retryAfter, wakeWorkers: wake, abortRunning,

@@ -26,7 +26,7 @@ import { registerStoryboardRoutes } from './routes/storyboards.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
-const KLING_PATH = /^\/v1\/videos\/(text2video|image2video|effects)(\/|\?|$)/;
+const KLING_PATH = /^\/v1\/videos\/(text2video|image2video|effects|video-extend)(\/|\?|$)/;
 
 export function dialectOf(req: FastifyRequest): Dialect {
   const configured = req.routeOptions?.config?.dialect;
@@ -51,7 +51,8 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   const { config } = ctx;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: Math.ceil(config.security.maxUploadBytes * 1.4) + 65_536,
+    // two pictures in base64 (Kling image + image_tail) and the rest of the body
+    bodyLimit: Math.ceil(config.security.maxUploadBytes * 1.4) * 2 + 65_536,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
@@ -67,7 +68,8 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   await app.register(cookie);
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
-    limits: { fileSize: config.security.maxUploadBytes, files: 1, fields: 20, fieldSize: 200_000, parts: 25 },
+    // a field may carry a picture as a base64 data: URL (input_reference[image_url])
+    limits: { fileSize: config.security.maxUploadBytes, files: 1, fields: 20, fieldSize: Math.ceil(config.security.maxUploadBytes * 1.4) + 1024, parts: 25 },
   });
   await app.register(swagger, {
     openapi: {

@@ -11,6 +11,7 @@ import type { Claimed, TaskLifecycle } from '../core/tasks/task-lifecycle.js';
 import type { TaskParams } from '../core/tasks/task-params.js';
 import type { PreviewImage } from '../engine/latents.js';
 import { ProviderError, type Provider, type ProviderProgress } from '../core/providers/provider.js';
+import { TaskInputMissing } from '../core/tasks/task-inputs.js';
 
 /** Progress in percent from a provider snapshot: encode 0–5, steps 5–90, decode/video 90–99. */
 export function percentOf(p: ProviderProgress): number {
@@ -85,9 +86,15 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
   const params = JSON.parse(task.params) as TaskParams;
   const t0 = performance.now();
   try {
+    // Inputs come from storage (the row holds their keys); one that is gone fails the task below, never runs without it.
+    const inputs = await lifecycle.inputsOf(task);
     const result = await provider.generate({
       taskId: task.id, prompt: task.prompt, negativePrompt: task.negative_prompt ?? undefined, seed: params.seed,
-      steps: params.steps, guidance: params.guidance, shift: params.shift, scheduler: params.scheduler, outputSize: params.output_size, seconds: params.seconds,
+      steps: params.steps, guidance: params.guidance, shift: params.shift, scheduler: params.scheduler,
+      outputSize: params.output_size, outputHeight: params.output_height, aspect: params.aspect,
+      // an extension's provider draws the added seconds; `seconds` is the stitched total the clients see
+      seconds: params.extend_seconds ?? params.seconds,
+      ...inputs,
     }, { signal: controller.signal, onProgress });
     await writing;
     if (reason === 'lease_lost') return; // another worker owns the task now; its result will count
@@ -101,6 +108,9 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
       log.warn({ task: task.id }, 'lease lost: another worker runs this task');
     } else if (reason === 'cancel' || (err instanceof ProviderError && err.code === 'aborted')) {
       await lifecycle.finish(task.id, 'cancelled', 'cancelled', 'the task was cancelled');
+    } else if (err instanceof TaskInputMissing) {
+      log.error({ err, task: task.id }, 'a task input is missing from storage');
+      await lifecycle.finish(task.id, 'failed', 'input_unavailable', err.message);
     } else if (err instanceof ProviderError && err.code === 'invalid_request') {
       await lifecycle.finish(task.id, 'failed', 'invalid_request', err.message);
     } else if (claimed.attempt < config.queue.maxAttempts) {

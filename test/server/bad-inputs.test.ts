@@ -29,7 +29,7 @@ describe('bad inputs', () => {
     ['unknown field (OpenAI)', 'POST', '/v1/videos', { json: { prompt: 'a cat', quality: 'hd' } }, 400, 'invalid_request'],
     ['unknown field (Kling)', 'POST', '/v1/videos/text2video', { json: { prompt: 'a cat', sound: 'on' }, kling: true }, 400, 1201],
     ['unknown nested field', 'POST', '/v1/videos/effects', { json: { effect_scene: 'squish', input: { prompt: 'a cat', colour: 1 } }, kling: true }, 400, 1201],
-    ['unknown model', 'POST', '/v1/videos', { json: { prompt: 'a cat', model: 'sora-2' } }, 400, 'invalid_request'],
+    ['unknown model', 'POST', '/v1/videos', { json: { prompt: 'a cat', model: 'dall-e-3' } }, 400, 'invalid_request'],
     ['bad base64 image', 'POST', '/v1/videos/image2video', { json: { image: '!!!!' }, kling: true }, 400, 1201],
     ['oversized JSON body', 'POST', '/v1/videos/image2video', { json: { image: 'A'.repeat(200_000) }, kling: true }, 413, 1200],
     ['not JSON at all', 'POST', '/api/tasks', { body: 'prompt=a cat', headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobePath } from '../../src/engine/ffmpeg.js';
 import { assembleBatch } from '../../src/core/assembly/batch-assembly.js';
@@ -169,6 +170,24 @@ describe('ad batches', () => {
     expect(probe(files[mp4[0]!]!).format.tags).toMatchObject({ ai_generated: 'true', model: 'kineo-tiny', aspect_ratio: '16:9' });
   });
 
+  it('animates the merchant\'s product image on a model that takes pictures (16:9 drawn natively)', async () => {
+    const key = await server.newKey();
+    const picture = PNG.sync.write(new PNG({ width: 96, height: 54, fill: true }));
+    const created = await call(server.url, 'POST', '/api/batches', { token: key.secret_key, json: body({
+      model: undefined, product: { image: picture.toString('base64') }, count: 2, templates: ['squish'], aspect_ratios: ['16:9', '9:16'], steps: 2,
+    }) });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const done = await finished(server, key.secret_key, created.body.id, 120_000);
+    expect(done.status).toBe('succeeded');
+    const tasks = (await call(server.url, 'GET', '/api/tasks', { token: key.secret_key })).body.data as { prompt: string; params: { aspect?: string; inputs?: { image?: string } } }[];
+    expect(tasks).toHaveLength(2);
+    expect(new Set(tasks.map((t) => t.params.inputs?.image)).size).toBe(1); // one stored picture, referenced by both
+    expect(tasks.map((t) => t.params.aspect).sort()).toEqual(['16:9', '9:16']);
+    expect(tasks[0]!.prompt).toBe('gets squished');
+    const files = unzipSync(new Uint8Array(await (await fetch(done.zip.url)).arrayBuffer()));
+    expect(Object.keys(files).filter((n) => n.endsWith('.mp4'))).toHaveLength(2);
+  });
+
   it('answers 402 when the balance cannot cover the whole batch, creating nothing', async () => {
     const poor = await server.newKey(5);
     const r = await call(server.url, 'POST', '/api/batches', { token: poor.secret_key, json: body({ count: 6 }) });
@@ -185,7 +204,7 @@ describe('ad batches', () => {
     const image = await bad(body({ product: { image: 'https://example.com/apple.png' } }));
     expect(image.status).toBe(400);
     expect(image.body.error).toMatchObject({ code: 'unsupported_parameter', param: 'product.image' });
-    expect(image.body.error.message).toMatch(/text-to-video only: a product image cannot be used yet.*subject/);
+    expect(image.body.error.message).toMatch(/text-to-video only: it cannot animate a product image.*subject/);
     expect((await bad(body({ product: {} }))).body.error).toMatchObject({ code: 'invalid_request', param: 'product.subject' });
     expect((await bad(body({ aspect_ratios: ['4:3'] }))).status).toBe(400);
     expect((await bad(body({ count: 0 }))).status).toBe(400);

@@ -76,12 +76,14 @@ describe('the Kling wire format', () => {
 
   it('refuses what the model cannot honour with a clear 4xx: duration, aspect ratio, images', async () => {
     const cases: [string, unknown, RegExp][] = [
-      ['/v1/videos/text2video', { prompt: 'a cat', duration: '10' }, /2-second clips/],
-      ['/v1/videos/text2video', { prompt: 'a cat', aspect_ratio: '16:9' }, /square/],
+      ['/v1/videos/text2video', { prompt: 'a cat', duration: '30' }, /clips of 2, 1, 3/],
+      ['/v1/videos/text2video', { prompt: 'a cat', duration: '10', model_name: 'oracle' }, /2-second clips/],
+      ['/v1/videos/text2video', { prompt: 'a cat', aspect_ratio: '16:9', model_name: 'oracle' }, /draws 1:1; it cannot make 16:9/],
       ['/v1/videos/text2video', { prompt: 'a cat', camera_control: { type: 'simple', config: { roll: 3 } } }, /roll/],
-      ['/v1/videos/image2video', { image: PNG.sync.write(new PNG({ width: 2, height: 2 })).toString('base64') }, /image-to-video/],
+      ['/v1/videos/image2video', { model_name: 'oracle', image: PNG.sync.write(new PNG({ width: 2, height: 2 })).toString('base64') }, /cannot start from a picture/],
       ['/v1/videos/image2video', { image: '%%% not base64 %%%' }, /base64/],
       ['/v1/videos/image2video', { image: Buffer.from('hello world, not an image').toString('base64') }, /PNG, JPEG or WebP/],
+      ['/v1/videos/image2video', { prompt: 'a cat' }, /image_tail/],
     ];
     for (const [path, json, message] of cases) {
       const r = await call(server.url, 'POST', path, { token, json });

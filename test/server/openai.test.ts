@@ -74,19 +74,21 @@ describe('the OpenAI videos format', () => {
   });
 
   it('refuses durations and sizes the model cannot make with a 400 the client parses', async () => {
-    await expect(client.videos.create({ prompt: 'a cat', seconds: '4' })).rejects.toMatchObject({
+    await expect(client.videos.create({ prompt: 'a cat', seconds: '4', model: 'oracle' })).rejects.toMatchObject({
       status: 400, code: 'unsupported_parameter', param: 'seconds', message: expect.stringContaining('2-second clips'),
     });
-    await expect(client.videos.create({ prompt: 'a cat', size: '720x1280' })).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'size' });
+    await expect(client.videos.create({ prompt: 'a cat', seconds: '30' as never })).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'seconds' });
+    await expect(client.videos.create({ prompt: 'a cat', size: '720x1280', model: 'oracle' })).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'size', message: expect.stringContaining('cannot make 9:16') });
+    await expect(client.videos.create({ prompt: 'a cat', size: '1000x100' as never })).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'size' });
     const ok = await client.videos.create({ prompt: 'a cat', seconds: '2' as never, size: '512x512' as never, model: 'oracle' });
     expect(ok).toMatchObject({ seconds: '2', size: '512x512' });
   });
 
-  it('checks an input_reference upload, then says image-to-video is not available yet', async () => {
-    await expect(client.videos.create({ prompt: 'a cat', input_reference: await toFile(png(), 'ref.png', { type: 'image/png' }) }))
+  it('checks an input_reference upload: a picture the model cannot start from, or a file that is not one, is a 400', async () => {
+    await expect(client.videos.create({ prompt: 'a cat', model: 'oracle', input_reference: await toFile(png(), 'ref.png', { type: 'image/png' }) }))
       .rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'input_reference' });
     await expect(client.videos.create({ prompt: 'a cat', input_reference: await toFile(Buffer.from('not an image'), 'ref.png') }))
-      .rejects.toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining('PNG, JPEG or WebP') });
+      .rejects.toMatchObject({ status: 400, code: 'invalid_image', param: 'input_reference', message: expect.stringContaining('PNG, JPEG or WebP') });
   });
 
   it('refuses an oversized upload with 413', async () => {

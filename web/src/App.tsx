@@ -46,7 +46,7 @@ export function App() {
   else if (path.startsWith('/arena')) page = <ArenaPage />;
   else if (path.startsWith('/ads')) page = <BatchesPage batchId={location.searchParams.get('id')} key={location.search} />;
   else if (path.startsWith('/storyboard')) page = <StoryboardPage openId={location.searchParams.get('id')} />;
-  else page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} key={location.search} />;
+  else page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} extendOf={location.searchParams.get('extend')} key={location.search} />;
 
   const signOut = async () => {
     await api('POST', '/api/auth/signout');

@@ -2,7 +2,7 @@
 import type { Generated } from 'kysely';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type Capability = 'text2video' | 'image2video' | 'effects';
+export type Capability = 'text2video' | 'image2video' | 'effects' | 'video-extend';
 export type WireFormat = 'openai' | 'kling' | 'native';
 
 export interface KeysTable {

@@ -33,13 +33,14 @@ export class BuiltinProvider implements Provider {
     this.model = installed.name;
     this.clip = { model: installed.name, version: installed.version, frames: installed.frames, fps: installed.fps, width: installed.width, height: installed.height };
     const clipSeconds = secondsOf(this.clip);
-    // TODO(doors): the API does not yet carry pictures, clips to extend, aspects or lengths to the queue; until it
-    // does the provider declares text at the model's own shape, so nothing a client sends is admitted and dropped.
-    // Then: image/lastFrame/extend from installed.inputs, aspects from ASPECTS ∩ installed.aspects, durations 1…MAX_SECONDS.
+    // What the model takes, as its model.json declares it: pictures and extension when it is conditioned on frames,
+    // the aspects it draws natively (of those the wire formats name), any whole number of seconds up to
+    // MAX_SECONDS (drawn window by window) with the clip's own length first, the default.
+    const lengths = Array.from({ length: MAX_SECONDS }, (_, i) => String(i + 1)).filter((s) => s !== clipSeconds);
     this.capabilities = {
-      text: true, image: false, lastFrame: false, extend: false, effects: true,
-      aspects: ['1:1'],
-      durations: [clipSeconds],
+      text: true, image: installed.inputs.image, lastFrame: installed.inputs.lastImage, extend: installed.inputs.extend, effects: true,
+      aspects: ASPECTS.filter((a) => a in installed.aspects),
+      durations: installed.inputs.long ? [clipSeconds, ...lengths] : [clipSeconds],
     };
   }
 

@@ -18,6 +18,8 @@ import type { BlobStore } from '../repositories/blob-storage.js';
 import type { Metrics } from '../metrics.js';
 import type { ProgressBus, ProgressSnapshot } from '../services/progress-bus.js';
 import type { WebhooksService } from '../services/webhooks.service.js';
+import { loadTaskInputs, type LoadedInputs } from './task-inputs.js';
+import { parseParams } from './task-params.js';
 
 export interface Claimed {
   task: TaskRow;
@@ -137,6 +139,11 @@ export class TaskLifecycle {
       this.bus.publish(snapshotOf(outcome.task, null));
       return { task: outcome.task, owner, attempt: outcome.attempt };
     }
+  }
+
+  /** The task's input files (pictures, the clip to extend) from storage; TaskInputMissing when one is gone. */
+  inputsOf(task: TaskRow): Promise<LoadedInputs> {
+    return loadTaskInputs(this.blobs, parseParams(task.params).inputs);
   }
 
   /** Renews a lease; false when the lease is no longer ours. `cancel` tells the worker to stop. */

@@ -9,8 +9,8 @@ export const BatchCreateBody = z.strictObject({
   name: z.string().trim().min(1).max(80).describe('The product name, first in every caption'),
   product: z.strictObject({
     subject: z.string().max(200).optional().describe('The product as a phrase the model knows, e.g. "a red apple"'),
-    image: z.string().max(16_000_000).optional().describe('A product image (URL or base64): refused until the model takes images'),
-  }).describe('The product: a subject (an image is refused until image-to-video exists)'),
+    image: z.string().max(16_000_000).optional().describe('A product image (http(s) URL, base64 or data: URL of a PNG, JPEG or WebP): every variant starts from it'),
+  }).describe('The product: a subject, an image, or both'),
   selling_points: z.array(z.string().trim().min(1).max(100)).max(10).default([]).describe('Caption lines, taken in turn: "<name> — <point>"'),
   templates: z.array(z.string().min(1).max(64)).min(1).max(50).describe('Effect template ids or aliases (GET /api/effects)'),
   aspect_ratios: z.array(z.enum(ASPECT_RATIOS)).min(1).max(3).default(['9:16', '1:1', '16:9']),

@@ -3,10 +3,9 @@ import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { errors } from '../../core/errors.js';
-import { checkImageField } from '../formats/images.js';
 import {
-  KlingEffectsBody, KlingImage2VideoBody, KlingListQuery, KlingTaskSchema, KlingText2VideoBody,
-  klingEffects, klingEnvelope, klingImage2Video, klingText2Video,
+  KlingEffectsBody, KlingImage2VideoBody, KlingListQuery, KlingTaskSchema, KlingText2VideoBody, KlingVideoExtendBody,
+  klingEffects, klingEnvelope, klingImage2Video, klingText2Video, klingVideoExtend,
 } from '../formats/kling.js';
 import type { TaskRow } from '../../core/repositories/tasks.repository.js';
 import type { NewTask } from '../services/tasks.service.js';
@@ -15,7 +14,7 @@ import { idempotencyKeyOf, type ZApp } from './types.js';
 
 const config = { dialect: 'kling' as const };
 const tags = ['Kling'];
-const CAPABILITIES = ['text2video', 'image2video', 'effects'] as const;
+const CAPABILITIES = ['text2video', 'image2video', 'effects', 'video-extend'] as const;
 
 export function registerKlingRoutes(app: ZApp, ctx: AppContext): void {
   const ok = <T>(req: FastifyRequest, data: T) => ({ code: 0, message: 'SUCCEED', request_id: req.id, data });
@@ -24,23 +23,16 @@ export function registerKlingRoutes(app: ZApp, ctx: AppContext): void {
     const { task: row } = await ctx.tasks.create(req.key.id, task, { idempotencyKey: idempotencyKeyOf(req.headers), fingerprint: body });
     return ok(req, await view(row));
   };
-  const images = async (values: (string | undefined)[], param: string) => {
-    for (const v of values) if (v !== undefined) await checkImageField(v, param, ctx.config.security.maxUploadBytes, ctx.guard);
-  };
   const one = klingEnvelope(KlingTaskSchema);
 
   app.post('/v1/videos/text2video', { config, schema: { tags, summary: 'Text to video', body: KlingText2VideoBody, response: { 200: one } } },
     async (req) => create(req, klingText2Video(req.body), req.body));
-  app.post('/v1/videos/image2video', { config, schema: { tags, summary: 'Image to video (not available with kineo-mini yet: answers 400 after checking the image)', body: KlingImage2VideoBody, response: { 200: one } } },
-    async (req) => {
-      await images([req.body.image, req.body.image_tail], 'image');
-      return create(req, klingImage2Video(req.body), req.body);
-    });
-  app.post('/v1/videos/effects', { config, schema: { tags, summary: 'Effects (a template applied to a subject)', body: KlingEffectsBody, response: { 200: one } } },
-    async (req) => {
-      await images([req.body.input.image, ...(req.body.input.images ?? [])], 'input.image');
-      return create(req, klingEffects(req.body, ctx.effects.catalog), req.body);
-    });
+  app.post('/v1/videos/image2video', { config, schema: { tags, summary: 'Image to video: a first frame (image), a last frame (image_tail) or both, as URL or base64', body: KlingImage2VideoBody, response: { 200: one } } },
+    async (req) => create(req, klingImage2Video(req.body), req.body));
+  app.post('/v1/videos/effects', { config, schema: { tags, summary: 'Effects (a template applied to a subject or to input.image)', body: KlingEffectsBody, response: { 200: one } } },
+    async (req) => create(req, klingEffects(req.body, ctx.effects.catalog), req.body));
+  app.post('/v1/videos/video-extend', { config, schema: { tags, summary: 'Extend one of your videos (video_id): the result is that video followed by more seconds', body: KlingVideoExtendBody, response: { 200: one } } },
+    async (req) => create(req, klingVideoExtend(req.body), req.body));
 
   for (const capability of CAPABILITIES) {
     app.get(`/v1/videos/${capability}/:id`, {

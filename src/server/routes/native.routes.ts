@@ -6,6 +6,7 @@ import { isTerminal } from '../../core/repositories/tasks.repository.js';
 import { snapshotOf } from '../../core/tasks/task-lifecycle.js';
 import type { ProgressSnapshot } from '../../core/services/progress-bus.js';
 import { durationOf } from '../services/tasks.service.js';
+import { pricePerSecond } from '../../core/providers/pricing.js';
 import { nativeFile, nativeTask } from '../views/native.js';
 import { idempotencyKeyOf, type ZApp } from './types.js';
 import { viewerOf } from './viewer.js';
@@ -113,6 +114,9 @@ export function registerNativeRoutes(app: ZApp, ctx: AppContext): void {
   app.get('/api/models', { config, schema: { tags: ['Native'], summary: 'The models this server runs' } }, async () => ({
     data: ctx.providers.all().map((p) => ({ ...p.shape(), id: p.model, provider: p.name, seconds: durationOf(p), image_to_video: p.capabilities.image, default: p.model === ctx.providers.defaultModel,
       capabilities: p.capabilities, price_per_clip: ctx.providers.priceOf(p),
+      // null: one price per clip whatever its length; else credits per second of video (rounded up per clip)
+      price_per_second: pricePerSecond(ctx.providers.priceOf(p), p),
+      max_video_seconds: ctx.config.inputs.maxVideoSeconds,
     })),
   }));
 

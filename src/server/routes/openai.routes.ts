@@ -2,12 +2,15 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errors } from '../../core/errors.js';
-import { checkImageField, sniffImage } from '../formats/images.js';
-import { OpenAIContentQuery, OpenAICreateBody, OpenAIListQuery, OpenAIRemixBody, OpenAIVideoSchema, VideoIdParams, openaiNewTask } from '../formats/openai.js';
+import { createHash } from 'node:crypto';
+import { OpenAIContentQuery, OpenAICreateBody, OpenAIExtendBody, OpenAIListQuery, OpenAIRemixBody, OpenAIVideoSchema, VideoIdParams, openaiExtendTask, openaiNewTask } from '../formats/openai.js';
 import { openaiVideo } from '../views/openai.js';
 import { idempotencyKeyOf, type ZApp } from './types.js';
 
 const config = { dialect: 'openai' as const };
+
+/** An uploaded file in an idempotency fingerprint: its sha256 (another file under the same key is another request). */
+const fileFingerprint = <T>(v: T | Buffer) => (Buffer.isBuffer(v) ? `sha256:${createHash('sha256').update(v).digest('hex')}` : v);
 const tags = ['OpenAI videos'];
 
 export function registerOpenAIRoutes(app: ZApp, ctx: AppContext): void {
@@ -18,11 +21,16 @@ export function registerOpenAIRoutes(app: ZApp, ctx: AppContext): void {
     config, schema: { tags, summary: 'Create a video (JSON, or multipart/form-data with input_reference)', body: OpenAICreateBody, response: { 200: OpenAIVideoSchema } },
   }, async (req) => {
     const body = req.body;
-    if (Buffer.isBuffer(body.input_reference)) sniffImage(body.input_reference, 'input_reference');
-    const url = typeof body.input_reference === 'object' && !Buffer.isBuffer(body.input_reference) ? body.input_reference.image_url : body['input_reference[image_url]'];
-    if (url) await checkImageField(url, 'input_reference.image_url', ctx.config.security.maxUploadBytes, ctx.guard);
-    const fingerprint = { ...body, input_reference: Buffer.isBuffer(body.input_reference) ? `sha:${body.input_reference.length}` : body.input_reference };
+    const fingerprint = { ...body, input_reference: fileFingerprint(body.input_reference) };
     const { task } = await ctx.tasks.create(req.key.id, openaiNewTask(body), { idempotencyKey: idempotencyKeyOf(req.headers), fingerprint });
+    return view(task);
+  });
+
+  app.post('/v1/videos/extensions', {
+    config, schema: { tags, summary: 'Extend a completed video ({id}) or an uploaded MP4: the result is the video followed by `seconds` more', body: OpenAIExtendBody, response: { 200: OpenAIVideoSchema } },
+  }, async (req) => {
+    const fingerprint = { extend: true, ...req.body, video: fileFingerprint(req.body.video) };
+    const { task } = await ctx.tasks.create(req.key.id, openaiExtendTask(req.body), { idempotencyKey: idempotencyKeyOf(req.headers), fingerprint });
     return view(task);
   });
 

@@ -17,7 +17,9 @@ import type { Metrics } from '../../core/metrics.js';
 import type { BlobStore } from '../../core/repositories/blob-storage.js';
 import { assembleBatch, failAssembly } from '../../core/assembly/batch-assembly.js';
 import { enqueueTasks } from '../../core/tasks/task-row.js';
-import { variantTaskRow } from './batch-variant.js';
+import { insertVariantInputs, variantTaskRow } from './batch-variant.js';
+import type { Aspect } from '../../core/providers/provider.js';
+import type { StoredInput } from '../../core/tasks/task-inputs.js';
 import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
 import { Waker } from '../../core/services/wakeable-sleep.js';
 
@@ -152,10 +154,12 @@ export class BatchRunner {
   /** A new child task for a variant whose last one failed for a retryable reason; false when none was made. */
   private async retry(batch: BatchRow, v: VariantWithTask): Promise<boolean> {
     const now = Date.now();
-    const settings = JSON.parse(batch.settings) as { steps: number | null; output_size: number; seconds: string };
+    const settings = JSON.parse(batch.settings) as { steps: number | null; output_size: number; seconds: string; image?: StoredInput; native_aspects?: Aspect[] };
+    const aspect = v.aspect_ratio as Aspect;
     const child = variantTaskRow({
       keyId: batch.key_id, provider: { name: batch.provider, model: batch.model }, prompt: v.prompt, templateId: v.template, seed: v.seed,
       steps: settings.steps ?? undefined, outputSize: settings.output_size, seconds: settings.seconds, price: batch.price_per_clip,
+      aspect: settings.native_aspects?.includes(aspect) ? aspect : undefined, image: settings.image,
     }, now);
     let made: boolean;
     try {
@@ -169,6 +173,7 @@ export class BatchRunner {
           return false;
         }
         await enqueueTasks(trx, [child], now);
+        await insertVariantInputs(trx, [child], settings.image, now);
         if (!(await batchesRepository.repointVariant(trx, batch.id, v.idx, v.task_id, child.id, v.attempts + 1))) throw new Rollback();
         return true;
       });

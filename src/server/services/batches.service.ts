@@ -20,12 +20,13 @@ import { batchSummary, batchView, type BatchEstimate, type BatchSummary, type Ba
 import type { Provider } from '../../core/providers/provider.js';
 import { enqueueTasks } from '../../core/tasks/task-row.js';
 import { idempotencyFingerprint, lostRaceOn, SlotsTaken, type RetryAfter } from '../../core/tasks/admission.js';
-import { variantTaskRow } from './batch-variant.js';
+import { insertVariantInputs, variantTaskRow } from './batch-variant.js';
 import type { FilesService } from '../../core/services/files.service.js';
 import type { PromptsService } from './prompts.service.js';
 import type { Providers } from '../../core/providers/catalog.js';
 import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
 import { durationOf, type TasksService } from './tasks.service.js';
+import type { InputsService } from './inputs.service.js';
 
 export interface PlannedVariant {
   idx: number;
@@ -61,6 +62,7 @@ export class BatchesService {
     private readonly metrics: Metrics,
     private readonly retryAfter: RetryAfter,
     private readonly wake: { workers: (provider: string) => void; runner: () => void; abortAssembly: (batchId: string) => void },
+    private readonly inputs: InputsService,
   ) {}
 
   /** Checks a request and lays out its variants: templates × aspect ratios first, then the next seed round. */
@@ -68,10 +70,10 @@ export class BatchesService {
     const provider = this.providers.forModel(b.model, 'model');
     if (!provider.capabilities.effects) throw errors.unsupported(`${provider.model} does not apply effect templates; choose another model`, 'model');
     if (b.product.image !== undefined && !provider.capabilities.image) {
-      throw errors.unsupported(`${provider.model} is text-to-video only: a product image cannot be used yet. Describe the product as a subject the model knows instead, e.g. "product": {"subject": "a red apple"}`, 'product.image');
+      throw errors.unsupported(`${provider.model} is text-to-video only: it cannot animate a product image. Describe the product as a subject the model knows instead, e.g. "product": {"subject": "a red apple"}, or choose a model that takes pictures`, 'product.image');
     }
     const subject = (b.product.subject ?? '').trim().replace(/[.!,;]+$/, '');
-    if (!subject) throw errors.invalid('product.subject is required: the product as a phrase the model knows, e.g. "a red apple"', 'product.subject');
+    if (!subject && b.product.image === undefined) throw errors.invalid('product.subject or product.image is required: the product as a phrase the model knows (e.g. "a red apple") or its picture', 'product.subject');
     const templates: EffectTemplate[] = [];
     for (const name of b.templates) {
       const t = findTemplate(this.catalog, name);
@@ -87,7 +89,7 @@ export class BatchesService {
       const combo = i % combos;
       const round = Math.floor(i / combos);
       const template = templates[Math.floor(combo / aspects.length)]!;
-      const prompt = `${subject} ${template.prompt_fragment}`;
+      const prompt = subject ? `${subject} ${template.prompt_fragment}` : template.prompt_fragment;
       if (prompt.length > this.config.security.maxPromptChars) throw errors.invalid(`product.subject is too long (the prompt may have ${this.config.security.maxPromptChars} characters)`, 'product.subject');
       variants.push({ idx: i, template, aspect: aspects[combo % aspects.length]!, seed: (base + i) % 2 ** 31, caption: adCaption(b.name, points, i, round), prompt });
     }
@@ -129,6 +131,9 @@ export class BatchesService {
     }
     const p = this.plan(b);
     const n = p.variants.length;
+    // The product image, checked and stored once; every variant's task references it.
+    const image = b.product.image === undefined ? undefined : await this.inputs.picture({ text: b.product.image }, 'product.image');
+    const nativeAspects = p.aspects.filter((a) => p.provider.capabilities.aspects.includes(a));
     const queued = this.lifecycle.queuedCount;
     if (queued + n > this.config.queue.maxQueued) throw errors.queueFull(await this.retryAfter.seconds(p.provider, queued + n));
     const now = Date.now();
@@ -137,12 +142,17 @@ export class BatchesService {
     const children = p.variants.map((v) => variantTaskRow({
       keyId, provider: p.provider, prompt: v.prompt, templateId: v.template.id, seed: v.seed,
       steps: b.steps, outputSize, seconds: p.seconds, price: p.price,
+      aspect: nativeAspects.includes(v.aspect) ? v.aspect : undefined,
+      image: image && { sha256: image.sha256, contentType: image.contentType, bytes: image.bytes },
     }, now));
     const row: BatchRow = {
       id, key_id: keyId, name: b.name, subject: p.subject, selling_points: JSON.stringify(b.selling_points),
       templates: JSON.stringify(p.templates.map((t) => t.id)), aspect_ratios: JSON.stringify(p.aspects), count: n,
       captions: b.captions, provider: p.provider.name, model: p.provider.model,
-      settings: JSON.stringify({ steps: b.steps ?? null, seed: b.seed ?? null, output_size: outputSize, seconds: p.seconds }),
+      settings: JSON.stringify({
+        steps: b.steps ?? null, seed: b.seed ?? null, output_size: outputSize, seconds: p.seconds, native_aspects: nativeAspects,
+        ...(image ? { image: { sha256: image.sha256, contentType: image.contentType, bytes: image.bytes } } : {}),
+      }),
       status: 'queued', price_per_clip: p.price, max_retries: b.max_retries, cancel_requested: 0, assembled: 0, zip_file_id: null,
       error_code: null, error_message: null, idempotency_key: idempotencyKey ?? null, request_sha256: idempotencyKey ? sha : null,
       created_at: now, updated_at: now, completed_at: null,
@@ -158,6 +168,7 @@ export class BatchesService {
         }
         await batchesRepository.insert(trx, row);
         await enqueueTasks(trx, children, now);
+        await insertVariantInputs(trx, children, image, now);
         await batchesRepository.insertVariants(trx, p.variants.map((v, i) => ({
           batch_id: id, idx: v.idx, template: v.template.id, aspect_ratio: v.aspect, seed: v.seed, caption: v.caption, prompt: v.prompt,
           task_id: children[i]!.id, attempts: 1, status: 'active', error_code: null, error_message: null,

@@ -4,7 +4,39 @@ import { linkProps, navigate } from '../router';
 
 interface Check { unknown_words: string[]; negative_unknown_words: string[]; truncated: string[]; price_per_clip: number }
 interface Balance { balance: number; price_per_clip: number }
-interface Model { id: string; default: boolean; seconds: string; width: number; height: number }
+interface Model {
+  id: string; default: boolean; seconds: string; width: number; height: number;
+  capabilities?: { image: boolean; lastFrame: boolean; extend: boolean; aspects: string[]; durations: string[] };
+  price_per_clip: number; price_per_second: number | null; max_video_seconds?: number;
+}
+
+/** A picture the user chose, read as a data: URL (the API takes it as is; it is checked and stored server-side). */
+interface Picture { name: string; dataUrl: string }
+
+function readPicture(file: File): Promise<Picture> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve({ name: file.name, dataUrl: String(reader.result) });
+    reader.onerror = () => reject(reader.error ?? new Error('could not read the file'));
+    reader.readAsDataURL(file);
+  });
+}
+
+/** A drop zone that is also a file picker: drop a PNG, JPEG or WebP on it, or choose one. */
+function PictureField({ id, label, picture, onChange, disabled }: { id: string; label: string; picture: Picture | null; onChange: (p: Picture | null) => void; disabled?: boolean }) {
+  const [over, setOver] = useState(false);
+  const take = async (file: File | undefined) => file && onChange(await readPicture(file));
+  return (
+    <div className={`field drop${over ? ' over' : ''}`} data-testid={`drop-${id}`}
+      onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)}
+      onDrop={(e) => { e.preventDefault(); setOver(false); void take(e.dataTransfer.files[0]); }}>
+      <label htmlFor={`f-${id}`}>{label}</label>
+      <input id={`f-${id}`} name={id} type="file" accept="image/png,image/jpeg,image/webp" disabled={disabled} onChange={(e) => void take(e.target.files?.[0])} />
+      {picture && <span className="row"><img className="thumb" src={picture.dataUrl} alt={`${label}: ${picture.name}`} /><button type="button" className="secondary" onClick={() => onChange(null)}>Remove</button></span>}
+      {!picture && <small>{disabled ? 'This model does not take pictures' : 'Drop a PNG, JPEG or WebP here, or choose one'}</small>}
+    </div>
+  );
+}
 
 /** Camera moves and the caption phrase the model knows for each (src/world/lexicon.ts CAMERA_WORDS). */
 const CAMERA_MOVES: [string, string, string][] = [
@@ -30,7 +62,7 @@ function Highlighted({ text, unknown }: { text: string; unknown: Set<string> }) 
   return <>{parts.map((p, i) => unknown.has(p.toLowerCase()) ? <mark key={i} className="unknown">{p}</mark> : <span key={i}>{p}</span>)}</>;
 }
 
-export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effectOf?: string | null }) {
+export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | null; effectOf?: string | null; extendOf?: string | null }) {
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
   const [model, setModel] = useState('');
@@ -47,6 +79,11 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
   const [parent, setParent] = useState<Video | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [image, setImage] = useState<Picture | null>(null);
+  const [lastImage, setLastImage] = useState<Picture | null>(null);
+  const [aspect, setAspect] = useState('');
+  const [duration, setDuration] = useState('');
+  const [source, setSource] = useState<Task | null>(null);
 
   useEffect(() => {
     void api<{ data: Model[] }>('GET', '/api/models').then((r) => {
@@ -71,6 +108,15 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
     }, (e) => setError((e as Error).message));
   }, [remixOf]);
 
+  useEffect(() => {
+    if (!extendOf) return;
+    void api<Task>('GET', `/api/tasks/${encodeURIComponent(extendOf)}`).then((t) => {
+      setSource(t);
+      setPrompt(t.prompt);
+      setModel(t.model);
+    }, (e) => setError((e as Error).message));
+  }, [extendOf]);
+
   const effect = effects.find((e) => e.id === effectId);
   const sent = composePrompt(prompt, effect, camera);
 
@@ -87,6 +133,14 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
 
   const unknown = useMemo(() => new Set([...(check?.unknown_words ?? [])]), [check]);
   const shape = models.find((m) => m.id === model);
+  const caps = shape?.capabilities;
+  const aspects = caps?.aspects ?? ['1:1'];
+  const durations = caps?.durations ?? [shape?.seconds ?? '2'];
+  const seconds = duration || durations[0] || '2';
+  const sourceSeconds = source ? Number((source.params as { seconds?: string }).seconds ?? 0) : 0;
+  const pricePerClip = shape?.price_per_clip ?? balance?.price_per_clip ?? 1;
+  // priced per second when the model's lengths vary (rounded up to whole credits per clip), else per clip
+  const cost = shape?.price_per_second != null ? Math.ceil(shape.price_per_second * Number(seconds) - 1e-9) : pricePerClip;
 
   const submit = async () => {
     setBusy(true);
@@ -99,6 +153,13 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
       if (cfg !== '') body.guidance = Number(cfg);
       if (scheduler) body.scheduler = scheduler;
       if (parent) body.remixed_from = parent.id;
+      if (duration) body.seconds = duration;
+      if (source) body.extend = source.id;
+      else {
+        if (aspect) body.aspect_ratio = aspect;
+        if (image) body.image = image.dataUrl;
+        if (lastImage) body.last_image = lastImage.dataUrl;
+      }
       const task = await api<Task>('POST', '/api/tasks', body);
       navigate(`/tasks?new=${task.id}`);
     } catch (e) {
@@ -110,10 +171,11 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
 
   return (
     <section>
-      <h1>{parent ? 'Remix' : 'Create'}</h1>
+      <h1>{source ? 'Extend' : parent ? 'Remix' : 'Create'}</h1>
+      {source && <p className="note" data-testid="extend-of">Extending <a {...linkProps(`/v/${source.id}`)}>“{source.prompt}”</a> ({sourceSeconds} s): the new video is it followed by {seconds} s more ({sourceSeconds + Number(seconds)} s in all).</p>}
       {parent && <p className="note" data-testid="remix-of">Remixing <a {...linkProps(`/v/${parent.id}`)}>“{parent.prompt}”</a> by {parent.author}</p>}
       <form className="card stack" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-        <div className="field"><label htmlFor="f-prompt">Prompt</label><textarea id="f-prompt" name="prompt" rows={3} required maxLength={2500} value={prompt} onChange={(e) => setPrompt(e.target.value)}
+        <div className="field"><label htmlFor="f-prompt">Prompt</label><textarea id="f-prompt" name="prompt" rows={3} required={!image && !lastImage && !source} maxLength={2500} value={prompt} onChange={(e) => setPrompt(e.target.value)}
             placeholder="a red cat bounces on the beach" aria-describedby="prompt-check" /></div>
         <div id="prompt-check" className="check" aria-live="polite">
           {prompt.trim() && <p className="preview"><Highlighted text={prompt} unknown={unknown} /></p>}
@@ -124,6 +186,10 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
         </div>
         <div className="field"><label htmlFor="f-negative_prompt">Negative prompt</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="what to avoid" /></div>
         {check && check.negative_unknown_words.length > 0 && <p className="warn">Not known in the negative prompt: {check.negative_unknown_words.join(', ')}</p>}
+        {!source && <div className="grid-fields">
+          <PictureField id="image" label="First frame (picture)" picture={image} onChange={setImage} disabled={caps ? !caps.image : false} />
+          <PictureField id="last_image" label="Last frame (picture)" picture={lastImage} onChange={setLastImage} disabled={caps ? !caps.lastFrame : false} />
+        </div>}
         <div className="grid-fields">
           <div className="field"><label htmlFor="f-effect">Effect template</label><select id="f-effect" name="effect" value={effectId} onChange={(e) => setEffectId(e.target.value)} aria-describedby="effect-note">
               <option value="">None</option>
@@ -136,8 +202,13 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
           <div className="field"><label htmlFor="f-model">Model</label><select id="f-model" name="model" value={model} onChange={(e) => setModel(e.target.value)}>
               {models.map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
             </select></div>
-          <div className="field"><label htmlFor="f-aspect_ratio">Aspect ratio</label><select id="f-aspect_ratio" name="aspect_ratio" value="1:1" onChange={() => undefined}><option value="1:1">1:1 (the only one this model makes)</option></select></div>
-          <div className="field"><label htmlFor="f-duration">Duration</label><select id="f-duration" name="duration" value={shape?.seconds ?? '2'} onChange={() => undefined}><option value={shape?.seconds ?? '2'}>{shape?.seconds ?? '2'} s</option></select></div>
+          <div className="field"><label htmlFor="f-aspect_ratio">Aspect ratio</label><select id="f-aspect_ratio" name="aspect_ratio" value={aspect} disabled={Boolean(source)} onChange={(e) => setAspect(e.target.value)}>
+              <option value="">{source ? 'the video\'s own' : image ? 'the picture\'s (nearest)' : `default (${aspects[0]})`}</option>
+              {aspects.map((a) => <option key={a} value={a}>{a}</option>)}
+            </select></div>
+          <div className="field"><label htmlFor="f-duration">{source ? 'Seconds to add' : 'Duration'}</label><select id="f-duration" name="duration" value={seconds} onChange={(e) => setDuration(e.target.value)}>
+              {[...durations].sort((a, b) => Number(a) - Number(b)).map((d) => <option key={d} value={d}>{d} s{d === durations[0] ? ' (default)' : ''}</option>)}
+            </select></div>
           <div className="field"><label htmlFor="f-seed">Seed</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder="random" /></div>
           <div className="field"><label htmlFor="f-steps">Steps</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder="model default" /></div>
           <div className="field"><label htmlFor="f-cfg">CFG (guidance)</label><input id="f-cfg" name="cfg" type="number" min={0} max={100} step={0.5} value={cfg} onChange={(e) => setCfg(e.target.value)} placeholder="model default" /></div>
@@ -146,11 +217,12 @@ export function CreatePage({ remixOf, effectOf }: { remixOf: string | null; effe
             </select></div>
         </div>
         <p className="cost" data-testid="cost">
-          Cost: <strong>{balance?.price_per_clip ?? check?.price_per_clip ?? '…'} credit{(balance?.price_per_clip ?? 1) === 1 ? '' : 's'}</strong>
+          Cost: <strong>{cost} credit{cost === 1 ? '' : 's'}</strong>
+          {shape?.price_per_second != null && <> · {+shape.price_per_second.toFixed(3)} credits per second of video</>}
           {balance && <> · balance {balance.balance}</>}
         </p>
         {error && <p role="alert" className="error">{error}</p>}
-        <div className="row"><button type="submit" disabled={busy || !prompt.trim()}>{parent ? 'Generate remix' : 'Generate'}</button></div>
+        <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)}>{source ? 'Extend' : parent ? 'Generate remix' : 'Generate'}</button></div>
       </form>
     </section>
   );

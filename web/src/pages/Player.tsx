@@ -33,7 +33,7 @@ export function PlayerPage({ id }: { id: string }) {
       <div className="player-grid">
         <div>
           {video.video_url
-            ? <video data-testid="player" src={video.video_url} poster={video.poster_url ?? undefined} controls loop playsInline onPlay={onPlay} width={384} height={384} />
+            ? <video data-testid="player" src={video.video_url} poster={video.poster_url ?? undefined} controls loop playsInline onPlay={onPlay} width={384} />
             : <p>This video has no file (status {video.status}).</p>}
           <div className="row">
             {video.video_url && <a className="button secondary" href={video.video_url} download={`${video.id}.mp4`}>Download MP4</a>}
@@ -42,6 +42,7 @@ export function PlayerPage({ id }: { id: string }) {
               : <button type="button" onClick={() => void publish(true)}>Publish</button>)}
             {video.published && <button type="button" aria-pressed={video.liked} onClick={() => void like()}>{video.liked ? 'Unlike' : 'Like'} · {video.likes}</button>}
             <button type="button" className="secondary" onClick={() => navigate(`/create?remix=${video.id}`)}>Remix</button>
+            {video.mine && video.video_url && <button type="button" className="secondary" onClick={() => navigate(`/create?extend=${video.id}`)}>Extend</button>}
           </div>
           <p className="meta">
             by {video.author} · <span data-testid="views">{video.views} views</span> · <span data-testid="likes">{video.likes} likes</span>

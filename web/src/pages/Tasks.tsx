@@ -78,6 +78,7 @@ export function TasksPage() {
               {ACTIVE.has(t.status) && <button type="button" className="secondary" onClick={() => void cancel(t.id)}>Cancel</button>}
               {(t.status === 'failed' || t.status === 'cancelled') && <button type="button" className="secondary" onClick={() => void retry(t)}>Retry</button>}
               {t.status === 'succeeded' && <button type="button" onClick={() => navigate(`/v/${t.id}`)}>Open</button>}
+              {t.status === 'succeeded' && <button type="button" className="secondary" aria-label={`Extend “${t.prompt}”`} onClick={() => navigate(`/create?extend=${t.id}`)}>Extend</button>}
             </div>
           </li>
         ))}
