@@ -4,6 +4,7 @@
  */
 import type { ProviderKind } from './kind.js';
 import { builtinKind } from './builtin.js';
+import { comfyuiKind } from './comfyui.js';
 import { kineoKind } from './kineo.js';
 import { openaiKind } from './openai.js';
 import { oracleKind } from './oracle.js';
@@ -13,6 +14,7 @@ export const providerKinds = {
   oracle: oracleKind,
   openai: openaiKind,
   kineo: kineoKind,
+  comfyui: comfyuiKind,
 } satisfies Record<string, ProviderKind>;
 
 /** The definition of a kind named in config; undefined when this build has none. */
