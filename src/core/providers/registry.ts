@@ -6,6 +6,7 @@ import type { ProviderKind } from './kind.js';
 import { builtinKind } from './builtin.js';
 import { comfyuiKind } from './comfyui.js';
 import { kineoKind } from './kineo.js';
+import { klingKind } from './kling.js';
 import { openaiKind } from './openai.js';
 import { oracleKind } from './oracle.js';
 
@@ -15,6 +16,7 @@ export const providerKinds = {
   openai: openaiKind,
   kineo: kineoKind,
   comfyui: comfyuiKind,
+  kling: klingKind,
 } satisfies Record<string, ProviderKind>;
 
 /** The definition of a kind named in config; undefined when this build has none. */
