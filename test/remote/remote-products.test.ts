@@ -21,11 +21,13 @@ describe('remote providers in the product: ad batches, storyboards and the arena
 
   beforeAll(async () => {
     fake = await startFakeComfyUI({ jobMs: 100, concurrency: 4 });
-    remote = await startServer({ builtin: { preload: false }, providers: [{ name: 'oracle', kind: 'oracle', workers: 4 }] }, { credits: 100_000 });
+    const queue = { perKeyActive: 1000, maxQueued: 100_000 };
+    remote = await startServer({ queue, builtin: { preload: false }, providers: [{ name: 'oracle', kind: 'oracle', workers: 4 }] }, { credits: 100_000 });
     process.env.KINEO_TEST_PRODUCT_ACCESS = remote.key.access_key;
     process.env.KINEO_TEST_PRODUCT_SECRET = remote.key.secret_key;
     const remoteShape = { seconds: ['2'], fps: 8, pollMs: 100 };
     front = await startServer({
+      queue,
       auth: { mode: 'accounts' },
       arena: { bootstrapRounds: 100, contestants: [{ id: 'builtin', name: 'Kineo (built-in)', model: BUILTIN, steps: 2 }, ...REMOTES.map((m) => ({ id: m, name: m, model: m }))] },
       providers: [
@@ -113,7 +115,9 @@ describe('remote providers in the product: ad batches, storyboards and the arena
       const served = await Promise.all(Array.from({ length: 10 }, async () => (await call(front.url, 'POST', '/api/arena/pairs', { token })).body));
       pairs += served.length;
       await Promise.all(served.map(async (pair, k) => {
-        await waitFor(async () => (await call(front.url, 'GET', `/api/arena/pairs/${pair.id}`, { token })).body.ready, 200_000, 200);
+        const ready = await waitFor(async () => (await call(front.url, 'GET', `/api/arena/pairs/${pair.id}`, { token })).body.ready, 200_000, 200)
+          .catch(async () => JSON.stringify((await call(front.url, 'GET', `/api/arena/pairs/${pair.id}`, { token })).body));
+        expect(ready, 'the pair never became ready').toBe(true);
         const voted = await call(front.url, 'POST', `/api/arena/pairs/${pair.id}/vote`, { token, json: { vote: k % 5 === 4 ? 'tie' : 'left' } });
         expect(voted.status, JSON.stringify(voted.body)).toBe(200);
       }));
