@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 export type ProxyFaultKind = 'status500' | 'status429' | 'hang' | 'drop' | 'forward-drop' | 'corrupt';
 
 export interface ProxyFault {
-  /** Which requests: a method and a path prefix ("POST /v1/videos/text2video"), or a path prefix alone. */
+  /** Which requests: a method and a path prefix ("POST /v1/videos/text2video"), a path prefix alone, or "download"
+   * (a GET outside the API, /v1/ and /api/: a file, whether the remote serves it or its S3 storage does). */
   match: string;
   kind: ProxyFaultKind;
   times?: number;
@@ -37,9 +38,10 @@ export async function startFaultProxy(target = 'http://127.0.0.1:9'): Promise<Fa
   const hung = new Set<ServerResponse>();
   let targetUrl = new URL(target);
 
-  const take = (req: IncomingMessage, body: string): ProxyFaultKind | undefined => {
-    const line = `${req.method} ${req.url}`;
-    const i = faults.findIndex((f) => (line.startsWith(f.match) || req.url!.startsWith(f.match)) && (!f.when || body.includes(f.when)));
+  const take = (method: string, path: string, body: string): ProxyFaultKind | undefined => {
+    const line = `${method} ${path}`;
+    const download = method === 'GET' && !/^\/(v1|api)\//.test(path);
+    const i = faults.findIndex((f) => (line.startsWith(f.match) || path.startsWith(f.match) || (f.match === 'download' && download)) && (!f.when || body.includes(f.when)));
     if (i < 0) return undefined;
     const f = faults[i]!;
     if ((f.times = (f.times ?? 1) - 1) <= 0) faults.splice(i, 1);
@@ -51,8 +53,12 @@ export async function startFaultProxy(target = 'http://127.0.0.1:9'): Promise<Fa
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      seen.push(`${req.method} ${req.url}`);
-      const fault = take(req, body.toString('utf8'));
+      // /__origin/<origin>/<path>: a link to another server the remote handed out (its S3 storage), proxied too.
+      const via = /^\/__origin\/([^/]+)(\/.*)$/.exec(req.url!);
+      const origin = via ? new URL(decodeURIComponent(via[1]!)) : targetUrl;
+      const path = via ? via[2]! : req.url!;
+      seen.push(`${req.method} ${path}`);
+      const fault = take(req.method!, path, body.toString('utf8'));
       if (fault === 'status500') {
         res.writeHead(500, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ code: 5000, message: 'the remote fell over', error: { message: 'the remote fell over' } }));
@@ -63,19 +69,20 @@ export async function startFaultProxy(target = 'http://127.0.0.1:9'): Promise<Fa
       }
       if (fault === 'hang') return void hung.add(res);
       if (fault === 'drop') return void req.socket.destroy();
-      const headers = { ...req.headers, host: targetUrl.host };
+      const headers = { ...req.headers, host: origin.host };
       delete headers['content-length'];
-      void fetch(new URL(req.url!, targetUrl), { method: req.method, headers: headers as unknown as Record<string, string>, body: body.length ? body : undefined, redirect: 'manual' })
+      void fetch(new URL(path, origin), { method: req.method, headers: headers as unknown as Record<string, string>, body: body.length ? body : undefined, redirect: 'manual' })
         .then(async (answer) => {
           let bytes = Buffer.from(await answer.arrayBuffer());
           // Links the remote hands out (signed file URLs) point back through the proxy, as a reverse proxy rewrites them.
-          if (/json/.test(answer.headers.get('content-type') ?? '')) bytes = Buffer.from(bytes.toString('utf8').replaceAll(targetUrl.origin, self));
+          const rewrite = (text: string) => text.replace(/https?:\/\/(?:127\.0\.0\.1|localhost):\d+/g, (o) => (o === origin.origin ? self : `${self}/__origin/${encodeURIComponent(o)}`));
+          if (/json/.test(answer.headers.get('content-type') ?? '')) bytes = Buffer.from(rewrite(bytes.toString('utf8')));
           answers.push(`${req.method} ${req.url} → ${answer.status} ${bytes.subarray(0, 200).toString('utf8')}`);
           if (fault === 'forward-drop') return void req.socket.destroy();
           const out = fault === 'corrupt' ? Buffer.from('corrupted on the way: not a video') : bytes;
           const h: Record<string, string> = {};
           answer.headers.forEach((v, k) => {
-            if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) h[k] = v;
+            if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) h[k] = k === 'location' ? rewrite(v) : v;
           });
           res.writeHead(answer.status, { ...h, 'content-length': String(out.length) });
           res.end(out);
