@@ -104,7 +104,8 @@ export class Cluster {
   }
 
   async serve(): Promise<Proc & { url: string }> {
-    const p = await this.spawn(['serve', '--port', '0'], /"url":"(http:\/\/[^"]+)"/);
+    // The listening line, not the first "url" in the log (a provider's own url option is printed with the config).
+    const p = await this.spawn(['serve', '--port', '0'], /kineo listening on (http:\/\/[^"\s]+)/);
     return { ...p, url: p.match[1]! };
   }
 

@@ -48,8 +48,8 @@ describe('provider config', () => {
   });
 
   it('refuses an unknown kind, naming the entry and the kinds this build has', () => {
-    expect(() => config([{ name: 'gpu', kind: 'comfyui' }])).toThrow(ConfigError);
-    expect(() => config([{ name: 'gpu', kind: 'comfyui' }])).toThrow(/providers\[0\]: unknown provider kind "comfyui"; this build has builtin, oracle, openai, kineo/);
+    expect(() => config([{ name: 'gpu', kind: 'runway' }])).toThrow(ConfigError);
+    expect(() => config([{ name: 'gpu', kind: 'runway' }])).toThrow(/providers\[0\]: unknown provider kind "runway"; this build has builtin, oracle, openai, kineo, comfyui, kling/);
   });
 
   it("refuses an option the kind does not take, a bad name and a name used twice", () => {

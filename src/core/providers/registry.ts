@@ -4,7 +4,9 @@
  */
 import type { ProviderKind } from './kind.js';
 import { builtinKind } from './builtin.js';
+import { comfyuiKind } from './comfyui.js';
 import { kineoKind } from './kineo.js';
+import { klingKind } from './kling.js';
 import { openaiKind } from './openai.js';
 import { oracleKind } from './oracle.js';
 
@@ -13,6 +15,8 @@ export const providerKinds = {
   oracle: oracleKind,
   openai: openaiKind,
   kineo: kineoKind,
+  comfyui: comfyuiKind,
+  kling: klingKind,
 } satisfies Record<string, ProviderKind>;
 
 /** The definition of a kind named in config; undefined when this build has none. */

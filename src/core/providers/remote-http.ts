@@ -9,7 +9,8 @@ import { ProviderError } from './provider.js';
 export interface RemoteCall {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A JSON or text body, or a multipart form (an upload: fetch writes it anew on every retry). */
+  body?: string | FormData;
   /** Statuses that are answers rather than failures (e.g. 404 for an optional file). */
   accept?: number[];
 }
@@ -32,11 +33,19 @@ export class RemoteError extends Error {
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-/** The remote's own words about a failed call, from the common error bodies (OpenAI, Kling, plain text). */
+/** The remote's own words about a failed call, from the common error bodies (OpenAI, Kling, ComfyUI, plain text). */
 function remoteMessage(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: { message?: string; code?: string }; message?: string };
-    return body.error?.message ?? body.message ?? text.slice(0, 300);
+    const body = JSON.parse(text) as {
+      error?: { message?: string; code?: string; details?: string } | string; message?: string;
+      /** ComfyUI's validation failures, per node: what is actually wrong. */
+      node_errors?: Record<string, { class_type?: string; errors?: { message?: string; details?: string }[] }>;
+    };
+    const error = typeof body.error === 'string' ? { message: body.error } : body.error;
+    const nodes = Object.entries(body.node_errors ?? {}).flatMap(([id, n]) =>
+      (n.errors ?? []).map((e) => `node ${id}${n.class_type ? ` (${n.class_type})` : ''}: ${[e.message, e.details].filter(Boolean).join(': ')}`));
+    const head = error?.message ?? body.message ?? (nodes.length ? '' : text.slice(0, 300));
+    return [head, error?.details, ...nodes].filter(Boolean).join('; ').slice(0, 1000);
   } catch {
     return text.slice(0, 300);
   }

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { runFfmpeg } from '../../media/ffmpeg-run.js';
 import { RemoteError } from './remote-http.js';
 
-export async function labelVideo(video: Buffer, metadata: Record<string, string>): Promise<{ video: Buffer; poster: Buffer }> {
+/**
+ * `transcode`: the remote's file is not an H.264 MP4 (a WebM, a GIF, an animated WebP from a ComfyUI graph), so it
+ * is re-encoded to one — every stored clip plays in every browser and joins films and zips like any other.
+ */
+export async function labelVideo(video: Buffer, metadata: Record<string, string>, options: { transcode?: boolean } = {}): Promise<{ video: Buffer; poster: Buffer }> {
   const dir = mkdtempSync(join(tmpdir(), 'kineo-remote-'));
   try {
     const input = join(dir, 'in.mp4');
@@ -17,7 +21,10 @@ export async function labelVideo(video: Buffer, metadata: Record<string, string>
     writeFileSync(input, video);
     const tags = Object.entries(metadata).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
     try {
-      await runFfmpeg(['-i', input, '-map', '0', '-c', 'copy', '-map_metadata', '-1', ...tags, '-movflags', '+faststart+use_metadata_tags', '-f', 'mp4', output]);
+      const codec = options.transcode
+        ? ['-map', '0:v:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-preset', 'veryfast', '-crf', '18']
+        : ['-map', '0', '-c', 'copy'];
+      await runFfmpeg(['-i', input, ...codec, '-map_metadata', '-1', ...tags, '-movflags', '+faststart+use_metadata_tags', '-f', 'mp4', output]);
       const poster = await runFfmpeg(['-i', input, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', 'pipe:1']);
       return { video: readFileSync(output), poster };
     } catch (err) {

@@ -1,0 +1,196 @@
+/**
+ * The `kling` kind over real HTTP against Kineo's own Kling-format API as the remote (a second Kineo server), with a
+ * fault-injecting proxy between them: JWT and static-key auth, text2video and image2video, the remote's failure
+ * message carried into the task, 500 / 429 + Retry-After / dropped / hung calls, a create whose answer was lost
+ * (found by its external_task_id, not made twice), a corrupt download, a task that never finishes — with every
+ * task accounted for and charged at most once on either side.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { createProviders, providerInstances } from '../../src/core/providers/instances.js';
+import { OracleProvider } from '../../src/core/providers/oracle.js';
+import type { ProviderCapabilities } from '../../src/core/providers/provider.js';
+import { ffprobePath } from '../../src/engine/ffmpeg.js';
+import { startFaultProxy, type FaultProxy } from '../fakes/fault-proxy.js';
+import { call, waitFor, type TestServer } from './helpers.js';
+import { startServerPerTest } from './per-test.js';
+
+const start = startServerPerTest();
+const done = (status: string) => ['succeeded', 'failed', 'cancelled'].includes(status);
+const ORACLE_SHAPE = { seconds: ['2'], sizes: { '1:1': '256x256' }, fps: 8, pollMs: 50, maxPollMs: 200, requestTimeoutMs: 2000, retries: 4 };
+
+function tagsOf(mp4: Buffer): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'kineo-kling-test-'));
+  try {
+    writeFileSync(join(dir, 'v.mp4'), mp4);
+    return (JSON.parse(execFileSync(ffprobePath(), ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', join(dir, 'v.mp4')], { encoding: 'utf8' })) as { format: { tags: Record<string, string> } }).format.tags;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function finished(s: TestServer, token: string, id: string, timeoutMs = 60_000) {
+  return waitFor(async () => {
+    const t = await call(s.url, 'GET', `/api/tasks/${id}`, { token });
+    return done(t.body.status) && t.body;
+  }, timeoutMs);
+}
+
+async function ledgerOf(s: TestServer, token: string, taskId: string): Promise<string[]> {
+  const ledger = await call(s.url, 'GET', '/api/ledger?limit=500', { token });
+  return ledger.body.data.filter((e: { task_id: string }) => e.task_id === taskId).map((e: { kind: string }) => e.kind).sort();
+}
+
+/** The oracle declaring image-to-video, as a remote Kling model would (it ignores the picture). */
+class PictureOracle extends OracleProvider {
+  override readonly capabilities: ProviderCapabilities = { ...new OracleProvider().capabilities, image: true };
+}
+
+describe('kling: config', () => {
+  const config = (providers: unknown) => loadConfig({ env: {}, overrides: { providers: providers as never } });
+
+  it('needs credentials, from config or the environment, and declares its model\'s shape', () => {
+    expect(() => createProviders(providerInstances(config([{ name: 'k', kind: 'kling' }])))).toThrow(ConfigError);
+    expect(() => createProviders(providerInstances(config([{ name: 'k', kind: 'kling', accessKeyEnv: 'A' }])))).toThrow(/needs credentials: accessKey \+ secretKey/);
+    const [jwt, bearer] = createProviders(providerInstances(config([
+      { name: 'k', kind: 'kling', accessKeyEnv: 'KLING_ACCESS_KEY', secretKeyEnv: 'KLING_SECRET_KEY' },
+      { name: 'k2', kind: 'kling', apiKeyEnv: 'KLING_API_KEY', model: 'kling-v2-6', as: 'kling-new', lastFrame: true, seconds: ['5'] },
+    ])));
+    expect(jwt!.capabilities).toEqual({ text: true, image: true, lastFrame: false, extend: false, effects: true, aspects: ['16:9', '9:16', '1:1'], durations: ['5', '10'] });
+    expect(jwt!.shape()).toEqual({ model: 'kling-v2-1', version: 'kling-v2-1', frames: 120, fps: 24, width: 1280, height: 720 });
+    expect([bearer!.model, bearer!.capabilities.lastFrame, bearer!.capabilities.durations]).toEqual(['kling-new', true, ['5']]);
+  });
+});
+
+describe('kling: against Kineo\'s Kling API', () => {
+  let proxy: FaultProxy;
+  let remote: TestServer;
+  let remoteKey: string;
+  beforeEach(async () => {
+    proxy = await startFaultProxy();
+    remote = await start({
+      providers: [{ name: 'oracle', kind: 'oracle', workers: 2 }, { name: 'idle', kind: 'oracle', as: 'idle-oracle', workers: 0 }],
+    });
+    proxy.target(remote.url);
+    remoteKey = remote.key.secret_key;
+    process.env.KINEO_TEST_KLING_ACCESS = remote.key.access_key;
+    process.env.KINEO_TEST_KLING_SECRET = remoteKey;
+  });
+  afterEach(() => proxy.close());
+
+  const front = (over: Record<string, unknown> = {}, queue: Record<string, unknown> = { maxAttempts: 1 }) => start({
+    queue,
+    providers: [{ name: 'kling', kind: 'kling', baseUrl: proxy.url, model: 'oracle', as: 'kling-oracle', accessKeyEnv: 'KINEO_TEST_KLING_ACCESS', secretKeyEnv: 'KINEO_TEST_KLING_SECRET', ...ORACLE_SHAPE, ...over }],
+  });
+  const remoteTasks = async () => (await call(remote.url, 'GET', '/api/tasks?limit=100', { token: remoteKey })).body.data as { id: string; status: string; external_task_id: string | null; capability: string }[];
+  const remoteTasksOf = async (frontId: string) => (await remoteTasks()).filter((t) => t.external_task_id?.startsWith(`kineo-${frontId}-`));
+
+  it('runs text2video with a JWT and with a static key, stored here with this server\'s label', async () => {
+    for (const auth of [{}, { accessKeyEnv: undefined, secretKeyEnv: undefined, apiKey: remoteKey, name: 'kling' }]) {
+      const s = await front(auth);
+      const token = s.key.secret_key;
+      const created = await call(s.url, 'POST', '/v1/videos/text2video', { token, json: { model_name: 'kling-oracle', prompt: 'a cat jumps on the beach', duration: '2', aspect_ratio: '1:1', negative_prompt: 'blurry' } });
+      expect(created.status).toBe(200);
+      const task = await finished(s, token, created.body.data.task_id);
+      expect(task).toMatchObject({ status: 'succeeded', model: 'kling-oracle' });
+      const content = await fetch(`${s.url}/v1/videos/${task.id}/content`, { headers: { authorization: `Bearer ${token}` } });
+      expect(tagsOf(Buffer.from(await content.arrayBuffer()))).toMatchObject({ ai_generated: 'true', generator: 'kineo', model: 'kling-oracle', model_version: 'oracle', request_id: task.id });
+      const [theirs] = await remoteTasksOf(task.id);
+      expect(theirs).toMatchObject({ status: 'succeeded', capability: 'text2video' });
+    }
+    expect(proxy.seen.filter((r) => r.startsWith('GET ') && !/^GET \/(v1|api)\//.test(r)).length).toBeGreaterThanOrEqual(2); // the downloads came through the proxy
+  });
+
+  it('sends image2video with the picture when the request has one', async () => {
+    const pictures = await start({ providers: [{ name: 'oracle', kind: 'oracle' }] }, { providers: [new PictureOracle()] });
+    const [provider] = createProviders(providerInstances(loadConfig({ env: {}, overrides: { providers: [{ name: 'k', kind: 'kling', baseUrl: pictures.url, model: 'oracle', apiKey: pictures.key.secret_key, ...ORACLE_SHAPE }] as never } })));
+    const png = new PNG({ width: 8, height: 8 });
+    png.data.fill(128);
+    const result = await provider!.generate({ taskId: 'task_kling_i2v', prompt: 'a cat jumps', seed: 5, outputSize: 256, image: PNG.sync.write(png) }, { signal: new AbortController().signal, onProgress: () => {} });
+    expect(result.video.length).toBeGreaterThan(100);
+    const tasks = (await call(pictures.url, 'GET', '/api/tasks', { token: pictures.key.secret_key })).body.data;
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ capability: 'image2video', status: 'succeeded', external_task_id: expect.stringMatching(/^kineo-task_kling_i2v-/) });
+  });
+
+  it('retries 500, 429 and dropped calls; a create whose answer was lost is found, not made twice', async () => {
+    const s = await front();
+    const token = s.key.secret_key;
+    proxy.fail(
+      { match: 'POST /v1/videos/text2video', kind: 'status500' },
+      { match: 'POST /v1/videos/text2video', kind: 'status429' },
+      { match: 'POST /v1/videos/text2video', kind: 'drop' },
+      { match: 'POST /v1/videos/text2video', kind: 'forward-drop' },
+      { match: 'GET /v1/videos/text2video/', kind: 'hang' },
+      { match: 'GET /v1/videos/text2video/', kind: 'status500' },
+    );
+    const created = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a dog runs on the grass' } });
+    expect(await finished(s, token, created.body.id)).toMatchObject({ status: 'succeeded' });
+    expect(proxy.faults).toEqual([]);
+    expect(await remoteTasksOf(created.body.id)).toHaveLength(1);
+    expect(await ledgerOf(s, token, created.body.id)).toEqual(['capture', 'reserve']);
+  });
+
+  it('fails with the remote\'s words (a failed task, a corrupt file, a refused request, a task that never ends), credits released', async () => {
+    const s = await front({ timeoutMs: 2000 });
+    const token = s.key.secret_key;
+    const undrawable = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'zzqx vorpal' } });
+    const failed = await finished(s, token, undrawable.body.id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'generation_failed', message: expect.stringMatching(/Kling's task \S+ failed: .+/) } });
+    const [theirs] = await remoteTasksOf(undrawable.body.id);
+    const remoteView = (await call(remote.url, 'GET', `/api/tasks/${theirs!.id}`, { token: remoteKey })).body;
+    expect(failed.error.message).toContain(remoteView.error.message); // the remote's own message, carried over
+
+    // A corrupt download. On the scale backends the file comes from S3 after a redirect, and there the corrupted
+    // answer has not been seen to reach the provider yet (open question, see the branch's report): embedded only.
+    const corrupt = process.env.KINEO_TEST_BACKENDS ? undefined : await (async () => {
+      proxy.fail({ match: 'download', kind: 'corrupt', times: 10 });
+      const created = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a cat' } });
+      expect(await finished(s, token, created.body.id)).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('could not be read') } });
+      proxy.faults.length = 0;
+      return created;
+    })();
+
+    const long = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a cat', seconds: '4' } });
+    expect(long.status).toBe(400); // a length the instance does not declare is refused before a task exists
+
+    // A remote task that never finishes: the remote's 'idle' instance has no embedded workers, but the scale
+    // backends' test worker runs every oracle instance, so there it finishes: embedded only.
+    const never = process.env.KINEO_TEST_BACKENDS ? undefined : await front({ model: 'idle-oracle', as: 'kling-idle', timeoutMs: 1500 });
+    const stuck = never && await call(never.url, 'POST', '/api/tasks', { token: never.key.secret_key, json: { model: 'kling-idle', prompt: 'a cat' } });
+    if (never && stuck) expect(await finished(never, never.key.secret_key, stuck.body.id)).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('Kling did not deliver within 1500 ms') } });
+
+    const refusing = await front({ model: 'no-such-model', as: 'kling-missing' });
+    const refused = await call(refusing.url, 'POST', '/api/tasks', { token: refusing.key.secret_key, json: { model: 'kling-missing', prompt: 'a cat' } });
+    expect(await finished(refusing, refusing.key.secret_key, refused.body.id)).toMatchObject({ status: 'failed', error: { code: 'invalid_request', message: expect.stringContaining('unknown model "no-such-model"') } });
+
+    for (const [srv, id] of [[s, undrawable.body.id], ...(corrupt ? [[s, corrupt.body.id] as const] : []), ...(never && stuck ? [[never, stuck.body.id] as const] : []), [refusing, refused.body.id]] as const) {
+      expect(await ledgerOf(srv, srv.key.secret_key, id)).toEqual(['release', 'reserve']);
+    }
+    expect((await call(s.url, 'GET', '/api/balance', { token })).body).toMatchObject({ balance: 100, reserved: 0 });
+  });
+
+  it('loses no task and charges none twice under mixed faults, 12 tasks at once', async () => {
+    const s = await front({}, { maxAttempts: 3 });
+    const token = s.key.secret_key;
+    const kinds = ['status500', 'status429', 'drop', 'forward-drop'] as const;
+    for (let i = 0; i < 12; i++) {
+      proxy.fail({ match: 'POST /v1/videos/text2video', kind: kinds[i % 4]!, when: `mixed ${i} ` });
+    }
+    proxy.fail({ match: 'GET /v1/videos/text2video/', kind: 'status500', times: 6 }, { match: 'download', kind: 'drop', times: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a cat jumps on the beach', negative_prompt: `mixed ${i} ` } })).body.id);
+    const tasks = await Promise.all(ids.map((id) => finished(s, token, id, 120_000)));
+    expect(tasks.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
+    for (const id of ids) {
+      expect(await ledgerOf(s, token, id)).toEqual(['capture', 'reserve']);
+      expect((await remoteTasksOf(id)).filter((t) => t.status === 'succeeded')).toHaveLength(1);
+    }
+    expect((await call(s.url, 'GET', '/api/balance', { token })).body).toMatchObject({ balance: 88, reserved: 0 });
+  });
+});
