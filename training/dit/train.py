@@ -283,7 +283,6 @@ def main(argv=None) -> dict:
         vocab = load_vocab(a.vocab)
         norm = ds.norm_stats(a.latent_norm)
     tokens = [tokenize_batch(one.captions, vocab) for one in sets]
-    ids_np, mask_np, _ = tokens[0]
     unknown: dict = {}
     for _, _, u in tokens:
         for k, v in u.items():
@@ -303,8 +302,8 @@ def main(argv=None) -> dict:
                              "(rows written by training.vae.encode_latents from world shards have them)")
         aux_targets = [{h: torch.from_numpy(v).to(device) for h, v in label_targets(one.rows, aux_classes).items()}
                        for one in sets]
-    ids_all, mask_all = torch.from_numpy(ids_np).to(device), torch.from_numpy(mask_np).to(device)
     set_ids = [(torch.from_numpy(i).to(device), torch.from_numpy(m).to(device)) for i, m, _ in tokens]
+    ids_all, mask_all = set_ids[0]  # the first set's: validation and previews
 
     torch.manual_seed(a.seed)
     if ck is not None:

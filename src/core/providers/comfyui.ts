@@ -9,10 +9,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PNG } from 'pngjs';
 import { z } from 'zod';
 import { ConfigError } from '../../config-error.js';
-import { generationMetadata } from '../../engine/outputs.js';
+import { generationMetadata, posterPng } from '../../engine/outputs.js';
 import { fitImage } from '../../media/image.js';
 import { fillWorkflow, loadWorkflow, videoOutput, type ComfyFile, type LoadedWorkflow, type Workflow } from './comfyui-workflow.js';
 import { defineKind } from './kind.js';
@@ -294,14 +293,7 @@ export class ComfyUIProvider implements Provider {
     let png: Buffer;
     try {
       const rgb = await fitImage(bytes, clip.width, clip.height);
-      const out = new PNG({ width: rgb.width, height: rgb.height });
-      for (let i = 0, j = 0; i < rgb.width * rgb.height; i++, j += 3) {
-        out.data[i * 4] = rgb.data[j]!;
-        out.data[i * 4 + 1] = rgb.data[j + 1]!;
-        out.data[i * 4 + 2] = rgb.data[j + 2]!;
-        out.data[i * 4 + 3] = 255;
-      }
-      png = PNG.sync.write(out);
+      png = posterPng({ ...rgb, frames: 1 }, 0); // the fitted picture as a one-frame clip's poster: a plain PNG
     } catch (err) {
       throw new ProviderError(`the picture could not be read: ${(err as Error).message}`, 'invalid_request');
     }
