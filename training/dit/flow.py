@@ -61,7 +61,8 @@ def drop_captions(ids: torch.Tensor, mask: torch.Tensor, p: float, generator: Op
 def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None, p_uncond: float = CAPTION_DROPOUT,
               sigma: Optional[torch.Tensor] = None, noise: Optional[torch.Tensor] = None,
               amp: bool = False, weight: Optional[torch.Tensor] = None,
-              given: Optional[torch.Tensor] = None, given_latents: Optional[torch.Tensor] = None) -> torch.Tensor:
+              given: Optional[torch.Tensor] = None, given_latents: Optional[torch.Tensor] = None,
+              given_sigma: Optional[torch.Tensor] = None) -> torch.Tensor:
     """MSE between the predicted and the true velocity ``eps - x0`` (``model`` is a KineoMini).
 
     Random numbers come from ``generator`` (on its device) and are moved to ``x0``'s device; ``amp`` runs the
@@ -70,7 +71,10 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
     divided by the mean weight, so the loss keeps the unweighted scale.
 
     ``given`` (B, T') bool marks latent frames given as conditions (LTX-Video / Wan 2.2 TI2V): they enter clean, taken
-    from ``given_latents`` (B, C, T', H', W'; default ``x0``), with timestep 0, and are left out of the loss."""
+    from ``given_latents`` (B, C, T', H', W'; default ``x0``), with timestep 0, and are left out of the loss.
+    ``given_sigma`` (B, T'), optional: the given frames enter at that noise level instead (with the same noise and
+    that timestep) -- context-noise augmentation, so a long clip's next window does not copy the previous window's
+    errors exactly and the drift does not compound (Diffusion Forcing, SVD's conditioning augmentation)."""
     b = x0.shape[0]
     if sigma is None:
         sigma = sample_sigma(b, generator)
@@ -82,8 +86,12 @@ def flow_loss(model, x0, ids, mask, generator: Optional[torch.Generator] = None,
     if given is not None:
         given = given.to(x0.device)
         src = x0 if given_latents is None else given_latents.to(x0.device, x0.dtype)
+        t_given = torch.zeros_like(given, dtype=sigma.dtype)
+        if given_sigma is not None:
+            t_given = given_sigma.to(x0.device, sigma.dtype)
+            src = src + t_given[:, None, :, None, None].to(src.dtype) * (noise.to(src.dtype) - src)
         x_in = torch.where(given[:, None, :, None, None], src, x_in)
-        t_in = torch.where(given, torch.zeros_like(given, dtype=sigma.dtype), sigma[:, None])
+        t_in = torch.where(given, t_given, sigma[:, None])
     with autocast(x0.device, amp):
         v = model(x_in, t_in, ids, mask)
     if weight is None and given is None:

@@ -226,6 +226,10 @@ def parse_args(argv=None):
                    help="probabilities of the conditioning patterns drawn per clip: none (text only), the first frame "
                         "(a still picture), first + last frame, the clip's own first k latent frames (extension); "
                         "still pictures need first.npy / last.npy in --latents (training.vae.encode_latents)")
+    p.add_argument("--context-noise", type=float, default=0.0, metavar="MAX",
+                   help="with --cond extension clips: the given frames of a clip's own (not still pictures) enter "
+                        "noised to a level drawn uniformly in [0, MAX] per clip, with that timestep, so long clips "
+                        "drawn window by window do not compound their errors (0 = always clean)")
     p.add_argument("--clip", type=float, default=1.0, help="grad-norm clip (0 = off)")
     p.add_argument("--val-max", type=int, default=256)
     p.add_argument("--previews", type=int, default=4, help="captions sampled at the end (0 = none)")
@@ -385,9 +389,10 @@ def main(argv=None) -> dict:
         return object_weights(coverage, a.object_weight, a.motion_weight)
 
     def conditions(x0: torch.Tensor, idx: np.ndarray, one: LatentSet):
-        """(given (B, T') or None, the latents to put there or None) for a batch of ``one``, drawn with --cond."""
+        """(given (B, T') or None, the latents to put there or None, their noise levels (B, T') or None) for a
+        batch of ``one``, drawn with --cond (and --context-noise)."""
         if not conditioned:
-            return None, None
+            return None, None, None
         given, still = draw_conditions(len(idx), x0.shape[2], cond_p, cond_gen)
         src = x0
         if bool(still.any()):
@@ -397,7 +402,11 @@ def main(argv=None) -> dict:
             last = normalize(one.last[idx], norm).to(device)[:, :, 0]
             src[:, :, 0] = torch.where(sf[:, None, None, None], first, src[:, :, 0])
             src[:, :, -1] = torch.where(sl[:, None, None, None], last, src[:, :, -1])
-        return given.to(device), src
+        given_sigma = None
+        if a.context_noise > 0:
+            level = torch.rand(len(idx), generator=cond_gen) * a.context_noise
+            given_sigma = torch.where(given & ~still, level[:, None], torch.zeros(()))
+        return given.to(device), src, given_sigma
 
     def next_batch():
         """(latents, ids, mask, loss weights or None, row indices, set number) of the next training batch: every
@@ -477,9 +486,9 @@ def main(argv=None) -> dict:
             lr = clock.set_lr(opt, a.lr, elapsed)
             x0, ids, mask, weight, idx, k = next_batch()
             model.train()
-            given, given_latents = conditions(x0, idx, sets[k])
+            given, given_latents, given_sigma = conditions(x0, idx, sets[k])
             loss = flow_loss(model, x0, ids, mask, generator=gen, p_uncond=a.p_uncond, amp=amp,
-                             weight=weight, given=given, given_latents=given_latents)
+                             weight=weight, given=given, given_latents=given_latents, given_sigma=given_sigma)
             total = loss
             if heads is not None:  # the batch's captions as written (flow_loss drops some): every attribute readable
                 states, smask = model.text(ids, mask)

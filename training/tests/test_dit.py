@@ -355,3 +355,26 @@ def test_given_frames_enter_clean_at_timestep_zero_and_leave_the_loss():
     # the sampler holds the given frames where they are
     z = sample(m, ids, mask, steps=2, guidance=3.0, noise=noise, given=given, given_latents=src)
     assert torch.equal(z[0, :, 0], src[0, :, 0]) and not torch.equal(z[1, :, 0], src[1, :, 0])
+
+
+def test_context_noise_puts_given_frames_at_their_own_noise_level():
+    m = perturb(tiny_kineo())
+    g = torch.Generator().manual_seed(2)
+    x0 = torch.randn(2, 4, 2, 4, 4, generator=g)
+    noise = torch.randn(x0.shape, generator=g)
+    sigma = torch.tensor([0.6, 0.8])
+    ids = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0], [5, 9, 7, 8, 0, 0, 0, 0]])
+    mask = (ids > 0).long()
+    given = torch.tensor([[True, False], [True, False]])
+    level = torch.tensor([[0.1, 0.0], [0.0, 0.0]])  # clip 0's context noised to 0.1, clip 1's clean
+    loss = flow_loss(m, x0, ids, mask, p_uncond=0.0, sigma=sigma, noise=noise, given=given, given_sigma=level)
+    clean = flow_loss(m, x0, ids, mask, p_uncond=0.0, sigma=sigma, noise=noise, given=given, given_sigma=torch.zeros(2, 2))
+    assert abs(float(clean) - float(flow_loss(m, x0, ids, mask, p_uncond=0.0, sigma=sigma, noise=noise, given=given))) < 1e-6
+    with torch.no_grad():
+        s = sigma.view(-1, 1, 1, 1, 1)
+        x_in = (1 - s) * x0 + s * noise
+        x_in[:, :, 0] = x0[:, :, 0]
+        x_in[0, :, 0] = 0.9 * x0[0, :, 0] + 0.1 * noise[0, :, 0]
+        v = m(x_in, torch.tensor([[0.1, 0.6], [0.0, 0.8]]), ids, mask)
+        err = (v - (noise - x0)).pow(2)[:, :, 1]
+    assert abs(float(loss) - float(err.mean())) < 1e-5 and abs(float(loss) - float(clean)) > 1e-6
