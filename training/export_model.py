@@ -295,7 +295,7 @@ def count_params(m: torch.nn.Module) -> int:
 
 def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, precision: str, *, name: str,
              version: str, steps: int, guidance: float, shift: float, checks: Optional[dict],
-             aspects: Optional[Dict[str, Tuple[int, int]]] = None) -> dict:
+             aspects: Optional[Dict[str, Tuple[int, int]]] = None, context_noise: float = 0.0) -> dict:
     cfg = kineo.config()
     L = cfg["max_tokens"]
     norm = dit_ck["latent_norm"]
@@ -323,7 +323,10 @@ def manifest(vae, kineo, vae_ck: dict, dit_ck: dict, out: str, preview: dict, pr
         # frames given as conditions: a picture is held still for timeFactor frames, encoded by vae_encoder, normalised
         # with latent.norm and put in place of a latent frame whose timestep is then 0 (training.dit.flow)
         "conditioning": {"timestep": "per-frame", "vae": {"timeFactor": vcfg["time_factor"],
-                                                         "spatialFactor": vcfg["spatial_factor"]}},
+                                                         "spatialFactor": vcfg["spatial_factor"]},
+                         # a long clip's next window sees the frames it continues at this noise level (and timestep);
+                         # training.dit.train --context-noise taught the model to
+                         **({"contextNoise": float(context_noise)} if context_noise > 0 else {})},
         "onnx": {k: dict(v) for k, v in ONNX_IO.items()},
         "precision": precision,
         "files": {f: file_entry(os.path.join(out, f))
@@ -395,6 +398,7 @@ def write_model_card(out: str, meta: dict) -> bool:
 def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, name: str = "kineo-mini",
                  version: str = "1", steps: int = 20, guidance: float = 4.0, shift: float = 1.0,
                  check: bool = True, preview_clips: int = 32, aspects: Optional[Dict[str, Tuple[int, int]]] = None,
+                 context_noise: float = 0.0,
                  log=print) -> dict:
     """Write the model directory ``out``; returns the manifest (model.json)."""
     vae, kineo = build_models(vae_ck, dit_ck)
@@ -437,7 +441,8 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
     preview = fit_preview(vae, dit_ck["latent_norm"], clips=preview_clips)
     log(f"[export] preview rgb map fitted on {preview_clips} random decodes (R² {preview['r2']:.3f})")
     meta = manifest(vae, kineo, vae_ck, dit_ck, out, preview, "fp16-weights" if fp16 else "fp32", name=name,
-                    version=version, steps=steps, guidance=guidance, shift=shift, checks=checks, aspects=aspects)
+                    version=version, steps=steps, guidance=guidance, shift=shift, checks=checks, aspects=aspects,
+                   context_noise=context_noise)
     write_json_atomic(meta, os.path.join(out, "model.json"))
     if write_model_card(out, meta):
         log(f"[export] wrote a model card skeleton {os.path.join(out, 'README.md')}")
@@ -483,7 +488,12 @@ def parse_args(argv=None):
     p.add_argument("--aspects", default="", metavar="16:9=112x64,9:16=64x112",
                    help="other aspect ratios the DiT was trained on and their frame sizes (multiples of the VAE's "
                         "spatial factor times the DiT's patch), written to model.json video.aspects")
+    p.add_argument("--context-noise", type=float, default=0.0, metavar="LEVEL",
+                   help="model.json conditioning.contextNoise: the noise level at which each window of a long clip sees "
+                        "the frames it continues (for a DiT trained with --context-noise; 0 = clean)")
     a = p.parse_args(argv)
+    if not 0.0 <= a.context_noise < 1.0:
+        p.error("--context-noise must be from 0 to below 1")
     try:
         a.aspects = parse_aspects(a.aspects)
     except ValueError as e:
@@ -499,7 +509,7 @@ def main(argv=None) -> dict:
     vae_ck, dit_ck = load_checkpoints(a.vae, a.dit, a.weights)
     return export_model(vae_ck, dit_ck, a.out, fp16=not a.fp32, name=a.name, version=a.version, steps=a.steps,
                         guidance=a.guidance, shift=a.shift, check=not a.no_check, preview_clips=a.preview_clips,
-                        aspects=a.aspects)
+                        aspects=a.aspects, context_noise=a.context_noise)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ export interface SamplerSettings {
   shift?: number;
   scheduler?: SchedulerName;
   threads?: number;
+  contextNoise?: number;
 }
 
 /** The oracle, or a model (installed name or directory) run through the engine, its clips at the judge's size. */
@@ -40,7 +41,7 @@ export async function generatorFor(spec: string, settings: SamplerSettings = {})
     generate: async (caption, seed, inputs, frames, aspect) => {
       const clip = await pipeline.generate({
         prompt: caption, seed, steps: settings.steps, guidance: settings.cfg, shift: settings.shift, scheduler: settings.scheduler,
-        image: inputs?.first && toModel(inputs.first, aspect), lastImage: inputs?.last && toModel(inputs.last, aspect), frames, aspect,
+        contextNoise: settings.contextNoise, image: inputs?.first && toModel(inputs.first, aspect), lastImage: inputs?.last && toModel(inputs.last, aspect), frames, aspect,
       });
       // a long clip keeps its frames (the model draws at the judge's 8 fps); only its size is brought to the judge's
       const size = ASPECT_SIZES[aspect ?? '1:1']!;
@@ -127,6 +128,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--shift <s>', 'model generator: timestep shift (default: the model\'s)', numberOption(0.01, 100))
     .option('--scheduler <name>', `model generator: ${SCHEDULERS.join('|')}`, choiceOption(SCHEDULERS))
     .option('--threads <n>', 'model generator: onnxruntime threads', intOption(1, 256), 2)
+    .option('--context-noise <level>', 'model generator: noise level of the frames each window of a long clip continues (default: the model\'s)', numberOption(0, 0.99))
     .option('--n <n>', 'number of captions', intOption(1, 100_000))
     .option('--seed <n>', 'seed for drawing captions and clips', intOption(0, 2 ** 31 - 1), 1234)
     .option('--inputs <mode>', 'what the generator is given: text (default), first (the oracle clip\'s first frame), first-last', choiceOption(['text', 'first', 'first-last'] as const), 'text')
@@ -150,7 +152,7 @@ export function registerEvalCommand(program: Command): void {
       const report = await evaluate({ cases, generator, judge, blur: opts.blur, inputs: opts.inputs as InputMode, seconds: opts.seconds, aspect: opts.aspect, onProgress: (n) => progress.tick(n) });
       progress.finish();
       const full = { ...report, inputs: opts.inputs, seconds: opts.seconds ?? null, aspect: opts.aspect, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
-        sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null } };
+        sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null, contextNoise: opts.contextNoise ?? null } };
       console.log(formatReport(report));
       if (opts.byClass) console.log(`\n${formatByClass(report, opts.byClass)}`);
       if (opts.json) writeFileSync(opts.json, JSON.stringify(full, null, 2) + '\n');

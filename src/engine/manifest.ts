@@ -46,6 +46,9 @@ const t2vSchema = z.object({
   conditioning: z.object({
     timestep: z.literal('per-frame'),
     vae: z.object({ timeFactor: positiveInt, spatialFactor: positiveInt }),
+    /** Noise level (and timestep) at which a long clip's next window sees the frames it continues (0 = clean); a
+     * model trained with `--context-noise` drifts less over many windows when it is above 0. */
+    contextNoise: z.number().min(0).max(1).optional(),
   }).optional(),
   onnx: z.object({ text_encoder: onnxGraph, transformer: onnxGraph, vae_decoder: onnxGraph, vae_encoder: onnxGraph.optional() }),
   precision: z.string().optional(),

@@ -173,6 +173,18 @@ describe('pictures, long clips and extension on the tiny model', () => {
     expect(pipeline.calls.transformer - before).toBeLessThanOrEqual(3);
   });
 
+  it('shows each window the frames it continues at the context noise level, and keeps those frames as drawn', async () => {
+    const clean = await pipeline.generate({ prompt: 'a dog moves right', seed: 9, steps: 2, frames: 24 });
+    const noisy = await pipeline.generate({ prompt: 'a dog moves right', seed: 9, steps: 2, frames: 24, contextNoise: 0.2 });
+    expect(noisy.windows).toBe(2);
+    // latents are (C, T', H', W'): window 0 (latent frames 0-3) has no context, so it is the same in both, and the
+    // two frames window 1 continues are not overwritten by their noised copies
+    const frameValues = (l: Float32Array, t: number) => Array.from({ length: 16 }, (_, c) => l.subarray((c * 6 + t) * 64, (c * 6 + t + 1) * 64)).flatMap((v) => [...v]);
+    for (const t of [0, 1, 2, 3]) expect(maxAbsDiff(Float32Array.from(frameValues(noisy.latents, t)), Float32Array.from(frameValues(clean.latents, t)))).toBe(0);
+    expect(maxAbsDiff(Float32Array.from(frameValues(noisy.latents, 5)), Float32Array.from(frameValues(clean.latents, 5)))).toBeGreaterThan(0);
+    await expect(pipeline.generate({ prompt: 'a dog', seed: 1, contextNoise: 1.5 })).rejects.toMatchObject({ code: 'invalid_request', message: /contextNoise/ });
+  });
+
   it('extends a clip: the result starts with it, byte for byte, and goes on for the asked frames', async () => {
     const clip = await pipeline.generate({ prompt: 'a ball bounces on the beach', seed: 3, steps: 2 });
     const encoderCalls = pipeline.calls.vaeEncoder;

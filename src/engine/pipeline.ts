@@ -53,6 +53,8 @@ export interface GenerateRequest {
   /** Aspect ratio, one of the model's (`capabilities.aspects`; default "1:1"); pictures and the clip to extend must
    * be at that aspect's size (`sizeOf`). */
   aspect?: string;
+  /** Noise level of the frames a window continues (default: the model's `conditioning.contextNoise`, else 0). */
+  contextNoise?: number;
 }
 
 /** The most frames one request may ask for (a minute at 8 fps). */
@@ -310,9 +312,21 @@ export class KineoPipeline {
     const dims = [batch, latentShape.channels, window, latentShape.height, latentShape.width];
     const of = steps * windows.length;
     let stepsDone = 0;
+    const contextNoise = request.contextNoise ?? m.conditioning?.contextNoise ?? 0;
+    const frameSize = n / window;
     for (const [w, win] of windows.entries()) {
       const given = new Map<number, Float32Array>();
-      for (let t = 0; t < win.given; t++) given.set(t, latentFrame(seq, seqShape, win.start + t));
+      // the frames this window continues (a previous window's or the extended clip's), seen slightly noised when the
+      // model was trained so, so one window's small errors are not copied exactly into the next and do not compound
+      const context = new Map<number, number>();
+      const contextEps = contextNoise > 0 && win.given > 0 ? seededNoise(frameSize * win.given, windowSeed(request.seed, w) ^ 0x5bd1e995) : undefined;
+      for (let t = 0; t < win.given; t++) {
+        const clean = latentFrame(seq, seqShape, win.start + t);
+        if (!contextEps) { given.set(t, clean); continue; }
+        const eps = contextEps.subarray(t * frameSize, (t + 1) * frameSize);
+        given.set(t, clean.map((z, k) => (1 - contextNoise) * z + contextNoise * eps[k]!));
+        context.set(t, contextNoise);
+      }
       if (w === 0 && firstImage && drawn === 0) given.set(0, firstImage);
       if (w === windows.length - 1 && lastImage) given.set(total - 1 - win.start, lastImage);
       let x = request.latents && w === 0 ? Float32Array.from(request.latents) : seededNoise(n, w === 0 ? request.seed : windowSeed(request.seed, w));
@@ -328,7 +342,7 @@ export class KineoPipeline {
         const input = new Float32Array(batch * n);
         for (let b = 0; b < batch; b++) input.set(x, b * n);
         const timestep = perFrame
-          ? new ort.Tensor('float32', Float32Array.from({ length: batch * window }, (_, k) => (given.has(k % window) ? 0 : sigma)), [batch, window])
+          ? new ort.Tensor('float32', Float32Array.from({ length: batch * window }, (_, k) => (given.has(k % window) ? context.get(k % window) ?? 0 : sigma)), [batch, window])
           : new ort.Tensor('float32', new Float32Array(batch).fill(sigma), [batch]);
         this.calls.transformer++;
         const out = await this.sessions.transformer.run({
@@ -348,7 +362,7 @@ export class KineoPipeline {
           emit({ step: stepsDone, of, phase: 'denoise', preview: request.onProgress ? this.preview(previous, v, sigma, latentShape, request.previewWidth) : undefined });
         }
       }
-      for (let t = 0; t < window; t++) setLatentFrame(seq, seqShape, win.start + t, latentFrame(x, latentShape, t));
+      for (let t = 0; t < window; t++) if (!context.has(t)) setLatentFrame(seq, seqShape, win.start + t, latentFrame(x, latentShape, t));
     }
     const denoiseMs = elapsed() - encodeMs;
 
@@ -456,6 +470,7 @@ function checkRequest(r: GenerateRequest, steps: number, guidance: number | null
   if (!(shift > 0 && shift <= 100)) fail(`shift must be above 0 and at most 100, got ${shift}`);
   if (!(SCHEDULERS as readonly string[]).includes(scheduler)) fail(`scheduler must be one of ${SCHEDULERS.join(', ')}, got "${scheduler}"`);
   if (r.latents && r.latents.length !== n) fail(`latents must hold ${n} values, got ${r.latents.length}`);
+  if (r.contextNoise !== undefined && !(r.contextNoise >= 0 && r.contextNoise < 1)) fail(`contextNoise must be from 0 to below 1, got ${r.contextNoise}`);
   if (r.frames !== undefined && !(Number.isInteger(r.frames) && r.frames >= 1 && r.frames <= maxFrames)) fail(`frames must be a whole number from 1 to ${maxFrames}, got ${r.frames}`);
 }
 
