@@ -24,7 +24,7 @@ import time
 import numpy as np
 import torch
 
-from training.common.device import pick_device
+from training.common.device import AMP_MODES, autocast, pick_device, use_amp
 from training.common.run import load_checkpoint, to_float, write_json_atomic
 from training.shards import WorldShards
 from training.vae.train import build_model_from_ckpt
@@ -56,6 +56,9 @@ def main(argv=None) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--amp", choices=AMP_MODES, default="auto",
+                   help="bf16 autocast: auto = on CUDA only; on = also on a CPU with AVX512-BF16 (encoding, not the "
+                        "training, was the bottleneck of CPU sessions; latents are stored as float16 either way)")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
 
@@ -63,6 +66,7 @@ def main(argv=None) -> None:
     if ck is None:
         raise SystemExit(f"no VAE checkpoint in {a.vae}: train one with python3 -m training.vae.train")
     device = pick_device(a.device)
+    amp = use_amp(device, a.amp)
     vae = build_model_from_ckpt(ck, ema=True).eval().to(device)
     sets = [WorldShards(d) for d in a.data]
     ds = sets[0]
@@ -83,7 +87,7 @@ def main(argv=None) -> None:
     first = np.lib.format.open_memmap(tmp_first, mode="w+", dtype=np.float16, shape=(n, shape[0], 1, *shape[2:]))
     last = np.lib.format.open_memmap(tmp_last, mode="w+", dtype=np.float16, shape=(n, shape[0], 1, *shape[2:]))
     t0 = time.time()
-    with torch.no_grad():
+    with torch.no_grad(), autocast(device, amp):
         for start in range(0, n, a.batch):
             idx = np.arange(start, min(n, start + a.batch))
             frames = np.stack([parts[i][0].clip(parts[i][1]) for i in idx])
