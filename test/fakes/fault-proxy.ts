@@ -1,13 +1,13 @@
 /**
  * A real HTTP proxy in front of a real remote (another Kineo) that injects faults into chosen requests: 500, 429
- * with Retry-After, a hung or dropped connection, a request forwarded whose answer is dropped (the remote acted,
+ * with Retry-After, 404 (a look-up that comes before the remote has finished making what it looks for), a hung or dropped connection, a request forwarded whose answer is dropped (the remote acted,
  * the caller cannot know), a corrupt body. Everything else is passed through (JSON answers with the remote's own
  * URLs rewritten to the proxy's, so downloads come through it too).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ProxyFaultKind = 'status500' | 'status429' | 'hang' | 'drop' | 'forward-drop' | 'corrupt';
+export type ProxyFaultKind = 'status500' | 'status429' | 'status404' | 'hang' | 'drop' | 'forward-drop' | 'corrupt';
 
 export interface ProxyFault {
   /** Which requests: a method and a path prefix ("POST /v1/videos/text2video"), a path prefix alone, or "download"
@@ -66,6 +66,10 @@ export async function startFaultProxy(target = 'http://127.0.0.1:9'): Promise<Fa
       if (fault === 'status429') {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
         return void res.end(JSON.stringify({ code: 1302, message: 'rate limited', error: { message: 'rate limited' } }));
+      }
+      if (fault === 'status404') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ code: 1203, message: 'not found (yet)', error: { message: 'not found (yet)' } }));
       }
       if (fault === 'hang') return void hung.add(res);
       if (fault === 'drop') return void req.socket.destroy();

@@ -22,7 +22,10 @@ import { startServerPerTest } from './per-test.js';
 
 const start = startServerPerTest();
 const done = (status: string) => ['succeeded', 'failed', 'cancelled'].includes(status);
-const ORACLE_SHAPE = { seconds: ['2'], sizes: { '1:1': '256x256' }, fps: 8, pollMs: 50, maxPollMs: 200, requestTimeoutMs: 2000, retries: 4 };
+// One call's limit is generous: on a loaded machine (CI runs the whole suite on two cores) the remote, the proxy and
+// this server share one event loop, and answers slower than a tight limit turn into retries that use up the budget
+// the injected faults are meant to use (a hung call then costs this long, once).
+const ORACLE_SHAPE = { seconds: ['2'], sizes: { '1:1': '256x256' }, fps: 8, pollMs: 50, maxPollMs: 200, requestTimeoutMs: 6000, retries: 4 };
 
 function tagsOf(mp4: Buffer): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'kineo-kling-test-'));
@@ -34,7 +37,7 @@ function tagsOf(mp4: Buffer): Record<string, string> {
   }
 }
 
-async function finished(s: TestServer, token: string, id: string, timeoutMs = 60_000) {
+async function finished(s: TestServer, token: string, id: string, timeoutMs = 150_000) {
   return waitFor(async () => {
     const t = await call(s.url, 'GET', `/api/tasks/${id}`, { token });
     return done(t.body.status) && t.body;
@@ -67,7 +70,8 @@ describe('kling: config', () => {
   });
 });
 
-describe('kling: against Kineo\'s Kling API', () => {
+// Several remote round trips per task, each slower under load: more time than the suite's default.
+describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
   let proxy: FaultProxy;
   let remote: TestServer;
   let remoteKey: string;
@@ -136,8 +140,22 @@ describe('kling: against Kineo\'s Kling API', () => {
     expect(await ledgerOf(s, token, created.body.id)).toEqual(['capture', 'reserve']);
   });
 
+  it('finds a create that reached Kling when its look-up came too early and the retry is refused as a duplicate', async () => {
+    const s = await front();
+    const token = s.key.secret_key;
+    // The create reaches the remote but its answer is lost; the look-up is answered "not found" (the remote was
+    // still making it); the retried create is refused for its external_task_id: that task is ours, and is used.
+    proxy.fail({ match: 'POST /v1/videos/text2video', kind: 'forward-drop' }, { match: 'GET /v1/videos/text2video/kineo-', kind: 'status404' });
+    const created = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a dog runs on the grass' } });
+    expect(await finished(s, token, created.body.id)).toMatchObject({ status: 'succeeded' });
+    expect(proxy.faults).toEqual([]);
+    expect(proxy.answers.filter((a) => a.startsWith('POST /v1/videos/text2video → 409'))).toHaveLength(1);
+    expect(await remoteTasksOf(created.body.id)).toHaveLength(1);
+    expect(await ledgerOf(s, token, created.body.id)).toEqual(['capture', 'reserve']);
+  });
+
   it('fails with the remote\'s words (a failed task, a corrupt file, a refused request, a task that never ends), credits released', async () => {
-    const s = await front({ timeoutMs: 2000 });
+    const s = await front();
     const token = s.key.secret_key;
     const undrawable = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'zzqx vorpal' } });
     const failed = await finished(s, token, undrawable.body.id);
@@ -185,7 +203,7 @@ describe('kling: against Kineo\'s Kling API', () => {
     proxy.fail({ match: 'GET /v1/videos/text2video/', kind: 'status500', times: 6 }, { match: 'download', kind: 'drop', times: 3 });
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push((await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a cat jumps on the beach', negative_prompt: `mixed ${i} ` } })).body.id);
-    const tasks = await Promise.all(ids.map((id) => finished(s, token, id, 120_000)));
+    const tasks = await Promise.all(ids.map((id) => finished(s, token, id)));
     expect(tasks.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
     for (const id of ids) {
       expect(await ledgerOf(s, token, id)).toEqual(['capture', 'reserve']);

@@ -199,17 +199,31 @@ export class KlingProvider implements Provider {
 
   /** POST the task; a call whose answer was lost is looked up by its external id before it is sent again. */
   private async create(capability: string, body: object, externalId: string, taskUrl: (id: string) => string, signal: AbortSignal): Promise<KlingTask> {
+    const lookUp = async () => {
+      const found = await remoteFetch(taskUrl(externalId), { headers: await this.headers(), accept: [404, 400] }, this.http, signal);
+      return found.ok ? this.data<KlingTask>(found, 'looking up the task') : undefined;
+    };
+    // Whether an earlier try may have reached Kling: its answer was lost, or it timed out while Kling was still
+    // making the task (then a look-up can come too early and find nothing, and the next try is refused as a
+    // duplicate external id: that refusal means our task exists).
+    let maybeMade = false;
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await remoteFetch(`${this.base}/v1/videos/${capability}`, { method: 'POST', headers: await this.headers(true), body: JSON.stringify(body) }, { ...this.http, retries: 0 }, signal);
         return await this.data<KlingTask>(res, 'creating the task');
       } catch (err) {
         if (!(err instanceof RemoteError)) throw err;
-        // A request Kling refuses (4xx other than 429, or a refusing code) never succeeds: fail the task at once.
-        if (!err.retryable) throw new ProviderError(`Kling refused the task: ${err.message}`, 'invalid_request');
+        // A request Kling refuses (4xx other than 429, or a refusing code) never succeeds: fail the task at once —
+        // unless an earlier try of this very create may have made it.
+        if (!err.retryable) {
+          const made = maybeMade ? await lookUp() : undefined;
+          if (made) return made;
+          throw new ProviderError(`Kling refused the task: ${err.message}`, 'invalid_request');
+        }
         if (err.status === undefined) {
-          const found = await remoteFetch(taskUrl(externalId), { headers: await this.headers(), accept: [404, 400] }, this.http, signal);
-          if (found.ok) return this.data<KlingTask>(found, 'looking up the task');
+          maybeMade = true;
+          const found = await lookUp();
+          if (found) return found;
         }
         if (attempt >= this.s.retries) throw err;
         await sleep(Math.min(60_000, err.retryAfterMs ?? 500 * 2 ** attempt), undefined, { signal }).catch(() => {
