@@ -98,6 +98,28 @@ describe('evaluation with the shipped judge', () => {
   });
 });
 
+describe('sharper measures: Fréchet distance on judge features and sharpness', () => {
+  it('puts the oracle at its own floor and a collapsed generator far above it; blur lowers the sharpness ratio', async () => {
+    const cases = casesFromSplit('heldout', 24, 95);
+    const plain = await evaluate({ cases, generator: oracleGenerator(), judge });
+    const blurred = await evaluate({ cases, generator: oracleGenerator(), judge, blur: 1.5 });
+    // a generator that draws one scene whatever it is asked: the distribution of its clips is far from the oracle's
+    const oneScene = { name: 'one scene', generate: (_c: string, seed: number) => oracleGenerator().generate('a red fox moves left in the snow', seed) };
+    const collapsed = await evaluate({ cases, generator: oneScene, judge });
+    expect(plain.frechet!.floor).toBe(blurred.frechet!.floor); // the floor is the oracle's alone
+    expect(plain.frechet!.generated).toBeLessThan(2 * plain.frechet!.floor);
+    expect(collapsed.frechet!.generated).toBeGreaterThan(3 * plain.frechet!.floor);
+    expect(blurred.frechet!.generated).toBeGreaterThan(plain.frechet!.generated);
+    expect(plain.sharpness!.frame.ratio).toBeGreaterThan(0.8);
+    expect(plain.sharpness!.frame.ratio).toBeLessThan(1.25);
+    expect(blurred.sharpness!.frame.ratio).toBeLessThan(0.5);
+    expect(plain.sharpness!.object).toBeUndefined(); // text only: the generated object is not where the oracle's is
+    const given = await evaluate({ cases: cases.slice(0, 6), generator: oracleGenerator(), judge, inputs: 'first', blur: 1.5, frechet: false });
+    expect(given.frechet).toBeUndefined();
+    expect(given.sharpness!.object!.ratio).toBeLessThan(0.5);
+  });
+});
+
 describe('evaluation with given frames and long clips', () => {
   it('reports the PSNR of the generated first frame to the given picture, and no round trip for a generator without one', async () => {
     const report = await evaluate({ cases: casesFromSplit('heldout', 6, 90), generator: oracleGenerator(), judge, inputs: 'first' });

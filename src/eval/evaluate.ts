@@ -10,6 +10,8 @@ import type { EvalCase } from './cases.js';
 import type { Judge, JudgeVerdict } from './judge.js';
 import { blurClip } from './resample.js';
 import { flicker, temporalConsistency } from './metrics.js';
+import { clipFeature, frechetDistance } from './frechet.js';
+import { coverageBoxes, laplacianEnergy, type Box } from './sharpness.js';
 
 /** Frames of the oracle's clip given to the generator as conditions (image-to-video, first + last frame). */
 export interface FrameInputs {
@@ -84,7 +86,19 @@ export interface EvalReport {
    * frame-to-frame change (mean absolute difference, 0–255) where windows meet beside inside a window. */
   long?: { seconds: number; first_window: Record<string, number>; last_window: Record<string, number>;
     last_over_first: Record<string, number>; seam_change: number; inside_change: number; seam_over_inside: number };
+  /** Fréchet distance between the judge's clip features (mean over frames) of the generated clips and the oracle's
+   * of the same captions (our FVD), beside its floor: the oracle against its own renders with other seeds. */
+  frechet?: { generated: number; floor: number };
+  /** High-frequency energy (mean squared Laplacian of luma) of generated against oracle clips: over whole frames,
+   * and, when frames are given (the object starts where the oracle's does), inside the oracle's object boxes. */
+  sharpness?: { frame: SharpnessScore; object?: SharpnessScore };
   [extra: string]: unknown;
+}
+
+export interface SharpnessScore {
+  generated: number;
+  oracle: number;
+  ratio: number;
 }
 
 export interface ClipScores {
@@ -134,6 +148,8 @@ export interface EvaluateOptions {
   /** Generate clips of this aspect ratio (ASPECT_SIZES); the judge scores their centre square. */
   aspect?: string;
   batchSize?: number;
+  /** Also render each case's oracle with another seed and report the Fréchet distance with its floor (default on). */
+  frechet?: boolean;
   onProgress?: (done: number) => void;
 }
 
@@ -154,10 +170,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const square = (clip: Clip) => (aspect === '1:1' ? clip : centreCrop(clip, JUDGE_CLIP.width, JUDGE_CLIP.height));
   const lastWindows: Clip[] = [];
   const change = { seam: 0, seams: 0, inside: 0, insides: 0 };
+  const withFrechet = options.frechet !== false;
+  const floorVerdicts: JudgeVerdict[] = [];
+  const sharp = { gen: 0, ora: 0, genBox: 0, oraBox: 0, n: 0, nBox: 0 };
+  const cropOffset = { x: Math.floor((frameSize.width - JUDGE_CLIP.width) / 2), y: Math.floor((frameSize.height - JUDGE_CLIP.height) / 2) };
+  const squareBoxes = (clip: Clip): (Box | null)[] => coverageBoxes(clip).map((b) => {
+    if (!b) return null;
+    const box = { x0: b.x0 - cropOffset.x, y0: b.y0 - cropOffset.y, x1: Math.min(b.x1 - cropOffset.x, JUDGE_CLIP.width - 1), y1: Math.min(b.y1 - cropOffset.y, JUDGE_CLIP.height - 1) };
+    return box.x1 < 0 || box.y1 < 0 || box.x0 >= JUDGE_CLIP.width || box.y0 >= JUDGE_CLIP.height ? null : { ...box, x0: Math.max(box.x0, 0), y0: Math.max(box.y0, 0) };
+  });
   for (let start = 0; start < cases.length; start += batchSize) {
     const batch = cases.slice(start, start + batchSize);
     const generated: Clip[] = [];
-    const oracleFull = batch.map((c) => renderLabels(c.labels, c.seed, { ...JUDGE_CLIP, ...frameSize }));
+    const oracleFull = batch.map((c) => renderLabels(c.labels, c.seed, { ...JUDGE_CLIP, ...frameSize }, { coverage: true }));
     const oracle = oracleFull.map(square);
     for (const [k, c] of batch.entries()) {
       const given: FrameInputs = {};
@@ -182,10 +207,23 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         psnr[which].n++;
       }
       clip = square(clip);
-      generated.push(options.blur ? blurClip(clip, options.blur) : clip);
+      const drawn = options.blur ? blurClip(clip, options.blur) : clip;
+      generated.push(drawn);
+      sharp.gen += laplacianEnergy(drawn);
+      sharp.ora += laplacianEnergy(oracle[k]!);
+      sharp.n++;
+      if (inputs !== 'text') {
+        const boxes = squareBoxes(oracleFull[k]!);
+        const g = laplacianEnergy(drawn, boxes);
+        const o = laplacianEnergy(oracle[k]!, boxes);
+        if (Number.isFinite(g) && Number.isFinite(o)) { sharp.genBox += g; sharp.oraBox += o; sharp.nBox++; }
+      }
     }
     generatedVerdicts.push(...(await judge.judge(generated)));
     oracleVerdicts.push(...(await judge.judge(oracle)));
+    if (withFrechet) {
+      floorVerdicts.push(...(await judge.judge(batch.map((c) => square(renderLabels(c.labels, hashSeed(c.seed, 0xf1), { ...JUDGE_CLIP, ...frameSize }))))));
+    }
     generatedClips.push(...generated);
     oracleClips.push(...oracle);
     options.onProgress?.(Math.min(cases.length, start + batch.length));
@@ -219,6 +257,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     temporal_consistency: { generated: gen.temporalConsistency, oracle: ora.temporalConsistency },
     flicker: { generated: gen.flicker, oracle: ora.flicker },
     ...(long ? { long } : {}),
+    ...(withFrechet && cases.length >= 2 ? {
+      frechet: {
+        generated: frechetDistance(generatedVerdicts.map((v) => clipFeature(v.frameFeatures)), oracleVerdicts.map((v) => clipFeature(v.frameFeatures))),
+        floor: frechetDistance(floorVerdicts.map((v) => clipFeature(v.frameFeatures)), oracleVerdicts.map((v) => clipFeature(v.frameFeatures))),
+      },
+    } : {}),
+    sharpness: {
+      frame: sharpnessScore(sharp.gen, sharp.ora),
+      ...(sharp.nBox ? { object: sharpnessScore(sharp.genBox, sharp.oraBox) } : {}),
+    },
     ...(inputs === 'text' ? {} : {
       given_frames: {
         first: psnrSummary(psnr.first),
@@ -226,6 +274,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       },
     }),
   };
+}
+
+function sharpnessScore(generated: number, oracle: number): SharpnessScore {
+  return { generated, oracle, ratio: oracle > 0 ? generated / oracle : 0 };
 }
 
 function psnrSummary(p: { gen: number; rt: number; n: number }) {

@@ -28,9 +28,9 @@ export function sampleClip(split: Split, seed: number, size: ClipSize, options: 
   return { caption, labels, seed, clip };
 }
 
-/** Renders the ground truth of given labels (the oracle). */
-export function renderLabels(labels: ClipLabels, seed: number, size: ClipSize): Clip {
-  return renderScene(buildScene(labels, createRng(hashSeed(seed, 0x0a11ce))), size);
+/** Renders the ground truth of given labels (the oracle); `{ coverage: true }` adds where the sprites are. */
+export function renderLabels(labels: ClipLabels, seed: number, size: ClipSize, options: RenderOptions = {}): Clip {
+  return renderScene(buildScene(labels, createRng(hashSeed(seed, 0x0a11ce))), size, options);
 }
 
 /** Parses a caption and renders its ground truth; unknown words are returned, never silently dropped. */
