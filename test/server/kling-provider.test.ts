@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,6 +153,35 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     expect(proxy.answers.filter((a) => a.startsWith('POST /v1/videos/text2video → 409'))).toHaveLength(1);
     expect(await remoteTasksOf(created.body.id)).toHaveLength(1);
     expect(await ledgerOf(s, token, created.body.id)).toEqual(['capture', 'reserve']);
+  });
+
+  it('passes a callback URL when this server has a public URL, and Kling\'s call ends the wait before the next poll', async () => {
+    const door = await startFaultProxy(); // this server's public address: Kling's calls come through it
+    try {
+      // The first poll would come after 60 s and the job's limit is 45 s: only the callback can finish it.
+      const s = await start({
+        publicUrl: door.url, queue: { maxAttempts: 1 },
+        providers: [{ name: 'kling', kind: 'kling', baseUrl: proxy.url, model: 'oracle', as: 'kling-oracle', apiKey: remoteKey, ...ORACLE_SHAPE, pollMs: 60_000, maxPollMs: 60_000, timeoutMs: 45_000 }],
+      });
+      door.target(`http://127.0.0.1:${(s.kineo.app.server.address() as AddressInfo).port}`); // s.url is the public one
+      const token = s.key.secret_key;
+      const created = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a cat jumps on the beach' } });
+      expect(await finished(s, token, created.body.id)).toMatchObject({ status: 'succeeded' });
+      const [theirs] = (await remoteTasksOf(created.body.id)) as { callback_url?: string }[];
+      const callbackUrl = new RegExp(`^${door.url}/callbacks/tasks/${created.body.id}/[\\w-]{40,}$`);
+      expect(theirs!.callback_url).toMatch(callbackUrl);
+      expect(door.seen.filter((r) => r.startsWith(`POST /callbacks/tasks/${created.body.id}/`)).length).toBeGreaterThanOrEqual(1);
+      expect(door.answers.filter((r) => r.startsWith('POST /callbacks/') && !r.includes(' → 200 '))).toEqual([]);
+
+      // The token is the credential: a made-up one, or one task's token for another, is not found.
+      const path = new URL(theirs!.callback_url!).pathname;
+      const forged = await call(s.url, 'POST', path.replace(/[^/]+$/, 'A'.repeat(43)), { json: { task_status: 'succeed' } });
+      const borrowed = await call(s.url, 'POST', path.replace(created.body.id, 'video_someone_else'), { json: { task_status: 'succeed' } });
+      const genuine = await call(s.url, 'POST', path, { json: { task_id: 'x', task_status: 'succeed' } });
+      expect([forged.status, forged.body.code, borrowed.status, genuine.status]).toEqual([404, 1203, 404, 200]);
+    } finally {
+      await door.close();
+    }
   });
 
   it('fails with the remote\'s words (a failed task, a corrupt file, a refused request, a task that never ends), credits released', async () => {

@@ -4,7 +4,9 @@
  * with an `external_task_id` naming the Kineo task and attempt, so a create whose answer was lost is found by it
  * rather than made twice; then polls GET /v1/videos/{capability}/{task_id} with backoff until `succeed` or
  * `failed` (its `task_status_msg` becomes the task's error), downloads the video and relabels it as Kineo's.
- * Effect templates reach it as prompt fragments (how Kineo's catalog applies them), through text2video.
+ * Effect templates reach it as prompt fragments (how Kineo's catalog applies them), through text2video. When the
+ * server has a public URL the create carries a `callback_url` (the task's, see callbacks.ts): Kling's call on a
+ * status change ends the wait before the next poll, and polling stays as the fallback.
  *
  * Auth is Kling's: a JWT (HS256, `iss` = access key, `exp` 30 min ahead, `nbf` 5 s back) signed with the secret key,
  * made afresh before it expires; or a static bearer key. Keys come from config or, better, environment variables.
@@ -158,6 +160,8 @@ export class KlingProvider implements Provider {
     const externalId = `kineo-${request.taskId}-${randomUUID().slice(0, 8)}`;
     const body = {
       model_name: this.s.model, prompt: request.prompt, mode: this.s.mode, duration: seconds, external_task_id: externalId,
+      // Kling calls back on every status change: the poll then comes at once instead of at its next backoff.
+      ...(ctx.callback ? { callback_url: ctx.callback.url } : {}),
       ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
       // Kineo's guidance g maps onto Kling's cfg_scale ∈ [0, 1] as the Kling door maps it back: g = 1 + 8·cfg.
       ...(request.guidance != null ? { cfg_scale: Math.min(1, Math.max(0, (request.guidance - 1) / 8)) } : {}),
@@ -174,7 +178,8 @@ export class KlingProvider implements Provider {
         // Kling reports no progress: an estimate from the expected run time, held below the end.
         const estimate = Math.min(90, Math.round((100 * elapsedMs()) / (this.expectedRunS * 1000)));
         ctx.onProgress({ step: estimate, of: 100, phase: 'render', elapsedMs: elapsedMs() });
-        await sleep(wait, undefined, { signal: deadline }).catch(() => undefined);
+        if (ctx.callback) await ctx.callback.sleep(wait, deadline);
+        else await sleep(wait, undefined, { signal: deadline }).catch(() => undefined);
         this.throwIfStopped(ctx.signal, deadline);
         wait = Math.min(this.s.maxPollMs, Math.round(wait * 1.5));
         task = await this.data<KlingTask>(await remoteFetch(taskUrl(taskId), { headers: await this.headers() }, this.http, deadline), `polling ${taskId}`);

@@ -53,6 +53,14 @@ export interface ProviderProgress {
 export interface ProviderContext {
   signal: AbortSignal;
   onProgress: (p: ProviderProgress) => void;
+  /** Where the remote may call back when the task's state changes (only when the server has a public URL). */
+  callback?: ProviderCallback;
+}
+
+/** A task's callback URL, and a sleep between polls that a call to it ends early (callbacks.ts). */
+export interface ProviderCallback {
+  url: string;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface ClipShape {
