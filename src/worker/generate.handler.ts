@@ -98,6 +98,7 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
       outputSize: params.output_size, outputHeight: params.output_height, aspect: params.aspect,
       // an extension's provider draws the added seconds; `seconds` is the stitched total the clients see
       seconds: params.extend_seconds ?? params.seconds,
+      ...(params.effect ? { effect: params.effect } : {}),
       ...inputs,
     }, { signal: controller.signal, onProgress, ...(callback ? { callback } : {}) });
     await writing;

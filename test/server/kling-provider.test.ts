@@ -92,7 +92,7 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     queue,
     providers: [{ name: 'kling', kind: 'kling', baseUrl: proxy.url, model: 'oracle', as: 'kling-oracle', accessKeyEnv: 'KINEO_TEST_KLING_ACCESS', secretKeyEnv: 'KINEO_TEST_KLING_SECRET', ...ORACLE_SHAPE, ...over }],
   });
-  const remoteTasks = async () => (await call(remote.url, 'GET', '/api/tasks?limit=100', { token: remoteKey })).body.data as { id: string; status: string; external_task_id: string | null; capability: string }[];
+  const remoteTasks = async () => (await call(remote.url, 'GET', '/api/tasks?limit=100', { token: remoteKey })).body.data as { id: string; status: string; external_task_id: string | null; capability: string; prompt: string; params: Record<string, unknown> }[];
   const remoteTasksOf = async (frontId: string) => (await remoteTasks()).filter((t) => t.external_task_id?.startsWith(`kineo-${frontId}-`));
 
   it('runs text2video with a JWT and with a static key, stored here with this server\'s label', async () => {
@@ -121,6 +121,23 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     const tasks = (await call(pictures.url, 'GET', '/api/tasks', { token: pictures.key.secret_key })).body.data;
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ capability: 'image2video', status: 'succeeded', external_task_id: expect.stringMatching(/^kineo-task_kling_i2v-/) });
+  });
+
+  it('applies an effect Kling has through its effects endpoint, and one it has not as Kineo composes it', async () => {
+    const s = await front({ effectPrompt: true, effectScenes: ['squish', 'bloombloom'] });
+    const token = s.key.secret_key;
+    const ask = (scene: string) => call(s.url, 'POST', '/v1/videos/effects', { token, json: { effect_scene: scene, input: { model_name: 'kling-oracle', prompt: 'a cat', duration: '2' } } });
+    const [squish, melt] = [await ask('squish'), await ask('melt')];
+    expect([squish.status, melt.status]).toEqual([200, 200]);
+    for (const created of [squish, melt]) expect(await finished(s, token, created.body.data.task_id)).toMatchObject({ status: 'succeeded', capability: 'effects' });
+    const [theirSquish] = await remoteTasksOf(squish.body.data.task_id);
+    const [theirMelt] = await remoteTasksOf(melt.body.data.task_id);
+    const ours = (await call(s.url, 'GET', `/api/tasks/${melt.body.data.task_id}`, { token })).body;
+    // Kling's effect by name, with the subject alone (the remote applies the template)…
+    expect(theirSquish).toMatchObject({ capability: 'effects', params: expect.objectContaining({ effect_scene: 'squish' }), prompt: expect.stringMatching(/^a cat \S/) });
+    // …and a template Kling has not: its composed prompt through text2video.
+    expect(theirMelt).toMatchObject({ capability: 'text2video', prompt: ours.prompt });
+    expect(proxy.seen.filter((r) => r === 'POST /v1/videos/effects')).toHaveLength(1);
   });
 
   it('retries 500, 429 and dropped calls; a create whose answer was lost is found, not made twice', async () => {

@@ -178,6 +178,7 @@ export function klingEffects(b: z.infer<typeof KlingEffectsBody>, catalog: Effec
     settings: { scheduler: schedulerOf(b.input.mode) }, seconds: seconds(b.input.duration),
     image: picture(image),
     echo: { effect_scene: b.effect_scene, mode: b.input.mode ?? 'std' },
+    effect: { template: template.id, ...(subject ? { subject } : {}) },
     externalTaskId: b.external_task_id, callbackUrl: b.callback_url, fields: { ...KLING_FIELDS, image: b.input.image !== undefined ? 'input.image' : 'input.images' },
   };
 }

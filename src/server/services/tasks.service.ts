@@ -69,6 +69,8 @@ export interface NewTask {
   extend?: VideoSource;
   /** Wire-format fields kept to echo them back. */
   echo?: Partial<Pick<TaskParams, 'aspect_ratio' | 'mode' | 'cfg_scale' | 'camera_control' | 'effect_scene'>>;
+  /** An effect template's id and subject, apart (the prompt holds them composed). */
+  effect?: TaskParams['effect'];
   externalTaskId?: string;
   callbackUrl?: string;
   remixedFrom?: string;
@@ -235,6 +237,7 @@ export class TasksService {
       ...(Object.keys(keys).length ? { inputs: keys } : {}),
       ...(source?.taskId ? { extends_task: source.taskId } : {}),
       ...input.echo,
+      ...(input.effect ? { effect: input.effect } : {}),
     };
     const price = clipPrice(this.providers.priceOf(provider), provider, Number(asked));
     return { provider, params, inputs, price, prompt };
