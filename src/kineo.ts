@@ -44,7 +44,7 @@ export function makeProviders(config: Config): Provider[] {
 
 export async function createKineo(config: Config, options: KineoOptions = {}): Promise<Kineo> {
   const core = await openCore(config, { logger: options.logger, providers: options.providers });
-  const pool = core.scaleOut ? undefined : new WorkerPool(core.providers, core.lifecycle, config, core.metrics, core.log);
+  const pool = core.scaleOut ? undefined : new WorkerPool(core.providers, core.lifecycle, config, core.metrics, core.log, core.callbacks);
   let server;
   try {
     server = await createApiServer(core, { runner: pool, effectsCatalog: options.effectsCatalog });

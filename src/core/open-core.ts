@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import { openDatabase, type Db, type OpenedDatabase } from './db/database.js';
 import { Metrics } from './metrics.js';
+import { ProviderCallbacks } from './providers/callbacks.js';
 import { Providers } from './providers/catalog.js';
 import { createProviders, providerInstances, type ProviderInstance } from './providers/instances.js';
 import type { Provider } from './providers/provider.js';
@@ -40,6 +41,8 @@ export interface Core {
   /** Their providers (nothing loaded until a worker starts one). */
   providers: Providers;
   retryAfter: RetryAfter;
+  /** Remote providers' callbacks to running tasks (config publicUrl). */
+  callbacks: ProviderCallbacks;
   /** True when `kineo worker` processes run the jobs (BullMQ), false when `kineo serve` runs them (embedded). */
   scaleOut: boolean;
   close(): Promise<void>;
@@ -70,8 +73,9 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
   const providers = new Providers(providerList, instances, config.credits.pricePerClip);
   const scaleOut = config.backends.queue === 'bullmq';
   const retryAfter = new RetryAfter(db, providers, scaleOut);
+  const callbacks = new ProviderCallbacks(serverKey, config.publicUrl);
   return {
-    config, logger, log, database, db, blobs, serverKey, metrics, guard, files, webhooks, bus, lifecycle, instances, providers, retryAfter, scaleOut,
+    config, logger, log, database, db, blobs, serverKey, metrics, guard, files, webhooks, bus, lifecycle, instances, providers, retryAfter, callbacks, scaleOut,
     async close() {
       await Promise.all(providers.all().map((p) => p.close().catch(() => undefined)));
       await db.destroy();

@@ -45,7 +45,7 @@ export interface ApiServerOptions {
 }
 
 export async function createApiServer(core: Core, options: ApiServerOptions = {}): Promise<ApiServer> {
-  const { config, db, blobs, serverKey, metrics, guard, files, webhooks, bus, lifecycle, providers, retryAfter, log, scaleOut } = core;
+  const { config, db, blobs, serverKey, metrics, guard, files, webhooks, bus, lifecycle, providers, retryAfter, callbacks, log, scaleOut } = core;
   // The catalog first: a bad file stops the start before anything else is built.
   const catalog = loadEffectCatalog(options.effectsCatalog);
   if (!scaleOut && !options.runner) throw new Error('an embedded server needs a task runner (the worker pool)');
@@ -96,6 +96,12 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
     config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects, arena, batches,
     storyboards,
     abortRunning,
+    providerCallback: (taskId, token) => {
+      if (!callbacks.verify(taskId, token)) return false;
+      callbacks.notify(taskId); // embedded: the pool polls in this process
+      cluster?.callback(taskId); // scale-out: a worker does
+      return true;
+    },
     notReady: () => state ?? options.runner?.notReady() ?? null,
   };
   const app = await buildApp(context, core.logger);

@@ -23,6 +23,7 @@ import { registerEffectsRoutes } from './routes/effects.routes.js';
 import { registerArenaRoutes } from './routes/arena.routes.js';
 import { registerBatchesRoutes } from './routes/batches.routes.js';
 import { registerStoryboardRoutes } from './routes/storyboards.routes.js';
+import { registerCallbackRoutes } from './routes/callbacks.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
@@ -138,6 +139,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerArenaRoutes(typed, ctx);
   registerBatchesRoutes(typed, ctx);
   registerStoryboardRoutes(typed, ctx);
+  registerCallbackRoutes(typed, ctx);
   await registerStudio(typed);
   return app;
 }

@@ -40,6 +40,9 @@ export interface AppContext {
   batches: BatchesService;
   /** Storyboards: shots as child tasks → one film with a title card and transitions. */
   storyboards: StoryboardsService;
+  /** A remote provider called back about a task: checks the callback's token, and wakes the task's poll wherever it
+   * runs (false: the token is not this server's for that task). */
+  providerCallback: (taskId: string, token: string) => boolean;
   /** Stops a task running in this process at its next step. */
   abortRunning: (taskId: string) => void;
   /** Null when ready, else why not (readyz). */

@@ -17,6 +17,7 @@ import { runStoryboardAssembly, type AssemblyRunDeps } from '../core/assembly/st
 import type { GenerateJobData, WebhookJobData } from '../core/queue/bullmq-dispatcher.js';
 import type { WebhooksService } from '../core/services/webhooks.service.js';
 import { runGenerateJob, type RunningJob } from './generate.handler.js';
+import type { ProviderCallbacks } from '../core/providers/callbacks.js';
 import type { Provider } from '../core/providers/provider.js';
 
 export interface QueueHandler {
@@ -73,6 +74,7 @@ export interface GenerateHandlerDeps {
   owner: string;
   running: Map<string, RunningJob>;
   isStopping: () => boolean;
+  callbacks?: ProviderCallbacks;
 }
 
 export function generateHandler(provider: Provider, concurrency: number, deps: GenerateHandlerDeps): QueueHandler {
@@ -82,7 +84,7 @@ export function generateHandler(provider: Provider, concurrency: number, deps: G
     async process(job) {
       const claimed = await deps.lifecycle.claimTask(job.data.taskId, deps.owner);
       if (!claimed) return 'not claimable (finished, gone, or leased by a live worker)';
-      await runGenerateJob(claimed, provider, { lifecycle: deps.lifecycle, config: deps.config, log: deps.log }, (running) => {
+      await runGenerateJob(claimed, provider, { lifecycle: deps.lifecycle, config: deps.config, log: deps.log, callbacks: deps.callbacks }, (running) => {
         deps.running.set(claimed.task.id, running);
         if (deps.isStopping()) running.stop('shutdown');
         return () => deps.running.delete(claimed.task.id);

@@ -12,6 +12,7 @@ import type { TaskParams } from '../core/tasks/task-params.js';
 import type { PreviewImage } from '../engine/latents.js';
 import { ProviderError, type Provider, type ProviderProgress } from '../core/providers/provider.js';
 import { TaskInputMissing } from '../core/tasks/task-inputs.js';
+import type { ProviderCallbacks } from '../core/providers/callbacks.js';
 
 /** Progress in percent from a provider snapshot: encode 0–5, steps 5–90, decode/video 90–99. */
 export function percentOf(p: ProviderProgress): number {
@@ -51,6 +52,8 @@ export interface HandlerDeps {
   lifecycle: TaskLifecycle;
   config: Config;
   log: FastifyBaseLogger;
+  /** Remote providers' callbacks (a task gets a callback URL when the server has a public URL). */
+  callbacks?: ProviderCallbacks;
 }
 
 export async function runGenerateJob(claimed: Claimed, provider: Provider, deps: HandlerDeps, register: (job: RunningJob) => () => void): Promise<void> {
@@ -84,6 +87,7 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
   };
 
   const params = JSON.parse(task.params) as TaskParams;
+  const callback = deps.callbacks?.open(task.id);
   const t0 = performance.now();
   try {
     // Inputs come from storage (the row holds their keys); one that is gone fails the task below, never runs without it.
@@ -94,8 +98,9 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
       outputSize: params.output_size, outputHeight: params.output_height, aspect: params.aspect,
       // an extension's provider draws the added seconds; `seconds` is the stitched total the clients see
       seconds: params.extend_seconds ?? params.seconds,
+      ...(params.effect ? { effect: params.effect } : {}),
       ...inputs,
-    }, { signal: controller.signal, onProgress });
+    }, { signal: controller.signal, onProgress, ...(callback ? { callback } : {}) });
     await writing;
     if (reason === 'lease_lost') return; // another worker owns the task now; its result will count
     await lifecycle.succeed(claimed, result, performance.now() - t0);
@@ -121,6 +126,7 @@ export async function runGenerateJob(claimed: Claimed, provider: Provider, deps:
       await lifecycle.finish(task.id, 'failed', 'generation_failed', `the generation failed: ${(err as Error).message}`);
     }
   } finally {
+    callback?.close();
     clearInterval(renewal);
     unregister();
   }

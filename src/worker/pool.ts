@@ -12,6 +12,7 @@ import type { TaskLifecycle } from '../core/tasks/task-lifecycle.js';
 import { Waker } from '../core/services/wakeable-sleep.js';
 import type { Metrics } from '../core/metrics.js';
 import { runGenerateJob, type RunningJob } from './generate.handler.js';
+import type { ProviderCallbacks } from '../core/providers/callbacks.js';
 import type { Providers } from '../core/providers/catalog.js';
 import type { Provider } from '../core/providers/provider.js';
 import type { TaskRunner } from '../core/queue/task-runner.js';
@@ -30,6 +31,7 @@ export class WorkerPool implements TaskRunner {
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
+    private readonly callbacks?: ProviderCallbacks,
   ) {}
 
   workersOf(provider: Provider): number {
@@ -93,7 +95,7 @@ export class WorkerPool implements TaskRunner {
       }
       const end = this.metrics.taskDuration.startTimer({ provider: provider.name });
       try {
-        await runGenerateJob(claimed, provider, { lifecycle: this.lifecycle, config: this.config, log: this.log }, (job) => {
+        await runGenerateJob(claimed, provider, { lifecycle: this.lifecycle, config: this.config, log: this.log, callbacks: this.callbacks }, (job) => {
           this.running.set(job.claimed.task.id, job);
           if (!this.active) job.stop('shutdown');
           return () => this.running.delete(job.claimed.task.id);

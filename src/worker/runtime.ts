@@ -72,6 +72,7 @@ export async function startWorker(config: Config, providerList?: Provider[], opt
   cluster.forwardFrom(bus);
   const running = new Map<string, RunningJob>();
   const films = new Map<string, AbortController>();
+  await cluster.onCallback((id) => core.callbacks.notify(id));
   await cluster.onCancel((id) => {
     running.get(id)?.stop('cancel');
     films.get(id)?.abort();
@@ -84,7 +85,7 @@ export async function startWorker(config: Config, providerList?: Provider[], opt
   let stopping = false;
   const handlers: QueueHandler[] = wanted.map((queue) => {
     const provider = available.get(queue);
-    if (provider) return generateHandler(provider, slots(queue), { lifecycle, config, log, owner, running, isStopping: () => stopping });
+    if (provider) return generateHandler(provider, slots(queue), { lifecycle, config, log, owner, running, isStopping: () => stopping, callbacks: core.callbacks });
     if (queue === WEBHOOK_QUEUE) return webhookHandler(webhooks, slots(queue));
     if (queue === BATCH_QUEUE) return batchHandler({ db, blobs }, slots(queue));
     return encodeHandler({ db, config, log, files, owner, running: films, stopping: () => stopping }, slots(queue));

@@ -80,7 +80,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
   }, 240_000);
 
   it('Kling video-extend continues the caller\'s own video (404 for another key\'s, 400 past the maximum length)', async () => {
-    const src = await kling('/v1/videos/text2video', { prompt: 'a dog moves right on the beach', aspect_ratio: '9:16' });
+    const src = await kling('/v1/videos/text2video', { prompt: 'a dog moves right on the beach', aspect_ratio: '9:16', duration: '2' });
     const source = await klingDone('text2video', src.body.data.task_id);
     const videoId = source.task_result.videos[0].id;
     const r = await kling('/v1/videos/video-extend', { video_id: videoId, prompt: 'the dog keeps going', duration: '3' });
@@ -117,7 +117,7 @@ describe('pictures, lengths, aspects and extension through every door', () => {
 
   it('the openai SDK: input_reference as a file and as {image_url}; extensions and remix keep the inputs', async () => {
     const withFile = await client.videos.create({ prompt: 'a red ball moves left', model: 'sora-2-pro', size: '1280x720', input_reference: await toFile(testPng(64, 64), 'ref.png', { type: 'image/png' }) });
-    expect(withFile).toMatchObject({ size: '1280x720', seconds: '2' });
+    expect(withFile).toMatchObject({ size: '1280x720', seconds: '4' }); // the OpenAI API's default length, which the model makes
     const withUrl = await client.videos.create({ prompt: 'a red ball moves left', input_reference: { image_url: `${imageBase}/wide.png` } });
     const finished = async (id: string) => waitFor(async () => {
       const x = await client.videos.retrieve(id);
@@ -128,11 +128,11 @@ describe('pictures, lengths, aspects and extension through every door', () => {
     expect((await native(withUrl.id)).body).toMatchObject({ capability: 'image2video', params: { aspect: '16:9', size: '256x144' } });
 
     const ext = await client.videos.extend({ prompt: 'the ball keeps rolling', seconds: '4', video: { id: withFile.id } });
-    expect(ext).toMatchObject({ seconds: '6', size: '1280x720' });
+    expect(ext).toMatchObject({ seconds: '8', size: '1280x720' });
     expect((await finished(ext.id)).status).toBe('completed');
     const p = probeMp4(Buffer.from(await (await client.videos.downloadContent(ext.id)).arrayBuffer()));
     expect(p).toMatchObject({ width: 1280, height: 720 });
-    expect(p.duration).toBeCloseTo(6, 1);
+    expect(p.duration).toBeCloseTo(8, 1);
 
     const remix = await client.videos.remix(withFile.id, { prompt: 'a blue ball moves left' });
     expect(remix).toMatchObject({ remixed_from_video_id: withFile.id, size: '1280x720' });

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,7 +92,7 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     queue,
     providers: [{ name: 'kling', kind: 'kling', baseUrl: proxy.url, model: 'oracle', as: 'kling-oracle', accessKeyEnv: 'KINEO_TEST_KLING_ACCESS', secretKeyEnv: 'KINEO_TEST_KLING_SECRET', ...ORACLE_SHAPE, ...over }],
   });
-  const remoteTasks = async () => (await call(remote.url, 'GET', '/api/tasks?limit=100', { token: remoteKey })).body.data as { id: string; status: string; external_task_id: string | null; capability: string }[];
+  const remoteTasks = async () => (await call(remote.url, 'GET', '/api/tasks?limit=100', { token: remoteKey })).body.data as { id: string; status: string; external_task_id: string | null; capability: string; prompt: string; params: Record<string, unknown> }[];
   const remoteTasksOf = async (frontId: string) => (await remoteTasks()).filter((t) => t.external_task_id?.startsWith(`kineo-${frontId}-`));
 
   it('runs text2video with a JWT and with a static key, stored here with this server\'s label', async () => {
@@ -120,6 +121,23 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     const tasks = (await call(pictures.url, 'GET', '/api/tasks', { token: pictures.key.secret_key })).body.data;
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ capability: 'image2video', status: 'succeeded', external_task_id: expect.stringMatching(/^kineo-task_kling_i2v-/) });
+  });
+
+  it('applies an effect Kling has through its effects endpoint, and one it has not as Kineo composes it', async () => {
+    const s = await front({ effectPrompt: true, effectScenes: ['squish', 'bloombloom'] });
+    const token = s.key.secret_key;
+    const ask = (scene: string) => call(s.url, 'POST', '/v1/videos/effects', { token, json: { effect_scene: scene, input: { model_name: 'kling-oracle', prompt: 'a cat', duration: '2' } } });
+    const [squish, melt] = [await ask('squish'), await ask('melt')];
+    expect([squish.status, melt.status]).toEqual([200, 200]);
+    for (const created of [squish, melt]) expect(await finished(s, token, created.body.data.task_id)).toMatchObject({ status: 'succeeded', capability: 'effects' });
+    const [theirSquish] = await remoteTasksOf(squish.body.data.task_id);
+    const [theirMelt] = await remoteTasksOf(melt.body.data.task_id);
+    const ours = (await call(s.url, 'GET', `/api/tasks/${melt.body.data.task_id}`, { token })).body;
+    // Kling's effect by name, with the subject alone (the remote applies the template)…
+    expect(theirSquish).toMatchObject({ capability: 'effects', params: expect.objectContaining({ effect_scene: 'squish' }), prompt: expect.stringMatching(/^a cat \S/) });
+    // …and a template Kling has not: its composed prompt through text2video.
+    expect(theirMelt).toMatchObject({ capability: 'text2video', prompt: ours.prompt });
+    expect(proxy.seen.filter((r) => r === 'POST /v1/videos/effects')).toHaveLength(1);
   });
 
   it('retries 500, 429 and dropped calls; a create whose answer was lost is found, not made twice', async () => {
@@ -152,6 +170,35 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     expect(proxy.answers.filter((a) => a.startsWith('POST /v1/videos/text2video → 409'))).toHaveLength(1);
     expect(await remoteTasksOf(created.body.id)).toHaveLength(1);
     expect(await ledgerOf(s, token, created.body.id)).toEqual(['capture', 'reserve']);
+  });
+
+  it('passes a callback URL when this server has a public URL, and Kling\'s call ends the wait before the next poll', async () => {
+    const door = await startFaultProxy(); // this server's public address: Kling's calls come through it
+    try {
+      // The first poll would come after 60 s and the job's limit is 45 s: only the callback can finish it.
+      const s = await start({
+        publicUrl: door.url, queue: { maxAttempts: 1 },
+        providers: [{ name: 'kling', kind: 'kling', baseUrl: proxy.url, model: 'oracle', as: 'kling-oracle', apiKey: remoteKey, ...ORACLE_SHAPE, pollMs: 60_000, maxPollMs: 60_000, timeoutMs: 45_000 }],
+      });
+      door.target(`http://127.0.0.1:${(s.kineo.app.server.address() as AddressInfo).port}`); // s.url is the public one
+      const token = s.key.secret_key;
+      const created = await call(s.url, 'POST', '/api/tasks', { token, json: { model: 'kling-oracle', prompt: 'a cat jumps on the beach' } });
+      expect(await finished(s, token, created.body.id)).toMatchObject({ status: 'succeeded' });
+      const [theirs] = (await remoteTasksOf(created.body.id)) as { callback_url?: string }[];
+      const callbackUrl = new RegExp(`^${door.url}/callbacks/tasks/${created.body.id}/[\\w-]{40,}$`);
+      expect(theirs!.callback_url).toMatch(callbackUrl);
+      expect(door.seen.filter((r) => r.startsWith(`POST /callbacks/tasks/${created.body.id}/`)).length).toBeGreaterThanOrEqual(1);
+      expect(door.answers.filter((r) => r.startsWith('POST /callbacks/') && !r.includes(' → 200 '))).toEqual([]);
+
+      // The token is the credential: a made-up one, or one task's token for another, is not found.
+      const path = new URL(theirs!.callback_url!).pathname;
+      const forged = await call(s.url, 'POST', path.replace(/[^/]+$/, 'A'.repeat(43)), { json: { task_status: 'succeed' } });
+      const borrowed = await call(s.url, 'POST', path.replace(created.body.id, 'video_someone_else'), { json: { task_status: 'succeed' } });
+      const genuine = await call(s.url, 'POST', path, { json: { task_id: 'x', task_status: 'succeed' } });
+      expect([forged.status, forged.body.code, borrowed.status, genuine.status]).toEqual([404, 1203, 404, 200]);
+    } finally {
+      await door.close();
+    }
   });
 
   it('fails with the remote\'s words (a failed task, a corrupt file, a refused request, a task that never ends), credits released', async () => {

@@ -83,6 +83,31 @@ describe('capabilities', () => {
   });
 });
 
+describe('default lengths', () => {
+  it('gives a request without a length its API\'s default (Kling "5", OpenAI "4") where the model makes it, else the model\'s', async () => {
+    // Nothing runs (no workers): what is checked is the length each task was admitted with.
+    const s = await start({ workers: { oracle: 0, builtin: 0 } }, {
+      providers: [new DeclaringOracle({ durations: ['2', '4', '5', '10'] }), new OracleProvider(0, 'short', 'short-oracle')],
+    });
+    const token = s.key.secret_key;
+    const secondsOf = async (created: { status: number; body: any }) => {
+      expect(created.status, JSON.stringify(created.body)).toBeLessThan(300);
+      const id = created.body.data?.task_id ?? created.body.id;
+      return (await call(s.url, 'GET', `/api/tasks/${id}`, { token })).body.params.seconds as string;
+    };
+    const kling = (model: string) => call(s.url, 'POST', '/v1/videos/text2video', { token, json: { model_name: model, prompt: 'a cat' } });
+    const openai = (model: string) => call(s.url, 'POST', '/v1/videos', { token, json: { model, prompt: 'a cat' } });
+    const effect = (model: string) => call(s.url, 'POST', '/v1/videos/effects', { token, json: { effect_scene: 'squish', input: { model_name: model, prompt: 'a cat' } } });
+    const native = (model: string) => call(s.url, 'POST', '/api/tasks', { token, json: { model, prompt: 'a cat' } });
+    expect([await secondsOf(await kling('oracle')), await secondsOf(await effect('oracle')), await secondsOf(await openai('oracle')), await secondsOf(await native('oracle'))])
+      .toEqual(['5', '5', '4', '2']);
+    // A model that makes neither: its own length, not a refusal.
+    expect([await secondsOf(await kling('short-oracle')), await secondsOf(await openai('short-oracle'))]).toEqual(['2', '2']);
+    // An asked length is kept as asked.
+    expect(await secondsOf(await call(s.url, 'POST', '/v1/videos', { token, json: { model: 'oracle', prompt: 'a cat', seconds: '10' } }))).toBe('10');
+  });
+});
+
 describe('Retry-After', () => {
   it('follows the run times the database has measured, not the provider\'s declared guess', async () => {
     // Declares 100 s a job but takes ~1.5 s: once one job has run (in this process, or in a worker on the

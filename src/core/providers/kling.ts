@@ -4,7 +4,11 @@
  * with an `external_task_id` naming the Kineo task and attempt, so a create whose answer was lost is found by it
  * rather than made twice; then polls GET /v1/videos/{capability}/{task_id} with backoff until `succeed` or
  * `failed` (its `task_status_msg` becomes the task's error), downloads the video and relabels it as Kineo's.
- * Effect templates reach it as prompt fragments (how Kineo's catalog applies them), through text2video.
+ * An effect template Kling has (`effectScenes`) goes to POST /v1/videos/effects with its `effect_scene` and the
+ * picture (or, from another Kineo, the subject in words); any other reaches it as Kineo composes it, a prompt
+ * fragment through text2video / image2video. When the
+ * server has a public URL the create carries a `callback_url` (the task's, see callbacks.ts): Kling's call on a
+ * status change ends the wait before the next poll, and polling stays as the fallback.
  *
  * Auth is Kling's: a JWT (HS256, `iss` = access key, `exp` 30 min ahead, `nbf` 5 s back) signed with the secret key,
  * made afresh before it expires; or a static bearer key. Keys come from config or, better, environment variables.
@@ -50,6 +54,12 @@ const options = z.strictObject({
   /** Whether the model takes a first frame (image2video) and a last one (image_tail): not every Kling model does. */
   image: z.boolean().default(true),
   lastFrame: z.boolean().default(false),
+  /** Effect templates Kling's own /v1/videos/effects applies (its `effect_scene` names, which Kineo's catalog ids
+   * follow); another template goes through text2video / image2video as Kineo composes it. */
+  effectScenes: z.array(z.string().min(1).max(100)).default(['bloombloom', 'dizzydizzy', 'fuzzyfuzzy', 'squish', 'expansion']),
+  /** Whether the remote's effects take the subject in words when there is no picture (another Kineo's Kling door
+   * does; Kling's own effects animate a picture, so without one the composed prompt goes to text2video). */
+  effectPrompt: z.boolean().default(false),
   /** The first poll's delay; each later one waits 1.5× longer, up to maxPollMs. */
   pollMs: z.number().int().min(10).max(60_000).default(2_000),
   maxPollMs: z.number().int().min(10).max(300_000).default(15_000),
@@ -152,12 +162,23 @@ export class KlingProvider implements Provider {
     const aspect = request.aspect && this.sizes.has(request.aspect) ? request.aspect : this.capabilities.aspects[0]!;
     const seconds = request.seconds ?? this.s.seconds[0]!;
     const clip = this.shapeFor(aspect, seconds);
-    const capability = request.image ? 'image2video' : 'text2video';
+    const effect = request.effect && this.s.effectScenes.includes(request.effect.template) && (request.image || (this.s.effectPrompt && request.effect.subject))
+      ? request.effect : undefined;
+    const capability = effect ? 'effects' : request.image ? 'image2video' : 'text2video';
     const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(this.s.timeoutMs)]);
     // One create per attempt: a retried create names the same external id, so a lost answer is looked up, not repeated.
     const externalId = `kineo-${request.taskId}-${randomUUID().slice(0, 8)}`;
-    const body = {
+    const callback = ctx.callback ? { callback_url: ctx.callback.url } : {};
+    const body = effect ? {
+      effect_scene: effect.template, external_task_id: externalId, ...callback,
+      input: {
+        model_name: this.s.model, mode: this.s.mode, duration: seconds,
+        ...(request.image ? { image: request.image.toString('base64') } : { prompt: effect.subject }),
+      },
+    } : {
       model_name: this.s.model, prompt: request.prompt, mode: this.s.mode, duration: seconds, external_task_id: externalId,
+      // Kling calls back on every status change: the poll then comes at once instead of at its next backoff.
+      ...callback,
       ...(request.negativePrompt ? { negative_prompt: request.negativePrompt } : {}),
       // Kineo's guidance g maps onto Kling's cfg_scale ∈ [0, 1] as the Kling door maps it back: g = 1 + 8·cfg.
       ...(request.guidance != null ? { cfg_scale: Math.min(1, Math.max(0, (request.guidance - 1) / 8)) } : {}),
@@ -174,7 +195,8 @@ export class KlingProvider implements Provider {
         // Kling reports no progress: an estimate from the expected run time, held below the end.
         const estimate = Math.min(90, Math.round((100 * elapsedMs()) / (this.expectedRunS * 1000)));
         ctx.onProgress({ step: estimate, of: 100, phase: 'render', elapsedMs: elapsedMs() });
-        await sleep(wait, undefined, { signal: deadline }).catch(() => undefined);
+        if (ctx.callback) await ctx.callback.sleep(wait, deadline);
+        else await sleep(wait, undefined, { signal: deadline }).catch(() => undefined);
         this.throwIfStopped(ctx.signal, deadline);
         wait = Math.min(this.s.maxPollMs, Math.round(wait * 1.5));
         task = await this.data<KlingTask>(await remoteFetch(taskUrl(taskId), { headers: await this.headers() }, this.http, deadline), `polling ${taskId}`);

@@ -37,6 +37,9 @@ export type ProviderRequest = Pick<GenerateRequest, 'prompt' | 'negativePrompt' 
   image?: Buffer;
   /** The last frame, likewise. Needs `capabilities.lastFrame`. */
   lastImage?: Buffer;
+  /** The effect template asked for by name, and its subject (the prompt is already composed from both): for a remote
+   * that applies effects itself (Kling's /v1/videos/effects). */
+  effect?: { template: string; subject?: string };
   /** An earlier clip (the bytes of its MP4) that the new seconds continue; the result is that clip followed by
    * `seconds` more. Needs `capabilities.extend`. */
   extend?: Buffer;
@@ -53,6 +56,14 @@ export interface ProviderProgress {
 export interface ProviderContext {
   signal: AbortSignal;
   onProgress: (p: ProviderProgress) => void;
+  /** Where the remote may call back when the task's state changes (only when the server has a public URL). */
+  callback?: ProviderCallback;
+}
+
+/** A task's callback URL, and a sleep between polls that a call to it ends early (callbacks.ts). */
+export interface ProviderCallback {
+  url: string;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface ClipShape {

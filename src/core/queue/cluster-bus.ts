@@ -3,13 +3,14 @@
  * snapshot their local ProgressBus publishes; servers relay them to their SSE streams. A cancel asked on any
  * server reaches the worker that runs the task at its next step. Pub/sub may drop messages while Redis restarts:
  * that costs a preview frame or a prompt stop, never state — the database holds the snapshot and the cancel flag
- * (a worker also sees the flag at its next lease renewal).
+ * (a worker also sees the flag at its next lease renewal). A remote provider's callback reaches the worker that
+ * polls it the same way (lost, the poll comes at its usual time).
  */
 import { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { ProgressBus, ProgressSnapshot } from '../services/progress-bus.js';
-import { cancelChannel, progressChannel } from './names.js';
+import { callbackChannel, cancelChannel, progressChannel } from './names.js';
 
 export class ClusterBus {
   private readonly pub: Redis;
@@ -50,6 +51,20 @@ export class ClusterBus {
     this.sub.on('message', (ch, taskId) => {
       if (ch === channel) abort(taskId);
     });
+  }
+
+  /** Worker side: a remote called back about a task (its poll, if this process runs it, happens now). */
+  async onCallback(notify: (taskId: string) => void): Promise<void> {
+    const channel = callbackChannel(this.config.redis.prefix);
+    await this.sub.subscribe(channel);
+    this.sub.on('message', (ch, taskId) => {
+      if (ch === channel) notify(taskId);
+    });
+  }
+
+  /** Server side: a remote's callback came here; the worker running the task polls at once. */
+  callback(taskId: string): void {
+    this.pub.publish(callbackChannel(this.config.redis.prefix), taskId).catch(() => undefined);
   }
 
   cancel(taskId: string): void {

@@ -12,3 +12,4 @@ export const ENCODE_QUEUE = 'encode';
 /** Redis pub/sub channels between servers and workers (live progress, cancel requests). */
 export const progressChannel = (prefix: string) => `${prefix}:events:progress`;
 export const cancelChannel = (prefix: string) => `${prefix}:events:cancel`;
+export const callbackChannel = (prefix: string) => `${prefix}:events:callback`;

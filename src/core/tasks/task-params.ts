@@ -30,6 +30,14 @@ export interface TaskParams {
   cfg_scale?: number;
   camera_control?: unknown;
   effect_scene?: string;
+  /** The effect template applied (its catalog id, Kling's spelling) and the subject it applies to, apart: a remote
+   * with its own effects endpoint gets these rather than the composed prompt. */
+  effect?: EffectAsked;
+}
+
+export interface EffectAsked {
+  template: string;
+  subject?: string;
 }
 
 export const parseParams = (json: string): TaskParams => JSON.parse(json) as TaskParams;

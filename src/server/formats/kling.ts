@@ -122,6 +122,8 @@ function cameraPhrase(cc: z.infer<typeof CameraControl> | undefined): string | u
 }
 
 const seconds = (d: string | number | undefined) => (d === undefined ? undefined : String(d));
+/** Kling's `duration` when a request leaves it out (text2video, image2video and effects). */
+export const KLING_DEFAULT_SECONDS = '5';
 const guidanceOf = (cfg: number | undefined) => (cfg === undefined ? undefined : 1 + 8 * cfg);
 const schedulerOf = (mode: 'std' | 'pro' | undefined) => (mode === 'pro' ? ('heun' as const) : undefined);
 
@@ -145,6 +147,7 @@ export function klingText2Video(b: z.infer<typeof KlingText2VideoBody>): NewTask
     settings: { guidance: guidanceOf(b.cfg_scale), scheduler: schedulerOf(b.mode) },
     seconds: seconds(b.duration), aspect: b.aspect_ratio,
     echo: { ...(b.aspect_ratio ? { aspect_ratio: b.aspect_ratio } : {}), mode: b.mode ?? 'std', ...(b.cfg_scale !== undefined ? { cfg_scale: b.cfg_scale } : {}), ...(b.camera_control ? { camera_control: b.camera_control } : {}) },
+    defaultSeconds: KLING_DEFAULT_SECONDS,
     externalTaskId: b.external_task_id, callbackUrl: b.callback_url, fields: KLING_FIELDS,
   };
 }
@@ -159,6 +162,7 @@ export function klingImage2Video(b: z.infer<typeof KlingImage2VideoBody>): NewTa
     settings: { guidance: guidanceOf(b.cfg_scale), scheduler: schedulerOf(b.mode) }, seconds: seconds(b.duration), aspect: b.aspect_ratio,
     image: picture(b.image), lastImage: picture(b.image_tail),
     echo: { ...(b.aspect_ratio ? { aspect_ratio: b.aspect_ratio } : {}), mode: b.mode ?? 'std', ...(b.cfg_scale !== undefined ? { cfg_scale: b.cfg_scale } : {}), ...(b.camera_control ? { camera_control: b.camera_control } : {}) },
+    defaultSeconds: KLING_DEFAULT_SECONDS,
     externalTaskId: b.external_task_id, callbackUrl: b.callback_url, fields: KLING_FIELDS,
   };
 }
@@ -178,6 +182,8 @@ export function klingEffects(b: z.infer<typeof KlingEffectsBody>, catalog: Effec
     settings: { scheduler: schedulerOf(b.input.mode) }, seconds: seconds(b.input.duration),
     image: picture(image),
     echo: { effect_scene: b.effect_scene, mode: b.input.mode ?? 'std' },
+    effect: { template: template.id, ...(subject ? { subject } : {}) },
+    defaultSeconds: KLING_DEFAULT_SECONDS,
     externalTaskId: b.external_task_id, callbackUrl: b.callback_url, fields: { ...KLING_FIELDS, image: b.input.image !== undefined ? 'input.image' : 'input.images' },
   };
 }

@@ -96,6 +96,9 @@ function referenceOf(body: OpenAICreateBody): PictureSource | undefined {
   return { text: url };
 }
 
+/** The OpenAI videos API's `seconds` when a request leaves it out. */
+export const OPENAI_DEFAULT_SECONDS = '4';
+
 export function openaiNewTask(body: OpenAICreateBody): NewTask {
   const image = referenceOf(body);
   const size = sizeOf(body.size);
@@ -106,6 +109,7 @@ export function openaiNewTask(body: OpenAICreateBody): NewTask {
     prompt: body.prompt,
     settings: {},
     seconds: body.seconds === undefined ? undefined : String(body.seconds),
+    defaultSeconds: OPENAI_DEFAULT_SECONDS,
     aspect: size?.aspect,
     outputSize: size?.width,
     outputHeight: size?.height,

@@ -55,6 +55,9 @@ export interface NewTask {
   /** Duration asked for, in seconds (a string as in both wire formats); one of the provider's durations. For an
    * extension: the seconds added. */
   seconds?: string;
+  /** The wire format's own default length for a request that omits it (Kling "5", OpenAI "4"): drawn when the
+   * provider makes it, else the provider's default — so a client gets the length its API documents where it can. */
+  defaultSeconds?: string;
   /** Aspect ratio asked for; absent: the extended clip's, else the picture's nearest, else the provider's default. */
   aspect?: Aspect;
   /** Output size in pixels across (default config.output.size; an extension: its source's). */
@@ -69,6 +72,8 @@ export interface NewTask {
   extend?: VideoSource;
   /** Wire-format fields kept to echo them back. */
   echo?: Partial<Pick<TaskParams, 'aspect_ratio' | 'mode' | 'cfg_scale' | 'camera_control' | 'effect_scene'>>;
+  /** An effect template's id and subject, apart (the prompt holds them composed). */
+  effect?: TaskParams['effect'];
   externalTaskId?: string;
   callbackUrl?: string;
   remixedFrom?: string;
@@ -94,6 +99,8 @@ const secondsText = (s: number) => (Number.isInteger(s) ? String(s) : s.toFixed(
 export interface CapabilityAsk {
   capability: Capability;
   seconds?: string;
+  /** The length to draw when `seconds` is absent, if the provider makes it. */
+  defaultSeconds?: string;
   aspect?: Aspect;
   image?: boolean;
   lastImage?: boolean;
@@ -122,7 +129,7 @@ export function checkCapabilities(provider: Provider, ask: CapabilityAsk, names:
       : `makes ${seconds}-second clips (${shape.frames} frames at ${shape.fps} fps)`;
     throw errors.unsupported(`${provider.model} ${makes}; it cannot make ${ask.seconds} seconds. Leave out the duration or pass "${seconds}"`, fields.seconds);
   }
-  return ask.seconds ?? seconds;
+  return ask.seconds ?? (ask.defaultSeconds !== undefined && caps.durations.includes(ask.defaultSeconds) ? ask.defaultSeconds : seconds);
 }
 
 /** The nearest of `aspects` to a frame size. */
@@ -173,7 +180,7 @@ export class TasksService {
     const keepModel = own?.model !== undefined && this.providers.all().some((p) => p.model === own.model) ? own.model : undefined;
     const provider = this.models.resolve(input.model ?? keepModel, fields.model);
     const asked = checkCapabilities(provider, {
-      capability: input.capability, seconds: input.seconds, aspect: input.aspect,
+      capability: input.capability, seconds: input.seconds, defaultSeconds: input.extend ? undefined : input.defaultSeconds, aspect: input.aspect,
       image: input.image !== undefined, lastImage: input.lastImage !== undefined, extend: input.extend !== undefined,
     }, fields);
     // A picture may stand for the prompt (Kling's image2video makes it optional); an extension without one continues
@@ -235,6 +242,7 @@ export class TasksService {
       ...(Object.keys(keys).length ? { inputs: keys } : {}),
       ...(source?.taskId ? { extends_task: source.taskId } : {}),
       ...input.echo,
+      ...(input.effect ? { effect: input.effect } : {}),
     };
     const price = clipPrice(this.providers.priceOf(provider), provider, Number(asked));
     return { provider, params, inputs, price, prompt };
