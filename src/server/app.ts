@@ -63,13 +63,23 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('key');
   app.decorateRequest('user', null);
+  app.decorateRequest('parsingMultipart', false);
   app.removeContentTypeParser('text/plain'); // JSON (and multipart where a file is allowed) only: anything else is 415
 
   await app.register(cookie);
+  // @fastify/multipart parses the body in its own preValidation hook, and busboy's errors (multipart/form-data with
+  // no boundary, a body cut short, a malformed part) carry no status. The request is marked while that hook runs
+  // (hooks run in the order they are added), so the error handler can answer them 400 invalid_multipart.
+  app.addHook('preValidation', async (req) => {
+    req.parsingMultipart = true;
+  });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     // a field may carry a picture as a base64 data: URL (input_reference[image_url])
     limits: { fileSize: config.security.maxUploadBytes, files: 1, fields: 20, fieldSize: Math.ceil(config.security.maxUploadBytes * 1.4) + 1024, parts: 25 },
+  });
+  app.addHook('preValidation', async (req) => {
+    req.parsingMultipart = false;
   });
   await app.register(swagger, {
     openapi: {
@@ -114,6 +124,8 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     if (hasZodFastifySchemaValidationErrors(err)) {
       const { message, param } = validationMessage(err as never);
       apiError = errors.invalid(message, param);
+    } else if (req.parsingMultipart && !(err instanceof ApiError) && typeof (err as { statusCode?: unknown }).statusCode !== 'number') {
+      apiError = errors.badMultipart((err as Error).message);
     } else {
       apiError = toApiError(err);
     }

@@ -69,7 +69,12 @@ export const KlingImage2VideoBody = z.strictObject({
   image_tail: z.string().max(16_000_000).optional().describe('The last frame, likewise'),
   aspect_ratio: Aspect.optional().describe('Default: the aspect nearest the picture\'s'),
   static_mask: z.string().max(16_000_000).optional(),
-  dynamic_masks: z.array(z.unknown()).max(10).optional(),
+  // Kling's shape (a mask and its trajectory points), so the body's depth is bounded before anything walks it (an
+  // unknown value nested thousands deep overflowed the stack of the idempotency fingerprint's JSON.stringify).
+  dynamic_masks: z.array(z.strictObject({
+    mask: z.string().max(16_000_000),
+    trajectories: z.array(z.strictObject({ x: z.number(), y: z.number() })).max(77),
+  })).max(6).optional(),
 }).meta({ id: 'KlingImage2Video' });
 
 export const KlingEffectsBody = z.strictObject({
