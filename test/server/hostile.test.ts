@@ -5,7 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeVideo } from '../../src/engine/video.js';
 import { call, klingToken, startServer, type TestServer } from './helpers.js';
+import { probeMp4 } from './media-probe.js';
 
 /** A Kling-shaped JWT whose iss is any JSON value (jose's setIssuer takes strings only). */
 function jwtWithIss(iss: unknown, secret: string): Promise<string> {
@@ -82,5 +88,60 @@ describe('concurrent sign-ups', () => {
     }
     const studioKeys = (await server.kineo.context.keys.list()).filter((k) => k.name === 'studio');
     expect(studioKeys).toHaveLength(9);
+  });
+});
+
+describe('control characters in text', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ workers: { oracle: 0, builtin: 0 }, builtin: { preload: false } });
+  });
+  afterAll(() => server.stop());
+
+  const shot = { prompt: 'bounces on the beach' };
+  // [where, method, path, Kling?, body with the text at `field`, field]
+  const places: [string, string, boolean, (t: string) => unknown, string][] = [
+    ['OpenAI prompt', '/v1/videos', false, (t) => ({ prompt: t }), 'prompt'],
+    ['Kling prompt', '/v1/videos/text2video', true, (t) => ({ prompt: t }), 'prompt'],
+    ['Kling negative prompt', '/v1/videos/text2video', true, (t) => ({ prompt: 'a cat', negative_prompt: t }), 'negative_prompt'],
+    ['Kling effect subject', '/v1/videos/effects', true, (t) => ({ effect_scene: 'squish', input: { prompt: t } }), 'input.prompt'],
+    ['native prompt', '/api/tasks', false, (t) => ({ prompt: t }), 'prompt'],
+    ['native negative prompt', '/api/tasks', false, (t) => ({ prompt: 'a cat', negative_prompt: t }), 'negative_prompt'],
+    ['storyboard title', '/api/storyboards', false, (t) => ({ title: t, subject: 'a red fox', shots: [shot] }), 'title'],
+    ['storyboard shot prompt', '/api/storyboards', false, (t) => ({ title: 'Fox', subject: 'a red fox', shots: [{ prompt: t }] }), 'shots.0.prompt'],
+    ['batch name', '/api/batches', false, (t) => ({ name: t, product: { subject: 'a red apple' }, templates: ['squish'], count: 1 }), 'name'],
+    ['batch selling point', '/api/batches', false, (t) => ({ name: 'Apple', product: { subject: 'a red apple' }, selling_points: [t], templates: ['squish'], count: 1 }), 'selling_points.0'],
+  ];
+  const hostile: [string, string][] = [['NUL', 'a cat\u0000 on the beach'], ['escape', 'a cat \u001b[31m'], ['DEL', 'a cat\u007f'], ['C1', 'a cat\u0085']];
+
+  for (const [where, path, kling, body, field] of places) {
+    it.each(hostile)(`refuses %s in the ${where} with 400 naming the field, and charges nothing`, async (_name, text) => {
+      const before = (await server.kineo.context.tasks.balance(server.key.access_key)).balance;
+      const r = await call(server.url, 'POST', path, { token: kling ? await klingToken(server.key) : server.key.secret_key, json: body(text) });
+      expect(r.status).toBe(400);
+      const message: string = kling ? r.body.message : r.body.error.message;
+      if (kling) expect(r.body).toMatchObject({ code: 1201, data: null });
+      else expect(r.body.error).toMatchObject({ code: 'invalid_request', param: field });
+      expect(message).toContain(field);
+      expect(message).toContain('control characters');
+      expect((await server.kineo.context.tasks.balance(server.key.access_key)).balance).toBe(before);
+    });
+  }
+
+  it('takes tabs and line breaks in a prompt', async () => {
+    const r = await call(server.url, 'POST', '/api/tasks', { token: server.key.secret_key, json: { prompt: 'a cat\n\tbounces on the beach\r\n', model: 'oracle' } });
+    expect(r.status).toBe(201);
+  });
+
+  it('writes container tags holding control characters without failing ffmpeg', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kineo-hostile-'));
+    try {
+      const path = join(dir, 'tagged.mp4');
+      const clip = { frames: 2, width: 16, height: 16, data: new Uint8Array(2 * 16 * 16 * 3).fill(128) };
+      await encodeVideo(clip, { path, format: 'mp4', fps: 8, metadata: { title: 'a\u0000fox\u001b', comment: 'AI-generated' } });
+      expect(probeMp4(readFileSync(path)).tags).toMatchObject({ title: 'a fox ', comment: 'AI-generated' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 /** The studio's account routes: the session (automatic on a loopback-only server), sign-up/in/out, API keys, the prompt check. */
 import { z } from 'zod';
+import { plainText } from '../formats/text.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { ApiError, errors } from '../../core/errors.js';
@@ -11,8 +12,8 @@ import { viewerOf } from './viewer.js';
 const config = { dialect: 'native' as const };
 const open = { ...config, auth: false };
 const Credentials = z.strictObject({ username: z.string().max(64), password: z.string().max(200) });
-const KeyCreateBody = z.strictObject({ name: z.string().min(1).max(100) });
-const PromptCheckBody = z.strictObject({ prompt: z.string().max(100_000), negative_prompt: z.string().max(100_000).optional() });
+const KeyCreateBody = z.strictObject({ name: plainText(z.string().min(1).max(100)) });
+const PromptCheckBody = z.strictObject({ prompt: plainText(z.string().max(100_000)), negative_prompt: plainText(z.string().max(100_000)).optional() });
 
 const sessionView = (ctx: AppContext, u: SessionUser) => ({
   user: { id: u.id, username: u.username, is_admin: u.isAdmin, access_key: u.key.id },
