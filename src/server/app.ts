@@ -4,7 +4,7 @@
  * auth as an onRequest hook, one error handler that turns every error into the caller's wire format, one
  * not-found handler, metrics. Routes are registered explicitly.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 import { ApiError, errorBody, errors, toApiError, type Dialect } from '../core/errors.js';
+import { answerClientError, dialectOfUrl, frameworkApiError } from './framework-errors.js';
 import { registerOpenAIRoutes } from './routes/openai.routes.js';
 import { registerKlingRoutes } from './routes/kling.routes.js';
 import { registerNativeRoutes } from './routes/native.routes.js';
@@ -26,13 +27,15 @@ import { registerStoryboardRoutes } from './routes/storyboards.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
-const KLING_PATH = /^\/v1\/videos\/(text2video|image2video|effects|video-extend)(\/|\?|$)/;
-
 export function dialectOf(req: FastifyRequest): Dialect {
-  const configured = req.routeOptions?.config?.dialect;
-  if (configured) return configured;
-  if (KLING_PATH.test(req.url)) return 'kling';
-  return req.url.startsWith('/v1/') ? 'openai' : 'native';
+  return req.routeOptions?.config?.dialect ?? dialectOfUrl(req.url);
+}
+
+/** One error answer: the caller's wire format, Retry-After when there is one, 5xx logged and never shown. */
+function sendError(req: FastifyRequest, reply: FastifyReply, apiError: ApiError, dialect: Dialect, err?: unknown): void {
+  if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+  if (apiError.retryAfterS !== undefined) reply.header('retry-after', String(apiError.retryAfterS));
+  void reply.code(apiError.status).type('application/json').send(JSON.stringify(errorBody(apiError, dialect, req.id)));
 }
 
 function validationMessage(err: { validation: { instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }[]; validationContext?: string }): { message: string; param: string } {
@@ -58,6 +61,12 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Ids are up to 300 characters in every schema: longer ones must reach the schema (a 400 naming the field)
+    // rather than stop in the router.
+    routerOptions: { maxParamLength: 512 },
+    // Errors raised while routing (no route, so no route config yet) and before a request exists at all.
+    frameworkErrors: (err, req, reply) => sendError(req, reply, frameworkApiError(err), dialectOfUrl(req.raw.url ?? '/'), err),
+    clientErrorHandler: answerClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -129,9 +138,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     } else {
       apiError = toApiError(err);
     }
-    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
-    if (apiError.retryAfterS !== undefined) reply.header('retry-after', String(apiError.retryAfterS));
-    void reply.code(apiError.status).type('application/json').send(JSON.stringify(errorBody(apiError, dialectOf(req), req.id)));
+    sendError(req, reply, apiError, dialectOf(req), err);
   });
   app.setNotFoundHandler((req, reply) => {
     if (isStudioPage(req)) return sendStudioIndex(reply);

@@ -145,3 +145,48 @@ describe('control characters in text', () => {
     }
   });
 });
+
+type Family = 'kling' | 'openai' | 'native';
+
+/** The error body of each wire format: Kling's {code, message, request_id, data: null}; OpenAI's and ours {error}. */
+function expectEnvelope(r: { status: number; body: any }, family: Family, status: number, code: string | number): void {
+  expect(r.status).toBe(status);
+  if (family === 'kling') {
+    expect(r.body).toEqual({ code, message: expect.any(String), request_id: expect.any(String), data: null });
+    expect(r.body.message.length).toBeGreaterThan(10);
+  } else {
+    expect(r.body).toEqual({ error: { code, message: expect.any(String), type: expect.any(String), param: expect.toSatisfy((p) => p === null || typeof p === 'string') } });
+    expect(r.body.error.message.length).toBeGreaterThan(10);
+  }
+}
+
+describe('every error in the caller\'s wire format', () => {
+  let server: TestServer;
+  let jwt: string;
+  beforeAll(async () => {
+    server = await startServer({ workers: { oracle: 0, builtin: 0 }, builtin: { preload: false } });
+    jwt = await klingToken(server.key);
+  });
+  afterAll(() => server.stop());
+
+  const families: [Family, string][] = [['kling', '/v1/videos/text2video/'], ['openai', '/v1/videos/'], ['native', '/api/tasks/']];
+  const token = (family: Family) => (family === 'kling' ? jwt : server.key.secret_key);
+  const codes = (family: Family, native: string, kling: number) => (family === 'kling' ? kling : native);
+
+  it.each(families)('answers a path that is not valid percent-encoding in the %s format', async (family, prefix) => {
+    const r = await call(server.url, 'GET', `${prefix}%zz`, { token: token(family) });
+    expectEnvelope(r, family, 400, codes(family, 'invalid_url', 1200));
+  });
+
+  it.each(families)('lets ids up to the schema\'s 300 characters reach the schema, and answers longer ones, in the %s format', async (family, prefix) => {
+    expectEnvelope(await call(server.url, 'GET', `${prefix}${'a'.repeat(300)}`, { token: token(family) }), family, 404, codes(family, 'not_found', 1203));
+    const over = await call(server.url, 'GET', `${prefix}${'a'.repeat(301)}`, { token: token(family) });
+    expectEnvelope(over, family, 400, codes(family, 'invalid_request', 1201));
+    expectEnvelope(await call(server.url, 'GET', `${prefix}${'a'.repeat(2000)}`, { token: token(family) }), family, 414, codes(family, 'uri_too_long', 1200));
+  });
+
+  it.each(families)('answers headers too large for the server in the %s format', async (family, prefix) => {
+    const r = await call(server.url, 'GET', `${prefix}x`, { token: token(family), headers: { 'x-padding': 'a'.repeat(20_000) } });
+    expectEnvelope(r, family, 431, codes(family, 'headers_too_large', 1200));
+  });
+});

@@ -47,7 +47,7 @@ export const OpenAIListQuery = z.strictObject({
   order: z.enum(['asc', 'desc']).default('desc'),
 });
 export const OpenAIContentQuery = z.strictObject({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).default('video') });
-export const VideoIdParams = z.strictObject({ id: z.string().max(200) });
+export const VideoIdParams = z.strictObject({ id: z.string().max(300) });
 
 export const OpenAIVideoSchema = z.object({
   id: z.string(),
