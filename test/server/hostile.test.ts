@@ -5,13 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
 import { encodeVideo } from '../../src/engine/video.js';
+import { isPrivateAddress, UrlGuard } from '../../src/core/services/url-guard.js';
 import { call, klingToken, startServer, type TestServer } from './helpers.js';
-import { probeMp4 } from './media-probe.js';
+import { probeMp4, testPng } from './media-probe.js';
 
 /** A Kling-shaped JWT whose iss is any JSON value (jose's setIssuer takes strings only). */
 function jwtWithIss(iss: unknown, secret: string): Promise<string> {
@@ -188,5 +190,97 @@ describe('every error in the caller\'s wire format', () => {
   it.each(families)('answers headers too large for the server in the %s format', async (family, prefix) => {
     const r = await call(server.url, 'GET', `${prefix}x`, { token: token(family), headers: { 'x-padding': 'a'.repeat(20_000) } });
     expectEnvelope(r, family, 431, codes(family, 'headers_too_large', 1200));
+  });
+});
+
+describe('the SSRF guard', () => {
+  let server: TestServer;
+  let jwt: string;
+  beforeAll(async () => {
+    server = await startServer({ workers: { oracle: 0, builtin: 0 }, builtin: { preload: false }, security: { allowPrivateUrls: false } });
+    jwt = await klingToken(server.key);
+  });
+  afterAll(() => server.stop());
+
+  // Every form that reaches a loopback, private, link-local or metadata address.
+  const hostile = [
+    'http://127.0.0.1/', 'http://127.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://0.0.0.0/', 'http://localhost/',
+    'http://10.0.0.1/', 'http://172.16.0.1/', 'http://192.168.1.1/', 'http://100.64.0.1/', 'http://169.254.169.254/latest/meta-data/',
+    'http://[::1]/', 'http://[::]/', 'http://[fe80::1]/', 'http://[fc00::1]/', 'http://[fd00:ec2::254]/',
+    'http://[::127.0.0.1]/', 'http://[::169.254.169.254]/', 'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://[::ffff:a9fe:a9fe]/',
+    'http://[::ffff:0:7f00:1]/', 'http://[2002:7f00:1::]/', 'http://[2002:a9fe:a9fe::1]/', 'http://[64:ff9b::127.0.0.1]/', 'http://[64:ff9b::a9fe:a9fe]/',
+    'http://[64:ff9b:1::a9fe:a9fe]/', 'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/',
+  ];
+  const png = 'image.png';
+  // Each URL input: [name, method, path, Kling?, body carrying the URL, field named in the refusal]
+  const inputs: [string, string, boolean, (u: string) => unknown][] = [
+    ['Kling callback_url', '/v1/videos/text2video', true, (u) => ({ prompt: 'a cat', callback_url: u })],
+    ['Kling image', '/v1/videos/image2video', true, (u) => ({ image: `${u}${png}` })],
+    ['Kling image_tail', '/v1/videos/image2video', true, (u) => ({ image: testPng(16, 16).toString('base64'), image_tail: `${u}${png}` })],
+    ['Kling effects input.image', '/v1/videos/effects', true, (u) => ({ effect_scene: 'squish', input: { image: `${u}${png}` } })],
+    ['native image', '/api/tasks', false, (u) => ({ prompt: 'a cat', image: `${u}${png}` })],
+    ['native callback_url', '/api/tasks', false, (u) => ({ prompt: 'a cat', callback_url: u })],
+    ['OpenAI input_reference.image_url', '/v1/videos', false, (u) => ({ prompt: 'a cat', input_reference: { image_url: `${u}${png}` } })],
+    ['webhook endpoint', '/api/webhooks', false, (u) => ({ url: u })],
+    ['batch product image', '/api/batches', false, (u) => ({ name: 'Apple', product: { image: `${u}${png}` }, templates: ['squish'], count: 1 })],
+  ];
+  for (const [name, path, kling, body] of inputs) {
+    it(`refuses every hostile URL form in the ${name}`, async () => {
+      for (const u of hostile) {
+        const r = await call(server.url, 'POST', path, { token: kling ? jwt : server.key.secret_key, json: body(u) });
+        expect(r.status, u).toBe(400);
+        if (kling) expect(r.body, u).toMatchObject({ code: 1201, message: expect.stringMatching(/loopback, private or link-local|does not resolve/), data: null });
+        else expect(r.body.error.code, u).toBe('url_not_allowed');
+      }
+    });
+  }
+
+  it('refuses an empty picture URL', async () => {
+    for (const [path, json, kling] of [
+      ['/v1/videos', { prompt: 'a cat', input_reference: { image_url: '' } }, false],
+      ['/v1/videos', { prompt: 'a cat', input_reference: { image_url: '   ' } }, false],
+      ['/v1/videos/image2video', { image: '' }, true],
+      ['/api/tasks', { prompt: 'a cat', image: '' }, false],
+    ] as const) {
+      const r = await call(server.url, 'POST', path, { token: kling ? jwt : server.key.secret_key, json });
+      expect(r.status, JSON.stringify(json)).toBe(400);
+    }
+  });
+
+  const publicAddresses = ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '64:ff9b::808:808', '2002:808:808::1', '::ffff:8.8.8.8'];
+  it.each(publicAddresses)('lets the public address %s through', (address) => {
+    expect(isPrivateAddress(address)).toBe(false);
+  });
+  it.each(hostile.map((u) => new URL(u).hostname.replace(/^\[|\]$/g, '')).filter((h) => isIP(h)))('blocks %s', (address) => {
+    expect(isPrivateAddress(address)).toBe(true);
+  });
+
+  it('connects to the address it checked, never to a second DNS answer (rebinding)', async () => {
+    // "Public" is 127.0.0.1 and "private" is 127.0.0.2 here: two loopback receivers tell the connections apart.
+    const hits = { checked: 0, rebound: 0 };
+    const checked = createServer((_req, res) => { hits.checked++; res.end('ok'); });
+    const rebound = createServer((_req, res) => { hits.rebound++; res.end('ok'); });
+    await new Promise<void>((r) => checked.listen(0, '127.0.0.1', r));
+    const port = (checked.address() as AddressInfo).port;
+    await new Promise<void>((r, reject) => rebound.once('error', reject).listen(port, '127.0.0.2', r));
+    try {
+      let lookups = 0;
+      const answers = ['127.0.0.1', '127.0.0.2'];
+      const guard = new UrlGuard(false, async () => [answers[Math.min(lookups++, 1)]!], (a) => a === '127.0.0.2');
+      for (let i = 0; i < 3; i++) {
+        lookups = 0;
+        const res = await guard.request(`http://rebind.kineo.test:${port}/`, 'url', {});
+        res.body.destroy();
+        expect(res.status).toBe(200);
+        expect(lookups).toBe(1);
+      }
+      expect(hits).toEqual({ checked: 3, rebound: 0 });
+      // and the check itself still refuses a host that answers with the blocked address
+      const refusing = new UrlGuard(false, async () => ['127.0.0.2'], (a) => a === '127.0.0.2');
+      await expect(refusing.request(`http://rebind.kineo.test:${port}/`, 'url', {})).rejects.toMatchObject({ code: 'url_not_allowed' });
+    } finally {
+      checked.close();
+      rebound.close();
+    }
   });
 });
