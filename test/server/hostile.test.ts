@@ -12,7 +12,8 @@ import { createServer } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { encodeVideo } from '../../src/engine/video.js';
 import { isPrivateAddress, UrlGuard } from '../../src/core/services/url-guard.js';
-import { call, klingToken, startServer, type TestServer } from './helpers.js';
+import { webhooksRepository } from '../../src/core/repositories/webhooks.repository.js';
+import { call, klingToken, startServer, waitFor, type TestServer } from './helpers.js';
 import { probeMp4, testPng } from './media-probe.js';
 
 /** A Kling-shaped JWT whose iss is any JSON value (jose's setIssuer takes strings only). */
@@ -281,6 +282,68 @@ describe('the SSRF guard', () => {
     } finally {
       checked.close();
       rebound.close();
+    }
+  });
+});
+
+/** Records a webhook delivery as the outbox would, and has the dispatcher send it now. */
+async function deliver(server: TestServer, url: string): Promise<string> {
+  const id = `msg_hostile_${Math.random().toString(36).slice(2)}`;
+  const now = Date.now();
+  await webhooksRepository.insertDelivery(server.kineo.database.db, {
+    id, key_id: server.key.access_key, endpoint_id: null, task_id: null, url, event: 'task.succeeded', payload: '{"hello":"world"}',
+    status: 'pending', attempts: 0, next_attempt_at: now, last_error: null, created_at: now, updated_at: now,
+  });
+  server.kineo.context.webhooks.wake();
+  return id;
+}
+
+const settled = (server: TestServer, id: string) => waitFor(async () => {
+  const d = await server.kineo.context.webhooks.delivery(server.key.access_key, id);
+  return d.status !== 'pending' && d;
+});
+
+describe('webhook sends', () => {
+  it('read a few KiB of a receiver\'s answer, however large, then drop it', async () => {
+    const server = await startServer({ workers: { oracle: 0, builtin: 0 }, builtin: { preload: false } });
+    let written = 0;
+    let closed!: () => void;
+    const receiverClosed = new Promise<void>((r) => (closed = r));
+    const flood = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      // an endless answer: written as fast as the client takes it, until the client hangs up
+      const pump = () => {
+        while (!res.destroyed && written < 1024 ** 3 && res.write(chunk)) written += chunk.byteLength;
+      };
+      res.on('drain', pump);
+      res.on('close', closed);
+      pump();
+    });
+    await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+    try {
+      const id = await deliver(server, `http://127.0.0.1:${(flood.address() as AddressInfo).port}/hook`);
+      expect(await settled(server, id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+      await receiverClosed;
+      // what was written before the hang-up sits in socket buffers, far from the gigabyte offered
+      expect(written).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      flood.closeAllConnections();
+      flood.close();
+      await server.stop();
+    }
+  });
+
+  it('fail at once, without retries, when the guard refuses the URL at send time', async () => {
+    const server = await startServer({ workers: { oracle: 0, builtin: 0 }, builtin: { preload: false }, security: { allowPrivateUrls: false } });
+    try {
+      // accepted when its host resolved to a public address; now it points at the metadata service
+      const id = await deliver(server, 'http://169.254.169.254/latest/meta-data/');
+      const d = await settled(server, id);
+      expect(d).toMatchObject({ status: 'failed', attempts: 1, next_attempt_at: null });
+      expect(d.last_error).toContain('private or link-local');
+    } finally {
+      await server.stop();
     }
   });
 });
