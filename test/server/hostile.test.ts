@@ -347,3 +347,46 @@ describe('webhook sends', () => {
     }
   });
 });
+
+describe('sign-in under attack', () => {
+  it('keeps answering other requests through 40 concurrent wrong sign-ins, and limits them with 429 + Retry-After', async () => {
+    const server = await startServer({ auth: { mode: 'accounts', attemptsPerMinute: 8 }, workers: { oracle: 0, builtin: 0 }, builtin: { preload: false } });
+    try {
+      expect((await call(server.url, 'POST', '/api/auth/signup', { json: { username: 'victim', password: 'correct horse battery' } })).status).toBe(201);
+      let finished = false;
+      const attempts = Promise.all(Array.from({ length: 40 }, (_, i) =>
+        call(server.url, 'POST', '/api/auth/signin', { json: { username: i % 2 ? 'victim' : `nobody${i}`, password: `wrong password ${i}` } })))
+        .finally(() => (finished = true));
+      // While they run, the server answers: bcrypt runs in a worker thread, not on the event loop.
+      expect((await call(server.url, 'GET', '/healthz')).status).toBe(200);
+      expect(finished).toBe(false);
+      const answers = await attempts;
+      const limited = answers.filter((r) => r.status === 429);
+      expect(answers.filter((r) => r.status !== 429).every((r) => r.status === 401 && r.body.error.code === 'sign_in_failed')).toBe(true);
+      // 8 attempts a minute from one address (one was the sign-up): 7 are hashed, the other 33 wait
+      expect(limited).toHaveLength(33);
+      for (const r of limited) {
+        expect(r.body.error.code).toBe('too_many_attempts');
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('makes an account wait after its wrong passwords, whatever the address', async () => {
+    const server = await startServer({ auth: { mode: 'accounts', failuresPerAccount: 3 }, workers: { oracle: 0, builtin: 0 }, builtin: { preload: false } });
+    try {
+      const signIn = (password: string) => call(server.url, 'POST', '/api/auth/signin', { json: { username: 'victim', password } });
+      await call(server.url, 'POST', '/api/auth/signup', { json: { username: 'victim', password: 'correct horse battery' } });
+      expect((await signIn('correct horse battery')).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await signIn(`wrong ${i}`)).status).toBe(401);
+      const r = await signIn('correct horse battery');
+      expect(r.status).toBe(429);
+      expect(r.body.error.code).toBe('too_many_attempts');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(60);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -51,7 +51,7 @@ export function registerStudioRoutes(app: ZApp, ctx: AppContext): void {
 
   app.post('/api/auth/signup', { config: open, schema: { tags: ['Studio'], summary: 'Create an account (the first one is the admin) and sign in', body: Credentials } }, async (req, reply) => {
     requireJson(req);
-    const s = await ctx.accounts.signUp(req.body.username, req.body.password);
+    const s = await ctx.accounts.signUp(req.body.username, req.body.password, req.ip);
     setCookie(req, reply, s);
     reply.code(201);
     return sessionView(ctx, s.user);
@@ -59,7 +59,7 @@ export function registerStudioRoutes(app: ZApp, ctx: AppContext): void {
 
   app.post('/api/auth/signin', { config: open, schema: { tags: ['Studio'], summary: 'Sign in with a username and a password', body: Credentials } }, async (req, reply) => {
     requireJson(req);
-    const s = await ctx.accounts.signIn(req.body.username, req.body.password);
+    const s = await ctx.accounts.signIn(req.body.username, req.body.password, req.ip);
     setCookie(req, reply, s);
     return sessionView(ctx, s.user);
   });
