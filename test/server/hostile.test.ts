@@ -390,3 +390,43 @@ describe('sign-in under attack', () => {
     }
   });
 });
+
+describe('consistency', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ workers: { oracle: 0, builtin: 0 }, builtin: { preload: false } });
+  });
+  afterAll(() => server.stop());
+  const sk = () => server.key.secret_key;
+
+  it('does not bring a deleted task back on an Idempotency-Key replay', async () => {
+    const headers = { 'idempotency-key': 'hostile-delete' };
+    const first = await call(server.url, 'POST', '/v1/videos', { token: sk(), json: { prompt: 'a cat', model: 'oracle' }, headers });
+    expect(first.status).toBe(200);
+    expect((await call(server.url, 'DELETE', `/v1/videos/${first.body.id}`, { token: sk() })).status).toBe(200);
+    const replay = await call(server.url, 'POST', '/v1/videos', { token: sk(), json: { prompt: 'a cat', model: 'oracle' }, headers });
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.code).toBe('idempotency_key_deleted_task');
+    expect((await call(server.url, 'GET', `/v1/videos/${first.body.id}`, { token: sk() })).status).toBe(404);
+  });
+
+  it('scopes Idempotency-Keys per route family: one key and body on two APIs make two tasks', async () => {
+    const headers = { 'idempotency-key': 'hostile-scope' };
+    const json = { prompt: 'a dog', model: 'oracle' };
+    const openai = await call(server.url, 'POST', '/v1/videos', { token: sk(), json, headers });
+    const native = await call(server.url, 'POST', '/api/tasks', { token: sk(), json, headers });
+    expect(openai.status).toBe(200);
+    expect(native.status).toBe(201);
+    expect(native.body.id).not.toBe(openai.body.id);
+    // and within a family the key still replays
+    const again = await call(server.url, 'POST', '/api/tasks', { token: sk(), json, headers });
+    expect(again.body.id).toBe(native.body.id);
+  });
+
+  it('lists emoji in a prompt as words the model cannot read', async () => {
+    const r = await call(server.url, 'POST', '/api/prompt/check', { token: sk(), json: { prompt: 'a 🐱 bounces on the beach ❤️', negative_prompt: 'no 👨‍👩‍👧' } });
+    expect(r.status).toBe(200);
+    expect(r.body.unknown_words).toEqual(expect.arrayContaining(['🐱', '❤️']));
+    expect(r.body.negative_unknown_words).toEqual(expect.arrayContaining(['👨‍👩‍👧']));
+  });
+});
