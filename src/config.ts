@@ -111,6 +111,10 @@ export const ConfigSchema = z.strictObject({
     /** Anyone may sign up (after the first account, which is always allowed). */
     signup: z.boolean().default(true),
     sessionDays: z.number().int().min(1).max(365).default(30),
+    /** Sign-ins and sign-ups one client address may make a minute (each costs a bcrypt run); more: 429. */
+    attemptsPerMinute: z.number().int().min(1).max(100_000).default(20),
+    /** Wrong passwords an account takes in 15 minutes before its sign-ins wait (429 with Retry-After). */
+    failuresPerAccount: z.number().int().min(1).max(100_000).default(10),
   }).prefault({}),
   /**
    * The arena's contestants: provider/model/settings combinations shown blind in pairs. `model` is a model name

@@ -30,6 +30,8 @@ export const errors = {
   invalid: (message: string, param?: string) => new ApiError(400, 'invalid_request', message, 1201, undefined, param),
   unsupported: (message: string, param?: string) => new ApiError(400, 'unsupported_parameter', message, 1201, undefined, param),
   badJson: (message: string) => new ApiError(400, 'invalid_json', message, 1200),
+  /** A multipart/form-data body busboy cannot read (no boundary, cut short, a malformed part). */
+  badMultipart: (why: string) => new ApiError(400, 'invalid_multipart', `the multipart/form-data body cannot be read (${why.slice(0, 200)}); send a body with the boundary its Content-Type names, or JSON`, 1200),
   tooLarge: (message: string) => new ApiError(413, 'payload_too_large', message, 1200),
   unsupportedMedia: (message: string) => new ApiError(415, 'unsupported_media_type', message, 1200),
   /** A picture that is not a PNG, JPEG or WebP we can read. */

@@ -10,3 +10,13 @@ export function ffmpegPath(): string {
 export function ffprobePath(): string {
   return process.env.FFPROBE_PATH || (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 }
+
+/**
+ * `-metadata key=value` arguments for container tags. A tag holds text from the request (prompt, title), and an
+ * argument with a NUL in it cannot even be passed to a child process, so control characters become spaces here
+ * whatever the request schemas let through (tasks stored before they refused them, providers' own text).
+ */
+export function metadataArgs(metadata: Record<string, string>): string[] {
+  const clean = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ');
+  return Object.entries(metadata).flatMap(([k, v]) => ['-metadata', `${clean(k)}=${clean(v)}`]);
+}

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { extname } from 'node:path';
 import type { Clip } from '../world/render.js';
-import { ffmpegPath } from './ffmpeg.js';
+import { ffmpegPath, metadataArgs } from './ffmpeg.js';
 
 export type VideoFormat = 'mp4' | 'gif' | 'webp';
 export const VIDEO_FORMATS: readonly VideoFormat[] = ['mp4', 'gif', 'webp'];
@@ -43,7 +43,7 @@ export async function encodeVideo(clip: Clip, options: EncodeOptions): Promise<v
   const scale = target
     ? `scale=${even(target)}:${even(options.outputHeight ?? (target * clip.height) / clip.width)}:flags=lanczos,${options.outputHeight ? 'setsar=1,' : ''}`
     : needsEven ? `scale=${even(clip.width)}:${even(clip.height)}:flags=lanczos,` : '';
-  const meta = Object.entries(options.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  const meta = metadataArgs(options.metadata ?? {});
   const args = [
     '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${clip.width}x${clip.height}`, '-r', String(options.fps), '-i', 'pipe:0',

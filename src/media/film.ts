@@ -4,6 +4,7 @@
  * xfade) and pipe the frames to ffmpeg once: MP4, H.264 yuv420p, faststart, with the caller's metadata tags (the
  * AI-generated label). The poster is the title card.
  */
+import { metadataArgs } from '../engine/ffmpeg.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +89,7 @@ export async function buildFilm(spec: FilmSpec, signal?: AbortSignal): Promise<F
   const dir = mkdtempSync(join(tmpdir(), 'kineo-film-'));
   try {
     const path = join(dir, 'film.mp4');
-    const meta = Object.entries(spec.metadata).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+    const meta = metadataArgs(spec.metadata);
     await pipeToFfmpeg([
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${size.width}x${size.height}`, '-r', String(spec.fps), '-i', 'pipe:0',
       '-vf', 'format=yuv420p', '-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-movflags', '+faststart+use_metadata_tags',

@@ -4,7 +4,7 @@
  * seed, request id) are carried over and the variant's own are added.
  */
 import { spawn } from 'node:child_process';
-import { ffmpegPath } from '../engine/ffmpeg.js';
+import { ffmpegPath, metadataArgs } from '../engine/ffmpeg.js';
 import { fitFilter, type AspectRatio } from './aspect.js';
 import { burnCaptionFilters } from './captions.js';
 
@@ -25,7 +25,7 @@ export interface VariantRender {
 export async function renderVariant(r: VariantRender): Promise<void> {
   const caption = r.burnCaption?.trim() ? burnCaptionFilters(r.burnCaption, r.aspect, r.workDir, r.name) : 'null';
   const graph = `${fitFilter(r.aspect)};[fit]${caption},format=yuv420p[out]`;
-  const meta = Object.entries(r.metadata).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  const meta = metadataArgs(r.metadata);
   const args = [
     '-hide_banner', '-loglevel', 'error', '-y', '-i', r.input,
     '-filter_complex', graph, '-map', '[out]', '-map_metadata', '0',

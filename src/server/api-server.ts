@@ -132,6 +132,7 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
       const linger = setTimeout(() => app.server.closeAllConnections(), Math.max(1000, config.shutdownGraceS * 1000));
       await app.close();
       clearTimeout(linger);
+      await accounts.close();
       if (started) {
         await batchRunner.stop();
         await storyboards.stop(config.shutdownGraceS * 1000);

@@ -4,7 +4,7 @@
  * auth as an onRequest hook, one error handler that turns every error into the caller's wire format, one
  * not-found handler, metrics. Routes are registered explicitly.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 import { ApiError, errorBody, errors, toApiError, type Dialect } from '../core/errors.js';
+import { answerClientError, dialectOfUrl, frameworkApiError } from './framework-errors.js';
 import { registerOpenAIRoutes } from './routes/openai.routes.js';
 import { registerKlingRoutes } from './routes/kling.routes.js';
 import { registerNativeRoutes } from './routes/native.routes.js';
@@ -27,13 +28,15 @@ import { registerCallbackRoutes } from './routes/callbacks.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
-const KLING_PATH = /^\/v1\/videos\/(text2video|image2video|effects|video-extend)(\/|\?|$)/;
-
 export function dialectOf(req: FastifyRequest): Dialect {
-  const configured = req.routeOptions?.config?.dialect;
-  if (configured) return configured;
-  if (KLING_PATH.test(req.url)) return 'kling';
-  return req.url.startsWith('/v1/') ? 'openai' : 'native';
+  return req.routeOptions?.config?.dialect ?? dialectOfUrl(req.url);
+}
+
+/** One error answer: the caller's wire format, Retry-After when there is one, 5xx logged and never shown. */
+function sendError(req: FastifyRequest, reply: FastifyReply, apiError: ApiError, dialect: Dialect, err?: unknown): void {
+  if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+  if (apiError.retryAfterS !== undefined) reply.header('retry-after', String(apiError.retryAfterS));
+  void reply.code(apiError.status).type('application/json').send(JSON.stringify(errorBody(apiError, dialect, req.id)));
 }
 
 function validationMessage(err: { validation: { instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }[]; validationContext?: string }): { message: string; param: string } {
@@ -59,18 +62,34 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Ids are up to 300 characters in every schema: longer ones must reach the schema (a 400 naming the field)
+    // rather than stop in the router.
+    routerOptions: { maxParamLength: 512 },
+    // Errors raised while routing (no route, so no route config yet) and before a request exists at all.
+    frameworkErrors: (err, req, reply) => sendError(req, reply, frameworkApiError(err), dialectOfUrl(req.raw.url ?? '/'), err),
+    clientErrorHandler: answerClientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('key');
   app.decorateRequest('user', null);
+  app.decorateRequest('parsingMultipart', false);
   app.removeContentTypeParser('text/plain'); // JSON (and multipart where a file is allowed) only: anything else is 415
 
   await app.register(cookie);
+  // @fastify/multipart parses the body in its own preValidation hook, and busboy's errors (multipart/form-data with
+  // no boundary, a body cut short, a malformed part) carry no status. The request is marked while that hook runs
+  // (hooks run in the order they are added), so the error handler can answer them 400 invalid_multipart.
+  app.addHook('preValidation', async (req) => {
+    req.parsingMultipart = true;
+  });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     // a field may carry a picture as a base64 data: URL (input_reference[image_url])
     limits: { fileSize: config.security.maxUploadBytes, files: 1, fields: 20, fieldSize: Math.ceil(config.security.maxUploadBytes * 1.4) + 1024, parts: 25 },
+  });
+  app.addHook('preValidation', async (req) => {
+    req.parsingMultipart = false;
   });
   await app.register(swagger, {
     openapi: {
@@ -115,12 +134,12 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     if (hasZodFastifySchemaValidationErrors(err)) {
       const { message, param } = validationMessage(err as never);
       apiError = errors.invalid(message, param);
+    } else if (req.parsingMultipart && !(err instanceof ApiError) && typeof (err as { statusCode?: unknown }).statusCode !== 'number') {
+      apiError = errors.badMultipart((err as Error).message);
     } else {
       apiError = toApiError(err);
     }
-    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
-    if (apiError.retryAfterS !== undefined) reply.header('retry-after', String(apiError.retryAfterS));
-    void reply.code(apiError.status).type('application/json').send(JSON.stringify(errorBody(apiError, dialectOf(req), req.id)));
+    sendError(req, reply, apiError, dialectOf(req), err);
   });
   app.setNotFoundHandler((req, reply) => {
     if (isStudioPage(req)) return sendStudioIndex(reply);

@@ -54,6 +54,8 @@ declare module 'fastify' {
     key: AuthKey;
     /** The studio user of a session cookie (null for Bearer-key requests). */
     user: SessionUser | null;
+    /** True while @fastify/multipart's preValidation hook parses the body (app.ts: busboy's errors have no status). */
+    parsingMultipart: boolean;
   }
   interface FastifyContextConfig {
     /** Which wire format's error body this route answers with. */

@@ -316,4 +316,14 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_one_admin': {
+    // The first account is the admin, decided by the database: at most one row may have is_admin = 1, so of
+    // concurrent first sign-ups one wins and the others become ordinary users. Sign-ups that raced before this
+    // index keep only the earliest admin.
+    async up(db: Kysely<any>) {
+      const first = await db.selectFrom('users').select('id').where('is_admin', '=', 1).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+      if (first) await db.updateTable('users').set({ is_admin: 0 }).where('is_admin', '=', 1).where('id', '!=', first.id).execute();
+      await db.schema.createIndex('users_one_admin').on('users').column('is_admin').unique().where(sql.ref('is_admin'), '=', 1).execute();
+    },
+  },
 };

@@ -3,6 +3,7 @@
  * Kineo's AI-generated tags (DESIGN.md §7) without re-encoding, and given a poster and a spritesheet from its frames
  * when the remote offers none.
  */
+import { metadataArgs } from '../../engine/ffmpeg.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ export async function labelVideo(video: Buffer, metadata: Record<string, string>
     const input = join(dir, 'in.mp4');
     const output = join(dir, 'out.mp4');
     writeFileSync(input, video);
-    const tags = Object.entries(metadata).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+    const tags = metadataArgs(metadata);
     try {
       const codec = options.transcode
         ? ['-map', '0:v:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-preset', 'veryfast', '-crf', '18']

@@ -5,6 +5,7 @@
  * every attempt. Kling `callback_url`s get the Kling task on every status change; registered endpoints get
  * `video.completed` / `video.failed`.
  */
+import type { Readable } from 'node:stream';
 import { Webhook } from 'standardwebhooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
@@ -15,7 +16,7 @@ import type { Q } from '../repositories/executor.js';
 import { keysRepository } from '../repositories/keys.repository.js';
 import { webhooksRepository, type DeliveryRow } from '../repositories/webhooks.repository.js';
 import type { ServerKey } from '../repositories/server-key.js';
-import { errors } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import { newId } from '../ids.js';
 import { klingTask } from '../views/kling.js';
 import type { FilesService } from './files.service.js';
@@ -173,30 +174,35 @@ export class WebhooksService {
     const started = Date.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    // A URL the guard refuses now (its host has come to resolve to a private address) is refused on every later
+    // attempt too: the delivery fails at once instead of retrying for a day.
+    let refused = false;
+    const signal = AbortSignal.timeout(this.config.timeoutMs);
     try {
-      await this.guard.check(d.url, 'url');
       const secret = await this.secretFor(d);
       const ts = new Date();
       const signature = new Webhook(secret).sign(d.id, ts, d.payload);
-      const res = await fetch(d.url, {
+      const res = await this.guard.request(d.url, 'url', {
         method: 'POST',
         headers: {
           'content-type': 'application/json', 'user-agent': 'Kineo-Webhooks/1',
           'webhook-id': d.id, 'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)), 'webhook-signature': signature,
         },
         body: d.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        signal,
       });
       statusCode = res.status;
-      await res.arrayBuffer().catch(() => undefined);
+      // Only the status matters: read at most a few KiB of the answer, then drop the connection (a receiver that
+      // answers with gigabytes costs nothing).
+      await drain(res.body, ANSWER_BYTES_READ);
       if (res.status < 200 || res.status >= 300) error = `the receiver answered HTTP ${res.status}`;
     } catch (err) {
-      error = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs} ms` : err.message) : String(err);
+      refused = err instanceof ApiError && err.code === 'url_not_allowed';
+      error = signal.aborted ? `no answer within ${this.config.timeoutMs} ms` : err instanceof Error ? err.message : String(err);
     }
     const now = Date.now();
     const ok = error === null;
-    const giveUp = !ok && attempt >= this.config.maxAttempts;
+    const giveUp = !ok && (refused || attempt >= this.config.maxAttempts);
     await this.db.transaction().execute(async (trx) => {
       await webhooksRepository.insertAttempt(trx, { delivery_id: d.id, attempt, started_at: started, duration_ms: now - started, status_code: statusCode, error });
       await webhooksRepository.updateDelivery(trx, d.id, {
@@ -207,6 +213,24 @@ export class WebhooksService {
     });
     this.metrics.webhookAttempts.inc({ result: ok ? 'ok' : 'error' });
     if (!ok) this.log.warn({ delivery: d.id, attempt, error }, giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry');
+  }
+}
+
+/** How much of a receiver's answer is read (and thrown away) before the connection is dropped. */
+const ANSWER_BYTES_READ = 4096;
+
+/** Reads up to `most` bytes of a stream, then destroys it. */
+async function drain(body: Readable, most: number): Promise<void> {
+  let seen = 0;
+  try {
+    for await (const chunk of body) {
+      seen += (chunk as Buffer).byteLength;
+      if (seen >= most) break;
+    }
+  } catch {
+    // the answer's body is not needed; an error reading it changes nothing
+  } finally {
+    body.destroy();
   }
 }
 

@@ -15,6 +15,7 @@
  *   dizzydizzy→dizzy, fuzzyfuzzy→fluffy, melt, explode), applied to the subject in input.prompt or to input.image.
  */
 import { z } from 'zod';
+import { plainText } from './text.js';
 import { CAMERA_WORDS } from '../../world/lexicon.js';
 import { findTemplate, templateNames, type EffectCatalog } from '../effects/catalog.js';
 import { errors } from '../../core/errors.js';
@@ -35,55 +36,60 @@ export const CameraControl = z.strictObject({
 
 const common = {
   model_name: z.string().max(200).optional(),
-  negative_prompt: z.string().max(100_000).optional(),
+  negative_prompt: plainText(z.string().max(100_000)).optional(),
   cfg_scale: z.number().min(0).max(1).optional(),
   mode: z.enum(['std', 'pro']).optional(),
   duration: z.union([z.string().max(20), z.number()]).optional(),
   camera_control: CameraControl.optional(),
   callback_url: z.string().max(4096).optional(),
-  external_task_id: z.string().min(1).max(256).optional(),
+  external_task_id: plainText(z.string().min(1).max(256)).optional(),
 };
 
 export const KlingText2VideoBody = z.strictObject({
   ...common,
-  prompt: z.string().max(100_000),
+  prompt: plainText(z.string().max(100_000)),
   aspect_ratio: z.enum(['16:9', '9:16', '1:1']).optional(),
 }).meta({ id: 'KlingText2Video' });
 
 export const KlingVideoExtendBody = z.strictObject({
   video_id: z.string().min(1).max(300).describe('The id of one of your videos (task_result.videos[].id) or its task_id'),
-  prompt: z.string().max(100_000).optional().describe('What happens next (default: the video\'s own prompt)'),
-  negative_prompt: z.string().max(100_000).optional(),
+  prompt: plainText(z.string().max(100_000)).optional().describe('What happens next (default: the video\'s own prompt)'),
+  negative_prompt: plainText(z.string().max(100_000)).optional(),
   cfg_scale: z.number().min(0).max(1).optional(),
   duration: z.union([z.string().max(20), z.number()]).optional().describe('Kineo: seconds to add (default: the model\'s clip length)'),
   callback_url: z.string().max(4096).optional(),
-  external_task_id: z.string().min(1).max(256).optional(),
+  external_task_id: plainText(z.string().min(1).max(256)).optional(),
 }).meta({ id: 'KlingVideoExtend' });
 
 const Aspect = z.enum(['16:9', '9:16', '1:1']);
 
 export const KlingImage2VideoBody = z.strictObject({
   ...common,
-  prompt: z.string().max(100_000).optional(),
+  prompt: plainText(z.string().max(100_000)).optional(),
   image: z.string().max(16_000_000).optional().describe('The first frame: an http(s) URL or raw base64 of a PNG, JPEG or WebP'),
   image_tail: z.string().max(16_000_000).optional().describe('The last frame, likewise'),
   aspect_ratio: Aspect.optional().describe('Default: the aspect nearest the picture\'s'),
   static_mask: z.string().max(16_000_000).optional(),
-  dynamic_masks: z.array(z.unknown()).max(10).optional(),
+  // Kling's shape (a mask and its trajectory points), so the body's depth is bounded before anything walks it (an
+  // unknown value nested thousands deep overflowed the stack of the idempotency fingerprint's JSON.stringify).
+  dynamic_masks: z.array(z.strictObject({
+    mask: z.string().max(16_000_000),
+    trajectories: z.array(z.strictObject({ x: z.number(), y: z.number() })).max(77),
+  })).max(6).optional(),
 }).meta({ id: 'KlingImage2Video' });
 
 export const KlingEffectsBody = z.strictObject({
-  effect_scene: z.string().min(1).max(100),
+  effect_scene: plainText(z.string().min(1).max(100)),
   input: z.strictObject({
     model_name: z.string().max(200).optional(),
     mode: z.enum(['std', 'pro']).optional(),
     duration: z.union([z.string().max(20), z.number()]).optional(),
     image: z.string().max(16_000_000).optional(),
     images: z.array(z.string().max(16_000_000)).max(2).optional(),
-    prompt: z.string().max(100_000).optional().describe('Kineo: the subject the effect applies to, e.g. "a cat on the beach"'),
+    prompt: plainText(z.string().max(100_000)).optional().describe('Kineo: the subject the effect applies to, e.g. "a cat on the beach"'),
   }),
   callback_url: z.string().max(4096).optional(),
-  external_task_id: z.string().min(1).max(256).optional(),
+  external_task_id: plainText(z.string().min(1).max(256)).optional(),
 }).meta({ id: 'KlingEffects' });
 
 export const KlingCapability = z.enum(['text2video', 'image2video', 'effects', 'video-extend']);

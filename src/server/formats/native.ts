@@ -1,10 +1,11 @@
 /** The native API's request schemas (/api, the studio): every generation parameter. */
 import { z } from 'zod';
+import { plainText } from './text.js';
 import type { NewTask } from '../services/tasks.service.js';
 
 export const NativeCreateBody = z.strictObject({
-  prompt: z.string().max(100_000),
-  negative_prompt: z.string().max(100_000).optional(),
+  prompt: plainText(z.string().max(100_000)),
+  negative_prompt: plainText(z.string().max(100_000)).optional(),
   model: z.string().max(200).optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   steps: z.number().int().min(1).max(1000).optional(),
@@ -17,7 +18,7 @@ export const NativeCreateBody = z.strictObject({
   image: z.string().max(16_000_000).optional().describe('The first frame: an http(s) URL, base64 or a data: URL of a PNG, JPEG or WebP'),
   last_image: z.string().max(16_000_000).optional().describe('The last frame, likewise'),
   extend: z.string().max(300).optional().describe('The id of one of your finished videos: the result is that video followed by `seconds` more'),
-  external_task_id: z.string().min(1).max(256).optional(),
+  external_task_id: plainText(z.string().min(1).max(256)).optional(),
   callback_url: z.string().max(4096).optional(),
   remixed_from: z.string().max(300).optional().describe('A published (or your own) finished video this task remixes'),
 }).meta({ id: 'NativeTaskCreate' });

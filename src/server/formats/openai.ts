@@ -10,6 +10,7 @@
  * Anything the model cannot make is a 400 that says what to send — never a silent change.
  */
 import { z } from 'zod';
+import { plainText } from './text.js';
 import { errors } from '../../core/errors.js';
 import type { Aspect } from '../../core/providers/provider.js';
 import type { NewTask } from '../services/tasks.service.js';
@@ -20,7 +21,7 @@ export const ImageReference = z.strictObject({ image_url: z.string().max(16_000_
 export const VideoReference = z.strictObject({ id: z.string().min(1).max(300) });
 
 export const OpenAICreateBody = z.strictObject({
-  prompt: z.string().max(100_000).describe('What the video shows'),
+  prompt: plainText(z.string().max(100_000)).describe('What the video shows'),
   model: z.string().max(200).optional().describe('sora-2, sora-2-pro (mapped onto this server\'s models) or a model this server runs (GET /api/models); default: the first provider\'s'),
   seconds: z.union([z.string().max(20), z.number()]).optional().describe('"4", "8", "12" or any length the model makes (GET /api/models); default: the model\'s clip length'),
   size: z.string().max(40).optional().describe('WxH: 720x1280, 1280x720, 1024x1792, 1792x1024 or any even size near 16:9, 9:16 or 1:1 (default 256 across at the model\'s aspect)'),
@@ -32,21 +33,21 @@ export const OpenAICreateBody = z.strictObject({
 export type OpenAICreateBody = z.infer<typeof OpenAICreateBody>;
 
 export const OpenAIExtendBody = z.strictObject({
-  prompt: z.string().max(100_000).describe('What happens next'),
+  prompt: plainText(z.string().max(100_000)).describe('What happens next'),
   seconds: z.union([z.string().max(20), z.number()]).optional().describe('Seconds to add (default: the model\'s clip length)'),
   video: z.union([z.custom<Buffer>(isBuffer, 'video must be a file'), VideoReference]).optional().describe('{id} of one of your completed videos, or an MP4 file'),
   'video[id]': z.string().min(1).max(300).optional(),
 }).meta({ id: 'OpenAIVideoExtend' });
 export type OpenAIExtendBody = z.infer<typeof OpenAIExtendBody>;
 
-export const OpenAIRemixBody = z.strictObject({ prompt: z.string().max(100_000) });
+export const OpenAIRemixBody = z.strictObject({ prompt: plainText(z.string().max(100_000)) });
 export const OpenAIListQuery = z.strictObject({
   after: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
 export const OpenAIContentQuery = z.strictObject({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).default('video') });
-export const VideoIdParams = z.strictObject({ id: z.string().max(200) });
+export const VideoIdParams = z.strictObject({ id: z.string().max(300) });
 
 export const OpenAIVideoSchema = z.object({
   id: z.string(),

@@ -1,5 +1,6 @@
 /** The storyboard API's request schemas (/api/storyboards). Limits that depend on the model are checked by the service. */
 import { z } from 'zod';
+import { plainText } from './text.js';
 import { CAMERAS } from '../../world/vocabulary.js';
 import { FILLS, TRANSITIONS } from '../../media/transitions.js';
 
@@ -7,7 +8,7 @@ import { FILLS, TRANSITIONS } from '../../media/transitions.js';
 export const MAX_SHOTS = 12;
 
 export const StoryboardShot = z.strictObject({
-  prompt: z.string().max(500).describe('What the subject does and where, in the caption grammar ("bounces on the beach"); the subject is put in front'),
+  prompt: plainText(z.string().max(500)).describe('What the subject does and where, in the caption grammar ("bounces on the beach"); the subject is put in front'),
   duration: z.number().positive().max(60).optional()
     .describe('Seconds in the film (default: one clip). Shorter than a clip: its start; longer: the clip fills it (see fill). Range: 1 s to 3 clips'),
   camera: z.enum(CAMERAS).default('none').describe('A camera move the model knows; it adds its caption phrase ("the camera pans left")'),
@@ -17,8 +18,8 @@ export const StoryboardShot = z.strictObject({
 }).meta({ id: 'StoryboardShot' });
 
 export const StoryboardCreateBody = z.strictObject({
-  title: z.string().max(100).describe('Drawn on the title card that opens the film'),
-  subject: z.string().max(200).describe('The one subject of every shot ("a red fox"), put in front of each shot prompt'),
+  title: plainText(z.string().max(100)).describe('Drawn on the title card that opens the film'),
+  subject: plainText(z.string().max(200)).describe('The one subject of every shot ("a red fox"), put in front of each shot prompt'),
   shots: z.array(StoryboardShot).min(1, 'add at least one shot').max(MAX_SHOTS, `at most ${MAX_SHOTS} shots are allowed; split the story into two storyboards`),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional().describe('One seed for every shot (random when absent): the same subject drawn the same way'),
   model: z.string().max(200).optional(),

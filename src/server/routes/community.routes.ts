@@ -1,5 +1,6 @@
 /** The community: feed, one video with its remix chain, publish/unpublish, like/unlike, views, report, hide. */
 import { z } from 'zod';
+import { plainText } from '../formats/text.js';
 import type { AppContext } from '../context.js';
 import { IdParams } from '../formats/native.js';
 import type { ZApp } from './types.js';
@@ -11,7 +12,7 @@ const FeedQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(60).default(12),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
-const ReportBody = z.strictObject({ reason: z.string().min(1).max(500) });
+const ReportBody = z.strictObject({ reason: plainText(z.string().min(1).max(500)) });
 const HideBody = z.strictObject({ hidden: z.boolean() });
 
 export function registerCommunityRoutes(app: ZApp, ctx: AppContext): void {

@@ -65,7 +65,7 @@ export function registerOpenAIRoutes(app: ZApp, ctx: AppContext): void {
   app.post('/v1/videos/:id/remix', {
     config, schema: { tags, summary: 'Remix a completed video with a new prompt', params: VideoIdParams, body: OpenAIRemixBody, response: { 200: OpenAIVideoSchema } },
   }, async (req) => {
-    const { task } = await ctx.tasks.remix(req.key.id, req.params.id, req.body.prompt, { idempotencyKey: idempotencyKeyOf(req.headers), fingerprint: { remix: req.params.id, ...req.body } });
+    const { task } = await ctx.tasks.remix(req.key.id, req.params.id, req.body.prompt, { idempotencyKey: idempotencyKeyOf(req.headers), scope: 'openai', fingerprint: { remix: req.params.id, ...req.body } });
     return view(task);
   });
 }

@@ -1,5 +1,6 @@
 /** The studio's account routes: the session (automatic on a loopback-only server), sign-up/in/out, API keys, the prompt check. */
 import { z } from 'zod';
+import { plainText } from '../formats/text.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { ApiError, errors } from '../../core/errors.js';
@@ -11,8 +12,8 @@ import { viewerOf } from './viewer.js';
 const config = { dialect: 'native' as const };
 const open = { ...config, auth: false };
 const Credentials = z.strictObject({ username: z.string().max(64), password: z.string().max(200) });
-const KeyCreateBody = z.strictObject({ name: z.string().min(1).max(100) });
-const PromptCheckBody = z.strictObject({ prompt: z.string().max(100_000), negative_prompt: z.string().max(100_000).optional() });
+const KeyCreateBody = z.strictObject({ name: plainText(z.string().min(1).max(100)) });
+const PromptCheckBody = z.strictObject({ prompt: plainText(z.string().max(100_000)), negative_prompt: plainText(z.string().max(100_000)).optional() });
 
 const sessionView = (ctx: AppContext, u: SessionUser) => ({
   user: { id: u.id, username: u.username, is_admin: u.isAdmin, access_key: u.key.id },
@@ -50,7 +51,7 @@ export function registerStudioRoutes(app: ZApp, ctx: AppContext): void {
 
   app.post('/api/auth/signup', { config: open, schema: { tags: ['Studio'], summary: 'Create an account (the first one is the admin) and sign in', body: Credentials } }, async (req, reply) => {
     requireJson(req);
-    const s = await ctx.accounts.signUp(req.body.username, req.body.password);
+    const s = await ctx.accounts.signUp(req.body.username, req.body.password, req.ip);
     setCookie(req, reply, s);
     reply.code(201);
     return sessionView(ctx, s.user);
@@ -58,7 +59,7 @@ export function registerStudioRoutes(app: ZApp, ctx: AppContext): void {
 
   app.post('/api/auth/signin', { config: open, schema: { tags: ['Studio'], summary: 'Sign in with a username and a password', body: Credentials } }, async (req, reply) => {
     requireJson(req);
-    const s = await ctx.accounts.signIn(req.body.username, req.body.password);
+    const s = await ctx.accounts.signIn(req.body.username, req.body.password, req.ip);
     setCookie(req, reply, s);
     return sessionView(ctx, s.user);
   });

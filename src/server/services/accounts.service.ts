@@ -5,13 +5,15 @@
  * account is the admin. A loopback-only server (the default) signs its local user in automatically.
  */
 import { randomBytes } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { Config } from '../../config.js';
 import type { Db } from '../../core/db/database.js';
 import { ApiError, errors } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { uniqueViolationTable } from '../../core/db/unique-violation.js';
 import { usersRepository, type UserRow } from '../repositories/users.repository.js';
 import { sha256Hex, type AuthKey, type KeysService } from './keys.service.js';
+import { PasswordHasher } from './password-hasher.js';
+import { AttemptLimiter } from './attempt-limiter.js';
 
 export const SESSION_COOKIE = 'kineo_session';
 export const LOCAL_USERNAME = 'local';
@@ -43,43 +45,74 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+const taken = (username: string) => errors.conflict('username_taken', `the username "${username}" is taken; pick another`);
 const unauthorized = (message: string) => new ApiError(401, 'sign_in_failed', message, 1000);
 const forbidden = (message: string) => new ApiError(403, 'forbidden', message, 1000);
+const tooManyAttempts = (retryAfterS: number) =>
+  new ApiError(429, 'too_many_attempts', `too many sign-in attempts; wait ${retryAfterS} s and try again`, 1302, retryAfterS);
 export { forbidden };
 
 export class AccountsService {
   readonly mode: 'local' | 'accounts';
   private dummyHash?: Promise<string>;
+  private readonly hasher = new PasswordHasher();
+  private readonly perAddress: AttemptLimiter;
+  private readonly perAccount: AttemptLimiter;
 
   constructor(private readonly db: Db, private readonly keys: KeysService, private readonly config: Config) {
     this.mode = authModeOf(config);
+    this.perAddress = new AttemptLimiter(config.auth.attemptsPerMinute, 60_000);
+    this.perAccount = new AttemptLimiter(config.auth.failuresPerAccount, 15 * 60_000);
+  }
+
+  /** Stops the password hasher's thread. */
+  close(): Promise<void> {
+    return this.hasher.close();
+  }
+
+  /**
+   * Counts an attempt from the client `address` (each costs a bcrypt run); 429 when the address has used its
+   * minute. Callers in this process (tests, the CLI) pass none.
+   */
+  private admit(address: string | undefined): void {
+    if (address === undefined) return;
+    const wait = this.perAddress.waitS(address);
+    if (wait !== undefined) throw tooManyAttempts(wait);
+    this.perAddress.hit(address);
   }
 
   get sessionMaxAgeS(): number {
     return this.config.auth.sessionDays * 86_400;
   }
 
-  async signUp(username: string, password: string): Promise<NewSession> {
+  async signUp(username: string, password: string, address?: string): Promise<NewSession> {
     if (this.mode === 'local') throw forbidden('this server signs its local user in automatically; accounts are for servers on a network address');
     if (!USERNAME.test(username) || username.toLowerCase() === LOCAL_USERNAME) {
       throw errors.invalid('a username is 3–32 letters, digits, "_", "." or "-" (and not "local")', 'username');
     }
     if (password.length < 8 || Buffer.byteLength(password) > 72) throw errors.invalid('a password is 8 to 72 bytes long', 'password');
-    const first = (await usersRepository.count(this.db)) === 0;
-    if (!first && !this.config.auth.signup) throw forbidden('sign-up is closed on this server; ask its admin for an account');
-    if (await usersRepository.byUsername(this.db, username)) throw errors.conflict('username_taken', `the username "${username}" is taken; pick another`);
-    const hash = await bcrypt.hash(password, BCRYPT_COST);
-    const user = await this.createUser(username, hash, first);
-    return this.startSession(user);
+    if (!this.config.auth.signup && (await usersRepository.count(this.db)) > 0) throw forbidden('sign-up is closed on this server; ask its admin for an account');
+    if (await usersRepository.byUsername(this.db, username)) throw taken(username);
+    this.admit(address);
+    const hash = await this.hasher.hash(password, BCRYPT_COST);
+    return this.startSession(await this.createUser(username, hash));
   }
 
-  async signIn(username: string, password: string): Promise<NewSession> {
+  async signIn(username: string, password: string, address?: string): Promise<NewSession> {
     if (this.mode === 'local') throw forbidden('this server signs its local user in automatically');
+    const account = username.toLowerCase();
+    const wait = this.perAccount.waitS(account);
+    if (wait !== undefined) throw tooManyAttempts(wait);
+    this.admit(address);
     const user = await usersRepository.byUsername(this.db, username);
     // Compare against a dummy hash when the user is unknown so that timing does not reveal which usernames exist.
-    this.dummyHash ??= bcrypt.hash(randomBytes(16).toString('hex'), BCRYPT_COST);
-    const ok = await bcrypt.compare(password, user?.password_hash ?? await this.dummyHash);
-    if (!user || !user.password_hash || !ok) throw unauthorized('the username or the password is wrong');
+    this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex'), BCRYPT_COST);
+    const ok = await this.hasher.compare(password, user?.password_hash ?? await this.dummyHash);
+    if (!user || !user.password_hash || !ok) {
+      this.perAccount.hit(account);
+      throw unauthorized('the username or the password is wrong');
+    }
+    this.perAccount.reset(account);
     return this.startSession(user);
   }
 
@@ -89,12 +122,14 @@ export class AccountsService {
     let user = await usersRepository.byUsername(this.db, LOCAL_USERNAME);
     if (!user) {
       try {
-        user = await this.createUser(LOCAL_USERNAME, null, true);
-      } catch {
-        user = await usersRepository.byUsername(this.db, LOCAL_USERNAME); // created by a concurrent request
+        user = await this.createUser(LOCAL_USERNAME, null);
+      } catch (err) {
+        // created by a concurrent request
+        user = await usersRepository.byUsername(this.db, LOCAL_USERNAME);
+        if (!user) throw err;
       }
     }
-    return this.startSession(user!);
+    return this.startSession(user);
   }
 
   /** The user of a session cookie, or undefined (unknown or expired). */
@@ -122,12 +157,29 @@ export class AccountsService {
     return new Map(rows.map((r) => [r.id, r.username]));
   }
 
-  private async createUser(username: string, passwordHash: string | null, admin: boolean): Promise<UserRow> {
-    const id = newId('usr');
-    const key = await this.keys.create('studio', this.config.credits.initial, id);
-    const row: UserRow = { id, username, password_hash: passwordHash, is_admin: admin ? 1 : 0, studio_key_id: key.access_key, created_at: Date.now() };
-    await usersRepository.insert(this.db, row);
-    return row;
+  /**
+   * The user and its studio key in one transaction, so a refused insert leaves no key behind. The database decides
+   * the races: the username is unique, and at most one row is the admin (migration 0007) — the first account, or,
+   * of concurrent first sign-ups, the one that commits first; a loser of that race is inserted again as a user.
+   */
+  private async createUser(username: string, passwordHash: string | null): Promise<UserRow> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const first = (await usersRepository.count(trx)) === 0;
+          if (!first && !this.config.auth.signup && username !== LOCAL_USERNAME) throw forbidden('sign-up is closed on this server; ask its admin for an account');
+          const id = newId('usr');
+          const key = await this.keys.createIn(trx, 'studio', this.config.credits.initial, id);
+          const row: UserRow = { id, username, password_hash: passwordHash, is_admin: first ? 1 : 0, studio_key_id: key.access_key, created_at: Date.now() };
+          await usersRepository.insert(trx, row);
+          return row;
+        });
+      } catch (err) {
+        if (uniqueViolationTable(err) !== 'users') throw err;
+        if (await usersRepository.byUsername(this.db, username)) throw taken(username);
+        if (attempt >= 2) throw err;
+      }
+    }
   }
 
   private async startSession(user: UserRow): Promise<NewSession> {

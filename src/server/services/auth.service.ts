@@ -41,13 +41,14 @@ export class AuthService {
   }
 
   private async verifyJwtFully(token: string): Promise<AuthKey> {
-    let iss: string | undefined;
+    let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
     } catch {
       throw errors.authInvalid('the JWT cannot be decoded');
     }
-    if (!iss) throw errors.authInvalid('the JWT has no iss claim; set iss to your access key');
+    // The payload is the caller's JSON: iss may be a number, an object or an array, and is used as a string below.
+    if (typeof iss !== 'string' || !iss) throw errors.authInvalid('the JWT has no iss claim, or one that is not a string; set iss to your access key');
     const key = await this.keys.byAccessKey(iss);
     if (!key) throw errors.authFailed(`no key has the access key "${iss.slice(0, 64)}" (the JWT's iss)`);
     try {

@@ -8,6 +8,7 @@ import type { Db } from '../../core/db/database.js';
 import { keysRepository, type KeyRow } from '../../core/repositories/keys.repository.js';
 import { ledgerRepository } from '../../core/repositories/ledger.repository.js';
 import type { ServerKey } from '../../core/repositories/server-key.js';
+import type { Q } from '../../core/repositories/executor.js';
 
 export interface CreatedKey {
   access_key: string;
@@ -35,17 +36,20 @@ export class KeysService {
 
   /** A new key with `credits`; `userId` makes it belong to a user (the studio's API keys page). */
   async create(name: string, credits: number, userId: string | null = null): Promise<CreatedKey> {
+    return this.db.transaction().execute((trx) => this.createIn(trx, name, credits, userId));
+  }
+
+  /** create inside the caller's transaction (a user and its studio key are one commit: no key without its user). */
+  async createIn(q: Q, name: string, credits: number, userId: string | null = null): Promise<CreatedKey> {
     const access = `ak_${randomBytes(12).toString('hex')}`;
     const secret = `sk_${token(32)}`;
     const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
     const now = Date.now();
-    await this.db.transaction().execute(async (trx) => {
-      await keysRepository.insert(trx, {
-        id: access, name, secret_sha256: sha256Hex(secret), secret_enc: this.serverKey.encrypt(secret),
-        webhook_secret_enc: this.serverKey.encrypt(webhookSecret), balance: credits, active: 0, created_at: now, revoked_at: null, user_id: userId,
-      });
-      if (credits > 0) await ledgerRepository.record(trx, { key_id: access, task_id: null, kind: 'grant', amount: credits, created_at: now });
+    await keysRepository.insert(q, {
+      id: access, name, secret_sha256: sha256Hex(secret), secret_enc: this.serverKey.encrypt(secret),
+      webhook_secret_enc: this.serverKey.encrypt(webhookSecret), balance: credits, active: 0, created_at: now, revoked_at: null, user_id: userId,
     });
+    if (credits > 0) await ledgerRepository.record(q, { key_id: access, task_id: null, kind: 'grant', amount: credits, created_at: now });
     return { access_key: access, secret_key: secret, webhook_secret: webhookSecret, name, credits };
   }
 

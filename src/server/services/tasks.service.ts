@@ -83,6 +83,11 @@ export interface NewTask {
 
 export interface CreateOptions {
   idempotencyKey?: string;
+  /**
+   * The route family an Idempotency-Key belongs to (default: the task's wire format): the same key sent to the
+   * OpenAI and the native API names two requests, not one.
+   */
+  scope?: string;
   /** What identifies the request for idempotency (its parsed body); a reused key with another body is refused. */
   fingerprint: unknown;
 }
@@ -250,8 +255,9 @@ export class TasksService {
 
   async create(keyId: string, input: NewTask, options: CreateOptions): Promise<{ task: TaskRow; replayed: boolean }> {
     const requestSha = idempotencyFingerprint(options.idempotencyKey, options.fingerprint);
-    if (options.idempotencyKey !== undefined) {
-      const replay = await this.replay(keyId, options.idempotencyKey, requestSha);
+    const idempotencyKey = options.idempotencyKey === undefined ? undefined : `${options.scope ?? input.api}:${options.idempotencyKey}`;
+    if (idempotencyKey !== undefined) {
+      const replay = await this.replay(keyId, idempotencyKey, requestSha);
       if (replay) return { task: replay, replayed: true };
     }
     if (input.externalTaskId && (await tasksRepository.byExternalId(this.db, keyId, input.externalTaskId))) {
@@ -278,15 +284,15 @@ export class TasksService {
         }
         await enqueueTasks(trx, [row], now);
         for (const file of inputFileRows(row, { image: inputs.image, last_image: inputs.lastImage, extend: inputs.extend }, now)) await filesRepository.insert(trx, file);
-        if (options.idempotencyKey !== undefined) {
-          await idempotencyRepository.insert(trx, { key_id: keyId, idempotency_key: options.idempotencyKey, request_sha256: requestSha, task_id: row.id, created_at: now });
+        if (idempotencyKey !== undefined) {
+          await idempotencyRepository.insert(trx, { key_id: keyId, idempotency_key: idempotencyKey, request_sha256: requestSha, task_id: row.id, created_at: now });
         }
-      }, { savepoint: options.idempotencyKey !== undefined || input.externalTaskId !== undefined });
+      }, { savepoint: idempotencyKey !== undefined || input.externalTaskId !== undefined });
     } catch (err) {
       if (err instanceof SlotsTaken) throw errors.keyBusy(err.active, await this.retryAfter.seconds(provider, err.active));
       // Two requests with one Idempotency-Key at once: the second loses the insert race and answers like a replay.
-      if (options.idempotencyKey !== undefined && lostRaceOn(err, 'idempotency')) {
-        const replayed = await this.replay(keyId, options.idempotencyKey, requestSha);
+      if (idempotencyKey !== undefined && lostRaceOn(err, 'idempotency')) {
+        const replayed = await this.replay(keyId, idempotencyKey, requestSha);
         if (replayed) return { task: replayed, replayed: true };
       }
       if (input.externalTaskId !== undefined && lostRaceOn(err, 'tasks')) {
@@ -300,6 +306,7 @@ export class TasksService {
     return { task: row, replayed: false };
   }
 
+  /** The task a scoped Idempotency-Key ("openai:<key>") made, if any; a deleted one is not brought back. */
   private async replay(keyId: string, idempotencyKey: string, requestSha: string): Promise<TaskRow | undefined> {
     const hit = await idempotencyRepository.get(this.db, keyId, idempotencyKey);
     if (!hit) return undefined;
@@ -308,6 +315,9 @@ export class TasksService {
     }
     const task = await tasksRepository.byId(this.db, hit.task_id);
     if (!task || task.key_id !== keyId) throw errors.notFound(`task ${hit.task_id}`);
+    if (task.deleted_at !== null) {
+      throw errors.conflict('idempotency_key_deleted_task', `the task this Idempotency-Key made (${task.id}) was deleted; use a new key to create another`);
+    }
     return task;
   }
 
