@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useEstimate } from '../use-estimate';
 import { api, ApiFailure, type AdBatch, type AdBatchEstimate, type AdBatchSummary, type EffectTemplate } from '../api';
 import { linkProps, navigate } from '../router';
+import { usePageTitle } from '../a11y';
 
 interface Model { id: string; default: boolean }
 
@@ -10,6 +11,7 @@ const ACTIVE = new Set(['queued', 'running', 'assembling']);
 
 /** Ad batches: one product, its selling points, templates × aspect ratios × seeds → many captioned variants in one zip. */
 export function BatchesPage({ batchId }: { batchId: string | null }) {
+  usePageTitle(batchId ? 'Ad batch' : 'Ads');
   return batchId ? <BatchProgress id={batchId} /> : <BatchForm />;
 }
 
@@ -163,7 +165,7 @@ function BatchProgress({ id }: { id: string }) {
           <a {...linkProps('/ads')}>New batch</a>
         </div>
       </div>
-      <table className="keys variants">
+      <div className="table-scroll"><table className="keys variants">
         <caption className="sr-only">Variants</caption>
         <thead><tr><th>#</th><th>Template</th><th>Aspect</th><th>Seed</th><th>Caption</th><th>Status</th></tr></thead>
         <tbody>
@@ -175,7 +177,7 @@ function BatchProgress({ id }: { id: string }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
     </section>
   );
 }

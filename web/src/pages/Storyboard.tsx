@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useEstimate } from '../use-estimate';
 import { api, ApiFailure, type StoryboardEstimate, type StoryboardView } from '../api';
 import { navigate } from '../router';
+import { usePageTitle } from '../a11y';
 
 type Camera = StoryboardView['shots'][number]['camera'];
 type Transition = StoryboardView['shots'][number]['transition'];
@@ -98,6 +99,7 @@ function StoryboardStatus({ id, onChange }: { id: string; onChange: () => void }
 }
 
 export function StoryboardPage({ openId }: { openId: string | null }) {
+  usePageTitle('Storyboard');
   const [title, setTitle] = useState('');
   const [subject, setSubject] = useState('');
   const [shots, setShots] = useState<ShotDraft[]>(() => [newShot(), newShot()]);
