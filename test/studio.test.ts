@@ -26,14 +26,13 @@ async function signUp(page: Page, url: string, username: string): Promise<void> 
   await page.getByTestId('username').filter({ hasText: username }).waitFor();
 }
 
-/** Waits on the Tasks page until the newest task has finished, then opens its player. */
+/** After Generate: Tasks shows the new task, whose player opens by itself when it has finished. */
 async function openNewestWhenDone(page: Page): Promise<string> {
-  await page.waitForURL(/\/tasks/);
-  const newest = page.locator('li.task').first();
-  await newest.and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 30_000 });
-  const id = (await newest.getAttribute('data-task-id'))!;
-  await newest.getByRole('button', { name: 'Open' }).click();
-  await page.waitForURL(new RegExp(`/v/${id}`));
+  await page.waitForURL(/\/(tasks\?new=|v\/)/);
+  const url = new URL(page.url());
+  if (url.pathname.startsWith('/v/')) return url.pathname.slice(3); // it already finished and opened
+  const id = url.searchParams.get('new')!;
+  await page.waitForURL(new RegExp(`/v/${id}$`), { timeout: 30_000 });
   return id;
 }
 
@@ -81,6 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     await a.getByLabel('Prompt', { exact: true }).fill(PROMPT);
     await a.getByText('The model knows every word.').waitFor();
     await a.getByLabel('Model').selectOption('oracle');
+    await a.getByText('Advanced settings').click();
     await a.getByLabel('Seed').fill('7');
     expect(await a.getByTestId('cost').textContent()).toMatch(/Cost: 1 credit · balance 100/);
     expect(await unlabelledControls(a)).toEqual([]);
@@ -143,7 +143,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     await b.getByRole('button', { name: 'Unpublish' }).waitFor();
     await a.goto(`${server.url}/v/${parentId}`);
     await a.getByRole('link', { name: PROMPT }).first().waitFor();
-    expect(await a.getByTestId('likes').textContent()).toBe('1 likes');
+    expect(await a.getByTestId('likes').textContent()).toBe('1 like');
     await a.getByRole('link', { name: 'API keys' }).click();
     await a.getByLabel('Key name').fill('script');
     await a.getByRole('button', { name: 'Create key' }).click();

@@ -4,17 +4,9 @@
  * words the model was trained on.
  */
 import { Fragment } from 'react';
+import { EXAMPLES } from '../examples';
 import { BACKGROUND_WORDS, CAMERA_WORDS, EFFECT_WORDS, MOTION_WORDS, OBJECT_WORDS } from '../../../src/world/lexicon';
 
-/** Prompts in the caption grammar (each parses back to its scene; test/studio-ux.test.ts checks none has an unknown word). */
-export const EXAMPLES = [
-  'a cat bounces on the beach',
-  'two penguins move left in the snow',
-  'a rocket rises quickly at night',
-  'a dog chases a ball on the grass',
-  'a donut melts in the desert',
-  'a fish zigzags underwater, the camera zooms in',
-];
 
 export function Examples({ onPick }: { onPick: (prompt: string) => void }) {
   return (
