@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, ApiFailure, type EffectTemplate, type Task, type Video } from '../api';
 import { linkProps, navigate } from '../router';
 import { usePageTitle } from '../a11y';
-import { Examples, Knows } from './CreateGuide';
+import { Examples, Gallery, Knows } from './CreateGuide';
 
 interface Check { unknown_words: string[]; negative_unknown_words: string[]; truncated: string[]; price_per_clip: number }
 interface Balance { balance: number; price_per_clip: number }
@@ -266,6 +266,7 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
         </div>
       </form>
       {fresh && <Knows />}
+      {fresh && <Gallery />}
     </section>
   );
 }

@@ -3,7 +3,9 @@
  * list of what it knows, read from the world's own lexicon (src/world/lexicon.ts), so it cannot drift from the
  * words the model was trained on.
  */
-import { Fragment } from 'react';
+import { Fragment, useEffect, useState } from 'react';
+import { api, type Video } from '../api';
+import { VideoCard } from './VideoCard';
 import { EXAMPLES } from '../examples';
 import { BACKGROUND_WORDS, CAMERA_WORDS, EFFECT_WORDS, MOTION_WORDS, OBJECT_WORDS } from '../../../src/world/lexicon';
 
@@ -36,5 +38,20 @@ export function Knows() {
         {rows.map(([kind, words]) => <Fragment key={kind}><dt>{kind}</dt><dd>{words.join(', ')}</dd></Fragment>)}
       </dl>
     </details>
+  );
+}
+
+/** Published videos (most liked first), when there are any: what others made, one click from a remix. */
+export function Gallery() {
+  const [videos, setVideos] = useState<Video[]>([]);
+  useEffect(() => void api<{ data: Video[] }>('GET', '/api/feed?sort=popular&offset=0&limit=6').then((r) => setVideos(r.data), () => undefined), []);
+  if (videos.length === 0) return null;
+  return (
+    <section className="gallery" aria-labelledby="gallery-title">
+      <h2 id="gallery-title">Made with Kineo</h2>
+      <ul className="video-grid">
+        {videos.map((v) => <VideoCard key={v.id} video={v} onChange={(nv) => setVideos((all) => all.map((x) => x.id === nv.id ? nv : x))} />)}
+      </ul>
+    </section>
   );
 }

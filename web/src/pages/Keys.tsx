@@ -12,14 +12,14 @@ function klingSnippet(k: { access_key: string; secret_key: string }) {
 ak, sk = "${k.access_key}", "${k.secret_key}"
 token = jwt.encode({"iss": ak, "exp": int(time.time()) + 1800, "nbf": int(time.time()) - 5}, sk, headers={"alg": "HS256", "typ": "JWT"})
 r = requests.post("${origin()}/v1/videos/text2video", headers={"Authorization": f"Bearer {token}"},
-                  json={"prompt": "a red cat bounces on the beach"})
+                  json={"prompt": "a cat bounces on the beach"})
 print(r.json()["data"]["task_id"])`;
 }
 
 function openaiSnippet(k: { secret_key: string }) {
   return `import OpenAI from 'openai';
 const client = new OpenAI({ apiKey: '${k.secret_key}', baseURL: '${origin()}/v1' });
-const video = await client.videos.create({ prompt: 'a red cat bounces on the beach' });
+const video = await client.videos.create({ prompt: 'a cat bounces on the beach' });
 console.log(video.id, video.status);`;
 }
 
@@ -70,7 +70,7 @@ export function KeysPage() {
     <section>
       <h1>API keys</h1>
       <p className="note" data-testid="credits-note">Credits belong to each key, not to you: a new key starts with credits of its own, and what a script makes is paid from its key. What you make here in the studio is paid from your studio key.</p>
-      <form className="card row" onSubmit={(e) => { e.preventDefault(); void create(); }}>
+      <form className="card row key-form" onSubmit={(e) => { e.preventDefault(); void create(); }}>
         <div className="field"><label htmlFor="f-key_name">Key name</label><input id="f-key_name" name="key_name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="my script" /></div>
         <button type="submit">Create key</button>
       </form>
