@@ -38,7 +38,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     mkdirSync(PAGES_DIR, { recursive: true });
     // The oracle stretched over ~2 s so that progress can be read; two oracle contestants keep arena pairs fast.
     server = await startServer({
-      auth: { mode: 'accounts' }, oracle: { delayMs: 2000 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 },
+      auth: { mode: 'accounts' }, oracle: { delayMs: 2000 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 }, inputs: { maxSteps: 40 },
       arena: { contestants: [{ id: 'oracle-a', name: 'Oracle A', model: 'oracle' }, { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 }] },
     });
     browser = await chromium.launch({
@@ -146,20 +146,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: 'Create' }).waitFor();
 
-    // A field the server refuses: the message sits under that field, which is marked invalid and takes the focus.
+    // A field the server refuses (more steps than this server's inputs.maxSteps): the message sits under that field,
+    // in a sentence, and the field is marked invalid and takes the focus. The form warns of a slow job before that.
     await page.getByLabel('Prompt', { exact: true }).fill('a dog jumps on the grass');
     await page.getByLabel('Model').selectOption('oracle');
     await page.getByText('Advanced settings').click();
-    // (The form's own limit stops this value first; lifted here to reach the server's answer.)
-    await page.getByLabel('Seed').evaluate((el) => el.removeAttribute('max'));
-    await page.getByLabel('Seed').fill('3000000000');
+    await page.getByLabel('Steps').fill('60');
+    await page.getByText('Many steps make a slow job').waitFor();
     await page.getByRole('button', { name: 'Generate' }).click();
-    const seedError = page.locator('#seed-error');
-    await seedError.waitFor();
-    expect(await page.getByLabel('Seed').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByLabel('Seed').getAttribute('aria-describedby')).toBe('seed-error');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-seed');
-    expect(await seedError.textContent()).toMatch(/^[A-Z].*\.$/);
+    const stepsError = page.locator('#steps-error');
+    await stepsError.waitFor();
+    expect(await stepsError.textContent()).toMatch(/^Steps: at most 40 on this server.*\.$/);
+    expect(await page.getByLabel('Steps').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Steps').getAttribute('aria-describedby')).toBe('steps-error');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-steps');
 
     // An unknown video and an unknown address each get a page that says so and offers a way on.
     await page.goto(`${server.url}/v/task_nope`);
