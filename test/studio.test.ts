@@ -5,7 +5,7 @@
  * and mobile sizes go to tmp/screenshots/ (not committed).
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
@@ -61,8 +61,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
   });
+  // Each test's pages closed after it: a looping video or an open event stream holds connections to the server.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await server?.stop();
   });
@@ -151,7 +154,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     expect(await a.getByTestId('openai-snippet').textContent()).toContain(await a.getByTestId('secret-key').inputValue());
     expect(await unlabelledControls(a)).toEqual([]);
     await shoot(a, '06-keys');
-  }, 90_000);
+  }, 180_000); // two users, two generations and a dozen full-page shots: minutes on a busy 2-core machine
 
   it('effects: the gallery shows previews, "Use this" preselects the template; effect + camera move reach the prompt sent', async () => {
     const carol = await browser.newContext({ viewport: DESKTOP });

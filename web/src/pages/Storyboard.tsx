@@ -141,6 +141,11 @@ export function StoryboardPage({ openId }: { openId: string | null }) {
     try {
       const sb = await api<StoryboardView>('POST', '/api/storyboards', body);
       navigate(`/storyboard?id=${encodeURIComponent(sb.id)}`);
+      // A fresh form for the next film (the film just made is shown above it, and listed under Recent).
+      setTitle('');
+      setSubject('');
+      setShots([newShot(), newShot()]);
+      setSeed('');
       loadRecent();
       setSubmitted((n) => n + 1); // the balance changed: estimate again
     } catch (e) {
