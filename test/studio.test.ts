@@ -75,7 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     contexts.push(alice);
     const a = await alice.newPage();
     await signUp(a, server.url, 'alice');
-    await expect(a.getByText('alice (admin)')).toBeDefined(); // the first account is the admin
+    expect(await a.locator('header .who').textContent()).toContain('alice (admin)'); // the first account is the admin
 
     // Create: unknown words are highlighted before submit; the cost is shown.
     await a.getByLabel('Prompt', { exact: true }).fill('a red cat bounces on the zorgbeach');

@@ -87,7 +87,7 @@ export function App() {
           ))}
         </nav>
         <span className="who">
-          <span data-testid="username">{session.user.username}</span>{session.user.is_admin ? ' (admin)' : ''}
+          <span data-testid="username" className="username">{session.user.username}</span>{session.user.is_admin && <span className="role"> (admin)</span>}
           {session.mode === 'accounts' && <button type="button" className="link" onClick={signOut}>Sign out</button>}
         </span>
       </header>
