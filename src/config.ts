@@ -77,6 +77,8 @@ export const ConfigSchema = z.strictObject({
     maxVideoSeconds: z.number().int().min(1).max(3600).default(60),
     /** How long fetching an image URL may take. */
     fetchTimeoutMs: z.number().int().min(100).default(15_000),
+    /** The most sampling steps a task may ask for: each step costs about as long as the first, so 1000 would hold a worker for minutes. */
+    maxSteps: z.number().int().min(1).max(1000).default(100),
   }).prefault({}),
   output: z.strictObject({
     /** The clip is scaled (Lanczos) to this many pixels across in the video and poster. */

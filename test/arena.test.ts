@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
+import { OracleProvider } from '../src/core/providers/oracle.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CONTESTANTS = [
@@ -40,6 +41,10 @@ describe('the arena', () => {
     });
     return { status: res.status, body: await res.json() as any };
   };
+
+  it('leaves the oracle out of the default pool: its crisp ground truth would give a blind pair away', () => {
+    expect(new OracleProvider().contestants()).toEqual([]);
+  });
 
   it('serves blind pairs and takes one vote, by the user it was served to, once both videos finished', async () => {
     const alice = await userKey('alice');
@@ -100,6 +105,9 @@ describe('the arena', () => {
       })).toBeGreaterThan(0);
     }
     expect(await page.getByTestId('arena-name-A').count()).toBe(0); // blind until the vote
+    // The vote buttons are on screen at 1280×800 without scrolling.
+    const vote = (await page.getByRole('button', { name: 'Both are bad' }).boundingBox())!;
+    expect(vote.y + vote.height).toBeLessThanOrEqual(800);
     await page.getByRole('button', { name: 'A is better' }).click();
     await page.getByTestId('arena-revealed').waitFor();
     expect(await page.getByTestId('arena-revealed').textContent()).toMatch(/A was Oracle [AB], B was Oracle [AB]/);
@@ -108,6 +116,8 @@ describe('the arena', () => {
     await page.getByTestId('leaderboard').getByText('Oracle A').waitFor();
     const battles = await page.locator('[data-contestant] [data-testid="battles"]').allTextContents();
     expect(battles).toEqual(['2', '2']);
+    // Two battles are far from enough for an interval worth reading: none is shown.
+    expect(await page.locator('[data-contestant] [data-testid="interval"]').allTextContents()).toEqual(['after 20 battles', 'after 20 battles']);
     await page.getByRole('button', { name: 'Next pair' }).click();
     await page.getByRole('button', { name: 'A is better' }).and(page.locator(':disabled')).waitFor();
   });

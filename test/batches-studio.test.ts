@@ -89,5 +89,5 @@ describe.skipIf(!existsSync(CHROMIUM))('the Ads page in a browser', () => {
     // The batch is listed on the form page.
     await page.getByRole('link', { name: 'New batch' }).click();
     await page.locator('li[data-batch-id]').filter({ hasText: 'Crunchy Apple' }).waitFor();
-  });
+  }, 150_000); // six clips, a zip and six full-page shots: past a minute on a busy 2-core machine
 });

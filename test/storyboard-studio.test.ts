@@ -62,6 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the storyboard page in a browser', () =>
 
     await page.getByRole('button', { name: 'Make the film' }).click();
     await page.waitForURL(/\/storyboard\?id=story_/);
+    expect(await page.getByLabel('Title').inputValue()).toBe(''); // the form is fresh for the next film
     await page.locator('[data-testid="storyboard-status"][data-status="running"]').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/storyboard-02-progress.png`, fullPage: true });
     await page.locator('[data-testid="storyboard-status"][data-status="succeeded"]').waitFor({ timeout: 60_000 });

@@ -5,7 +5,7 @@
  * and mobile sizes go to tmp/screenshots/ (not committed).
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
@@ -26,14 +26,13 @@ async function signUp(page: Page, url: string, username: string): Promise<void> 
   await page.getByTestId('username').filter({ hasText: username }).waitFor();
 }
 
-/** Waits on the Tasks page until the newest task has finished, then opens its player. */
+/** After Generate: Tasks shows the new task, whose player opens by itself when it has finished. */
 async function openNewestWhenDone(page: Page): Promise<string> {
-  await page.waitForURL(/\/tasks/);
-  const newest = page.locator('li.task').first();
-  await newest.and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 30_000 });
-  const id = (await newest.getAttribute('data-task-id'))!;
-  await newest.getByRole('button', { name: 'Open' }).click();
-  await page.waitForURL(new RegExp(`/v/${id}`));
+  await page.waitForURL(/\/(tasks\?new=|v\/)/);
+  const url = new URL(page.url());
+  if (url.pathname.startsWith('/v/')) return url.pathname.slice(3); // it already finished and opened
+  const id = url.searchParams.get('new')!;
+  await page.waitForURL(new RegExp(`/v/${id}$`), { timeout: 30_000 });
   return id;
 }
 
@@ -62,8 +61,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
   });
+  // Each test's pages closed after it: a looping video or an open event stream holds connections to the server.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await server?.stop();
   });
@@ -73,7 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     contexts.push(alice);
     const a = await alice.newPage();
     await signUp(a, server.url, 'alice');
-    await expect(a.getByText('alice (admin)')).toBeDefined(); // the first account is the admin
+    expect(await a.locator('header .who').textContent()).toContain('alice (admin)'); // the first account is the admin
 
     // Create: unknown words are highlighted before submit; the cost is shown.
     await a.getByLabel('Prompt', { exact: true }).fill('a red cat bounces on the zorgbeach');
@@ -81,6 +83,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     await a.getByLabel('Prompt', { exact: true }).fill(PROMPT);
     await a.getByText('The model knows every word.').waitFor();
     await a.getByLabel('Model').selectOption('oracle');
+    await a.getByText('Advanced settings').click();
     await a.getByLabel('Seed').fill('7');
     expect(await a.getByTestId('cost').textContent()).toMatch(/Cost: 1 credit · balance 100/);
     expect(await unlabelledControls(a)).toEqual([]);
@@ -143,7 +146,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     await b.getByRole('button', { name: 'Unpublish' }).waitFor();
     await a.goto(`${server.url}/v/${parentId}`);
     await a.getByRole('link', { name: PROMPT }).first().waitFor();
-    expect(await a.getByTestId('likes').textContent()).toBe('1 likes');
+    expect(await a.getByTestId('likes').textContent()).toBe('1 like');
     await a.getByRole('link', { name: 'API keys' }).click();
     await a.getByLabel('Key name').fill('script');
     await a.getByRole('button', { name: 'Create key' }).click();
@@ -151,7 +154,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     expect(await a.getByTestId('openai-snippet').textContent()).toContain(await a.getByTestId('secret-key').inputValue());
     expect(await unlabelledControls(a)).toEqual([]);
     await shoot(a, '06-keys');
-  }, 90_000);
+  }, 180_000); // two users, two generations and a dozen full-page shots: minutes on a busy 2-core machine
 
   it('effects: the gallery shows previews, "Use this" preselects the template; effect + camera move reach the prompt sent', async () => {
     const carol = await browser.newContext({ viewport: DESKTOP });

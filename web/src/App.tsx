@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, setCsrf, type SessionInfo } from './api';
 import { linkProps, navigate, useLocation } from './router';
+import { useCtrlEnterSubmits, useFocusHeadingOnNavigate, usePageTitle } from './a11y';
 import { CreatePage } from './pages/Create';
 import { TasksPage } from './pages/Tasks';
 import { PlayerPage } from './pages/Player';
@@ -12,41 +13,62 @@ import { SignInPage } from './pages/SignIn';
 import { ArenaPage } from './pages/Arena';
 import { BatchesPage } from './pages/Batches';
 import { StoryboardPage } from './pages/Storyboard';
+import { NotFoundPage } from './pages/NotFound';
 
 const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/ads', 'Ads'], ['/storyboard', 'Storyboard'], ['/arena', 'Arena'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
+
+/** `/tasks` and `/tasks/…` but not `/tasksx`: a page's own address and the addresses under it. */
+const under = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+
+function ServerDown({ message, onRetry }: { message: string; onRetry: () => void }) {
+  usePageTitle('Server unreachable');
+  return (
+    <main className="page narrow" id="main">
+      <h1>The studio cannot reach its server</h1>
+      <p role="alert" className="error" data-testid="unreachable">{message}</p>
+      <button type="button" onClick={onRetry}>Try again</button>
+    </main>
+  );
+}
 
 export function App() {
   const location = useLocation();
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const path = location.pathname;
+  useFocusHeadingOnNavigate(path + location.search);
+  useCtrlEnterSubmits();
+  useEffect(() => setMenuOpen(false), [path]);
 
   const refresh = useCallback(async () => {
     try {
       const s = await api<SessionInfo>('GET', '/api/session');
       setCsrf(s.csrf_token);
       setSession(s);
+      setError(null);
     } catch (e) {
       setError((e as Error).message);
     }
   }, []);
   useEffect(() => void refresh(), [refresh]);
 
-  if (error) return <main className="page"><p role="alert">The server did not answer: {error}</p></main>;
-  if (!session) return <main className="page"><p>Loading…</p></main>;
+  if (error) return <ServerDown message={error} onRetry={() => void refresh()} />;
+  if (!session) return <main className="page" id="main"><p>Loading…</p></main>;
   if (!session.user) return <SignInPage onSignedIn={async () => { await refresh(); navigate('/create'); }} />;
 
-  const path = location.pathname;
   let page;
-  if (path.startsWith('/tasks')) page = <TasksPage />;
+  if (path === '/' || under(path, '/create')) page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} extendOf={location.searchParams.get('extend')} key={location.search} />;
+  else if (under(path, '/tasks')) page = <TasksPage openWhenDone={location.searchParams.get('new')} />;
   else if (path.startsWith('/v/')) page = <PlayerPage id={decodeURIComponent(path.slice(3))} />;
-  else if (path.startsWith('/feed')) page = <FeedPage />;
-  else if (path.startsWith('/mine')) page = <MinePage />;
-  else if (path.startsWith('/keys')) page = <KeysPage />;
-  else if (path.startsWith('/effects')) page = <EffectsPage />;
-  else if (path.startsWith('/arena')) page = <ArenaPage />;
-  else if (path.startsWith('/ads')) page = <BatchesPage batchId={location.searchParams.get('id')} key={location.search} />;
-  else if (path.startsWith('/storyboard')) page = <StoryboardPage openId={location.searchParams.get('id')} />;
-  else page = <CreatePage remixOf={location.searchParams.get('remix')} effectOf={location.searchParams.get('effect')} extendOf={location.searchParams.get('extend')} key={location.search} />;
+  else if (under(path, '/feed')) page = <FeedPage />;
+  else if (under(path, '/mine')) page = <MinePage />;
+  else if (under(path, '/keys')) page = <KeysPage />;
+  else if (under(path, '/effects')) page = <EffectsPage />;
+  else if (under(path, '/arena')) page = <ArenaPage />;
+  else if (under(path, '/ads')) page = <BatchesPage batchId={location.searchParams.get('id')} key={location.search} />;
+  else if (under(path, '/storyboard')) page = <StoryboardPage openId={location.searchParams.get('id')} />;
+  else page = <NotFoundPage path={path} />;
 
   const signOut = async () => {
     await api('POST', '/api/auth/signout');
@@ -54,19 +76,22 @@ export function App() {
   };
   return (
     <>
+      <a className="skip" href="#main">Skip to content</a>
       <header className="top">
         <a className="brand" {...linkProps('/create')}>Kineo</a>
-        <nav aria-label="Main">
+        {/* On a phone the links fold into a menu (one row: brand, menu, user); on a desktop the button is hidden. */}
+        <button type="button" className="menu-button secondary" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>Menu</button>
+        <nav aria-label="Main" id="main-nav" className={menuOpen ? 'open' : undefined}>
           {NAV.map(([to, label]) => (
-            <a key={to} {...linkProps(to)} aria-current={path.startsWith(to) || (to === '/create' && path === '/') ? 'page' : undefined}>{label}</a>
+            <a key={to} {...linkProps(to)} aria-current={under(path, to) || (to === '/create' && path === '/') ? 'page' : undefined}>{label}</a>
           ))}
         </nav>
         <span className="who">
-          <span data-testid="username">{session.user.username}</span>{session.user.is_admin ? ' (admin)' : ''}
+          <span data-testid="username" className="username">{session.user.username}</span>{session.user.is_admin && <span className="role"> (admin)</span>}
           {session.mode === 'accounts' && <button type="button" className="link" onClick={signOut}>Sign out</button>}
         </span>
       </header>
-      <main className="page">{page}</main>
+      <main className="page" id="main" tabIndex={-1}>{page}</main>
     </>
   );
 }

@@ -2,10 +2,14 @@
 let csrf: string | null = null;
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, message: string, readonly code?: string) {
+  /** `param`: the request field the error is about (native error bodies name it), to show the message next to it. */
+  constructor(readonly status: number, message: string, readonly code?: string, readonly param?: string | null) {
     super(message);
   }
 }
+
+/** What a person reads when the server cannot be reached at all (fetch's own "TypeError: Failed to fetch" says nothing). */
+export const UNREACHABLE = 'The Kineo server did not answer. Check that it is still running (npx kineo serve) and that this computer is online, then try again.';
 
 export function setCsrf(token: string | null): void {
   csrf = token;
@@ -15,10 +19,26 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
-  const data = await res.json().catch(() => null) as { error?: { message?: string; code?: string } } | null;
-  if (!res.ok) throw new ApiFailure(res.status, data?.error?.message ?? `${res.status} ${res.statusText}`, data?.error?.code);
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiFailure(0, UNREACHABLE, 'unreachable');
+  }
+  const data = await res.json().catch(() => null) as { error?: { message?: string; code?: string; param?: string | null } } | null;
+  if (!res.ok) {
+    // A proxy's 502/504 page (no JSON) means the server behind it is down: say so, not "502 Bad Gateway".
+    if (!data?.error && res.status >= 502 && res.status <= 504) throw new ApiFailure(res.status, UNREACHABLE, 'unreachable');
+    throw new ApiFailure(res.status, sentence(data?.error?.message ?? `The server answered ${res.status} ${res.statusText}.`), data?.error?.code, data?.error?.param);
+  }
   return data as T;
+}
+
+/** Server messages start lower-case ("steps: must be ≤ 50"); shown alone they read better as a sentence. */
+export function sentence(message: string): string {
+  const s = message.trim();
+  if (!s) return s;
+  return s[0]!.toUpperCase() + s.slice(1) + (/[.!?…]$/.test(s) ? '' : '.');
 }
 
 // The community and arena shapes come from the server's own definitions (type-only: nothing of the server is bundled).
@@ -60,9 +80,10 @@ export interface Progress {
   id: string;
   status: Task['status'];
   progress: number;
-  step: number;
-  of: number;
-  phase: string;
+  step: number | null;
+  of: number | null;
+  phase: string | null;
+  elapsed_ms: number | null;
   preview: string | null;
 }
 

@@ -91,6 +91,7 @@ export class BuiltinProvider implements Provider {
       meta: {
         ...this.clip, frames: generation.frames, width: generation.width, height: generation.height,
         seed: generation.seed, unknownWords: generation.unknownWords,
+        sampling: { steps: generation.steps, guidance: generation.guidance, scheduler: generation.scheduler },
         timingsMs: { ...generation.timings, video: videoMs },
       },
     };

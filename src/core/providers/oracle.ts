@@ -24,8 +24,12 @@ export class OracleProvider implements Provider {
     return Math.max(0.2, this.delayMs / 1000);
   }
 
+  /**
+   * None by default: the oracle draws the world's crisp ground truth, which a voter tells from any model at a glance,
+   * so a pair with it is not blind. Name it in config.arena.contestants to rank it anyway.
+   */
   contestants(): ArenaContestant[] {
-    return [{ id: this.model, name: `${this.model} (world renderer)`, model: this.model }];
+    return [];
   }
 
   shape(): ClipShape {

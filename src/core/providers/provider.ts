@@ -79,7 +79,8 @@ export interface ProviderResult {
   video: Buffer;
   poster: Buffer;
   spritesheet: Buffer;
-  meta: ClipShape & { seed: number; unknownWords: string[]; timingsMs: Record<string, number> };
+  /** `sampling`: what a sampling model actually used (its defaults filled in), shown on the studio's player. */
+  meta: ClipShape & { seed: number; unknownWords: string[]; timingsMs: Record<string, number>; sampling?: { steps: number; guidance: number | null; scheduler: string } };
 }
 
 /**

@@ -223,6 +223,10 @@ export class TasksService {
       }
       seconds = secondsText(total);
     }
+    const maxSteps = this.config.inputs.maxSteps;
+    if (input.settings.steps !== undefined && input.settings.steps > maxSteps) {
+      throw errors.invalid(`steps: at most ${maxSteps} on this server (inputs.maxSteps); each step takes about as long as the first, and past a few dozen they add little`, 'steps');
+    }
     const outputSize = input.outputSize ?? source?.outputSize ?? this.config.output.size;
     // The delivered height is always explicit, so the video is exactly the size the task reports (a model's own
     // frame for an aspect, 112×64 say, is near but not exactly 16:9).

@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
+import { usePageTitle } from '../a11y';
 import { api, type ArenaPair, type ArenaRating, type ArenaSide, type ArenaVote } from '../api';
+
+/** Below this many battles a contestant's bootstrap interval spans most of the scale: it is not shown. */
+export const MIN_BATTLES_FOR_INTERVAL = 20;
 
 const VOTES: [ArenaVote, string][] = [['left', 'A is better'], ['right', 'B is better'], ['tie', 'Tie'], ['both_bad', 'Both are bad']];
 
@@ -9,13 +13,14 @@ function Side({ label, side, voted }: { label: string; side: ArenaSide; voted: b
       <figcaption><strong>{label}</strong>{voted && side.contestant && <span data-testid={`arena-name-${label}`}> — {side.contestant}</span>}</figcaption>
       {side.video_url
         ? <video src={side.video_url} poster={side.poster_url ?? undefined} aria-label={`Video ${label}`} controls autoPlay loop muted playsInline width={256} height={256} />
-        : <p className="note">{side.status === 'failed' || side.status === 'cancelled' ? 'This video failed.' : `Generating… ${side.progress} %`}</p>}
+        : <p className="note pending">{side.status === 'failed' || side.status === 'cancelled' ? 'This video failed.' : `Drawing… ${side.progress} %`}</p>}
     </figure>
   );
 }
 
 /** The arena: two blind videos of one caption, a vote, the names after it, and the leaderboard. */
 export function ArenaPage() {
+  usePageTitle('Arena');
   const [pair, setPair] = useState<ArenaPair | null>(null);
   const [board, setBoard] = useState<{ data: ArenaRating[]; votes: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -62,12 +67,11 @@ export function ArenaPage() {
   return (
     <section className="arena">
       <h1>Arena</h1>
-      <p className="note">Two models drew the same caption. Which video matches it better? The names appear after you vote.</p>
       {error && <p role="alert" className="error">{error}</p>}
       {!pair && !error && <p>Drawing a pair…</p>}
       {pair && (
         <>
-          <p className="prompt-title" data-testid="arena-caption">“{pair.caption}”</p>
+          <p className="arena-ask">Two models drew <strong className="prompt-title" data-testid="arena-caption">“{pair.caption}”</strong>. Which matches it better? Their names appear after you vote.</p>
           <div className="arena-pair">
             <Side label="A" side={pair.left} voted={voted} />
             <Side label="B" side={pair.right} voted={voted} />
@@ -87,18 +91,18 @@ export function ArenaPage() {
         </>
       )}
       <h2>Leaderboard</h2>
-      <p className="note">Bradley–Terry ratings from {board?.votes ?? 0} votes; 95 % intervals from a bootstrap. A tie or “both bad” counts half a win each.</p>
-      <table className="leaderboard" data-testid="leaderboard">
+      <p className="note">Bradley–Terry ratings from {board?.votes ?? 0} votes; 95 % intervals from a bootstrap, shown from {MIN_BATTLES_FOR_INTERVAL} battles on. A tie or “both bad” counts half a win each.</p>
+      <div className="table-scroll"><table className="leaderboard" data-testid="leaderboard">
         <thead><tr><th scope="col">Rank</th><th scope="col">Contestant</th><th scope="col">Rating</th><th scope="col">95 % interval</th><th scope="col">Battles</th></tr></thead>
         <tbody>
           {board?.data.map((r) => (
             <tr key={r.id} data-contestant={r.id}>
               <td>{r.rank}</td><td>{r.name}</td><td>{Math.round(r.rating)}</td>
-              <td>{Math.round(r.lower)} – {Math.round(r.upper)}</td><td data-testid="battles">{r.battles}</td>
+              <td data-testid="interval">{r.battles >= MIN_BATTLES_FOR_INTERVAL ? `${Math.round(r.lower)} – ${Math.round(r.upper)}` : <span className="note">after {MIN_BATTLES_FOR_INTERVAL} battles</span>}</td><td data-testid="battles">{r.battles}</td>
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useEstimate } from '../use-estimate';
 import { api, ApiFailure, type AdBatch, type AdBatchEstimate, type AdBatchSummary, type EffectTemplate } from '../api';
 import { linkProps, navigate } from '../router';
+import { usePageTitle } from '../a11y';
 
 interface Model { id: string; default: boolean }
 
@@ -10,6 +11,7 @@ const ACTIVE = new Set(['queued', 'running', 'assembling']);
 
 /** Ad batches: one product, its selling points, templates × aspect ratios × seeds → many captioned variants in one zip. */
 export function BatchesPage({ batchId }: { batchId: string | null }) {
+  usePageTitle(batchId ? 'Ad batch' : 'Ads');
   return batchId ? <BatchProgress id={batchId} /> : <BatchForm />;
 }
 
@@ -132,6 +134,10 @@ function BatchForm() {
 function BatchProgress({ id }: { id: string }) {
   const [batch, setBatch] = useState<AdBatch | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Templates by id, so the results name them as the form did ("Inflate", not its Kling id "expansion").
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => void api<{ data: EffectTemplate[] }>('GET', '/api/effects').then((r) => setNames(new Map(r.data.map((t) => [t.id, t.name]))), () => undefined), []);
+  const nameOf = (id: string) => names.get(id) ?? id;
   const load = useCallback(() => api<AdBatch>('GET', `/api/batches/${encodeURIComponent(id)}`).then(setBatch, (e) => setError((e as Error).message)), [id]);
   useEffect(() => void load(), [load]);
   // Polls the combined progress document while the batch runs (one request covers every variant).
@@ -152,7 +158,7 @@ function BatchProgress({ id }: { id: string }) {
     <section>
       <h1>{batch.name}</h1>
       <div className="card stack" data-testid="batch" data-status={batch.status}>
-        <div className="task-head"><span>{batch.product.subject} · {batch.count} variants · {batch.templates.join(', ')} · {batch.aspect_ratios.join(', ')}</span><span className={`status ${batch.status}`} data-testid="batch-status">{batch.status}</span></div>
+        <div className="task-head"><span>{batch.product.subject} · {batch.count} variants · {batch.templates.map(nameOf).join(', ')} · {batch.aspect_ratios.join(', ')}</span><span className={`status ${batch.status}`} data-testid="batch-status">{batch.status}</span></div>
         <progress max={100} value={batch.progress} aria-label="Progress of the batch">{batch.progress}%</progress>
         <small data-testid="batch-counts">{batch.progress}% · {c.succeeded} delivered · {c.running} running · {c.queued} queued · {c.failed} failed{c.cancelled ? ` · ${c.cancelled} cancelled` : ''}{c.retries ? ` · ${c.retries} retried` : ''}{batch.status === 'assembling' ? ` · packing ${batch.assembled}/${c.succeeded}` : ''}</small>
         {batch.unknown_words.length > 0 && <p className="warn">The model does not know: {batch.unknown_words.join(', ')}</p>}
@@ -163,19 +169,19 @@ function BatchProgress({ id }: { id: string }) {
           <a {...linkProps('/ads')}>New batch</a>
         </div>
       </div>
-      <table className="keys variants">
+      <div className="table-scroll"><table className="keys variants">
         <caption className="sr-only">Variants</caption>
         <thead><tr><th>#</th><th>Template</th><th>Aspect</th><th>Seed</th><th>Caption</th><th>Status</th></tr></thead>
         <tbody>
           {batch.variants.map((v) => (
             <tr key={v.index} data-status={v.status}>
-              <td>{v.index + 1}</td><td>{v.template}</td><td>{v.aspect_ratio}</td><td>{v.seed}</td><td>{v.caption}</td>
+              <td>{v.index + 1}</td><td>{nameOf(v.template)}</td><td>{v.aspect_ratio}</td><td>{v.seed}</td><td>{v.caption}</td>
               <td><span className={`status ${v.status}`} title={v.error?.message}>{v.status}{v.status === 'running' ? ` ${v.progress}%` : ''}{v.attempts > 1 ? ` (try ${v.attempts})` : ''}</span>
                 {v.video_url && <> <a href={v.video_url} aria-label={`Clip of variant ${v.index + 1}`}>clip</a></>}</td>
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
     </section>
   );
 }

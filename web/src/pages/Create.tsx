@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiFailure, type EffectTemplate, type Task, type Video } from '../api';
 import { linkProps, navigate } from '../router';
+import { usePageTitle } from '../a11y';
+import { Examples, Gallery, Knows } from './CreateGuide';
 
 interface Check { unknown_words: string[]; negative_unknown_words: string[]; truncated: string[]; price_per_clip: number }
 interface Balance { balance: number; price_per_clip: number }
@@ -62,6 +64,17 @@ function Highlighted({ text, unknown }: { text: string; unknown: Set<string> }) 
   return <>{parts.map((p, i) => unknown.has(p.toLowerCase()) ? <mark key={i} className="unknown">{p}</mark> : <span key={i}>{p}</span>)}</>;
 }
 
+/** A field's error from the server (its `param`), shown under the field and tied to it for screen readers. */
+function FieldError({ id, error }: { id: string; error: ApiFailure | null }) {
+  if (!error || error.param !== id) return null;
+  return <small id={`${id}-error`} className="error field-error" role="alert">{error.message}</small>;
+}
+
+/** The request fields that are folded under "Advanced settings". */
+const ADVANCED = new Set(['seed', 'steps', 'guidance', 'scheduler']);
+/** The request fields whose errors have a place next to their field; any other error shows above Generate. */
+const PLACED = new Set([...ADVANCED, 'prompt', 'negative_prompt']);
+
 export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | null; effectOf?: string | null; extendOf?: string | null }) {
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
@@ -77,8 +90,9 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
   const [check, setCheck] = useState<Check | null>(null);
   const [balance, setBalance] = useState<Balance | null>(null);
   const [parent, setParent] = useState<Video | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiFailure | null>(null);
   const [busy, setBusy] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
   const [image, setImage] = useState<Picture | null>(null);
   const [lastImage, setLastImage] = useState<Picture | null>(null);
   const [aspect, setAspect] = useState('');
@@ -105,7 +119,8 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
       if (v.params.steps) setSteps(String(v.params.steps));
       if (typeof v.params.guidance === 'number') setCfg(String(v.params.guidance));
       if (v.params.scheduler) setScheduler(v.params.scheduler);
-    }, (e) => setError((e as Error).message));
+      setAdvancedOpen(true);
+    }, (e) => setError(e as ApiFailure));
   }, [remixOf]);
 
   useEffect(() => {
@@ -114,7 +129,7 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
       setSource(t);
       setPrompt(t.prompt);
       setModel(t.model);
-    }, (e) => setError((e as Error).message));
+    }, (e) => setError(e as ApiFailure));
   }, [extendOf]);
 
   const effect = effects.find((e) => e.id === effectId);
@@ -163,20 +178,32 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
       const task = await api<Task>('POST', '/api/tasks', body);
       navigate(`/tasks?new=${task.id}`);
     } catch (e) {
-      setError(e instanceof ApiFailure ? e.message : String(e));
+      const failure = e instanceof ApiFailure ? e : new ApiFailure(0, String(e));
+      setError(failure);
+      // A field's error is shown next to the field: unfold it and move focus there, so it is seen and heard.
+      const field = failure.param === 'guidance' ? 'cfg' : failure.param;
+      if (field && ADVANCED.has(failure.param!)) setAdvancedOpen(true);
+      if (field) setTimeout(() => document.getElementById(`f-${field}`)?.focus(), 0);
     } finally {
       setBusy(false);
     }
   };
 
+  const title = source ? 'Extend' : parent ? 'Remix' : 'Create';
+  usePageTitle(title);
+  // Server messages name the field ("steps: must be …"); next to the field the name is already said.
+  const fieldError = (id: string) => error?.param === id ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {};
+  const fresh = !source && !parent;
   return (
     <section>
-      <h1>{source ? 'Extend' : parent ? 'Remix' : 'Create'}</h1>
+      <h1>{title}</h1>
+      {fresh && <p className="note intro">Describe an animal or a thing, what it does and where: the built-in model draws short cartoon clips of that. Try one:</p>}
+      {fresh && <Examples onPick={(text) => { setPrompt(text); document.getElementById('f-prompt')?.focus(); }} />}
       {source && <p className="note" data-testid="extend-of">Extending <a {...linkProps(`/v/${source.id}`)}>“{source.prompt}”</a> ({sourceSeconds} s): the new video is it followed by {seconds} s more ({sourceSeconds + Number(seconds)} s in all).</p>}
       {parent && <p className="note" data-testid="remix-of">Remixing <a {...linkProps(`/v/${parent.id}`)}>“{parent.prompt}”</a> by {parent.author}</p>}
       <form className="card stack" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <div className="field"><label htmlFor="f-prompt">Prompt</label><textarea id="f-prompt" name="prompt" rows={3} required={!image && !lastImage && !source} maxLength={2500} value={prompt} onChange={(e) => setPrompt(e.target.value)}
-            placeholder="a red cat bounces on the beach" aria-describedby="prompt-check" /></div>
+            placeholder="a cat bounces on the beach" aria-describedby="prompt-check" /><FieldError id="prompt" error={error} /></div>
         <div id="prompt-check" className="check" aria-live="polite">
           {prompt.trim() && <p className="preview"><Highlighted text={prompt} unknown={unknown} /></p>}
           {sent !== prompt.trim() && prompt.trim() && <p className="note" data-testid="prompt-sent">Prompt sent: <Highlighted text={sent} unknown={unknown} /></p>}
@@ -184,7 +211,7 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
           {check && check.unknown_words.length === 0 && <p className="ok">The model knows every word.</p>}
           {check && check.truncated.length > 0 && <p className="warn">Too long: “{check.truncated.join(' ')}” will be cut off.</p>}
         </div>
-        <div className="field"><label htmlFor="f-negative_prompt">Negative prompt</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="what to avoid" /></div>
+        <div className="field"><label htmlFor="f-negative_prompt">Negative prompt</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="what to avoid" {...fieldError('negative_prompt')} /><FieldError id="negative_prompt" error={error} /></div>
         {check && check.negative_unknown_words.length > 0 && <p className="warn">Not known in the negative prompt: {check.negative_unknown_words.join(', ')}</p>}
         {!source && <div className="grid-fields">
           <PictureField id="image" label="First frame (picture)" picture={image} onChange={setImage} disabled={caps ? !caps.image : false} />
@@ -209,21 +236,37 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
           <div className="field"><label htmlFor="f-duration">{source ? 'Seconds to add' : 'Duration'}</label><select id="f-duration" name="duration" value={seconds} onChange={(e) => setDuration(e.target.value)}>
               {[...durations].sort((a, b) => Number(a) - Number(b)).map((d) => <option key={d} value={d}>{d} s{d === durations[0] ? ' (default)' : ''}</option>)}
             </select></div>
-          <div className="field"><label htmlFor="f-seed">Seed</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder="random" /></div>
-          <div className="field"><label htmlFor="f-steps">Steps</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder="model default" /></div>
-          <div className="field"><label htmlFor="f-cfg">CFG (guidance)</label><input id="f-cfg" name="cfg" type="number" min={0} max={100} step={0.5} value={cfg} onChange={(e) => setCfg(e.target.value)} placeholder="model default" /></div>
-          <div className="field"><label htmlFor="f-scheduler">Sampler</label><select id="f-scheduler" name="scheduler" value={scheduler} onChange={(e) => setScheduler(e.target.value)}>
-              <option value="">model default</option><option value="euler">Euler</option><option value="heun">Heun</option>
-            </select></div>
         </div>
+        {/* Sampling settings most people never touch: folded, each with one line on what it does. Opened for a
+            remix (its values are filled in) and when the server points at one of them. */}
+        <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen((e.target as HTMLDetailsElement).open)}>
+          <summary>Advanced settings</summary>
+          <div className="grid-fields">
+            <div className="field"><label htmlFor="f-seed">Seed</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder="random" aria-describedby={error?.param === 'seed' ? 'seed-error' : 'seed-help'} aria-invalid={error?.param === 'seed' || undefined} />
+              <small id="seed-help">The same seed and prompt give the same video; leave empty for a new one each time.</small><FieldError id="seed" error={error} /></div>
+            <div className="field"><label htmlFor="f-steps">Steps</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder="model default" aria-describedby={error?.param === 'steps' ? 'steps-error' : 'steps-help'} aria-invalid={error?.param === 'steps' || undefined} />
+              <small id="steps-help">{Number(steps) > 50 ? <span className="warn">Many steps make a slow job for little gain.</span> : 'More steps draw more carefully and take longer.'}</small><FieldError id="steps" error={error} /></div>
+            <div className="field"><label htmlFor="f-cfg">CFG (guidance)</label><input id="f-cfg" name="cfg" type="number" min={0} max={100} step={0.5} value={cfg} onChange={(e) => setCfg(e.target.value)} placeholder="model default" aria-describedby={error?.param === 'guidance' ? 'guidance-error' : 'cfg-help'} aria-invalid={error?.param === 'guidance' || undefined} />
+              <small id="cfg-help">How closely the video follows the prompt; high values look harsh.</small><FieldError id="guidance" error={error} /></div>
+            <div className="field"><label htmlFor="f-scheduler">Sampler</label><select id="f-scheduler" name="scheduler" value={scheduler} onChange={(e) => setScheduler(e.target.value)} aria-describedby="scheduler-help">
+                <option value="">model default</option><option value="euler">Euler</option><option value="heun">Heun</option>
+              </select>
+              <small id="scheduler-help">Heun is sharper at few steps and takes twice as long per step.</small><FieldError id="scheduler" error={error} /></div>
+          </div>
+        </details>
+        <div className="submit-bar">
         <p className="cost" data-testid="cost">
           Cost: <strong>{cost} credit{cost === 1 ? '' : 's'}</strong>
           {shape?.price_per_second != null && <> · {+shape.price_per_second.toFixed(3)} credits per second of video</>}
           {balance && <> · balance {balance.balance}</>}
         </p>
-        {error && <p role="alert" className="error">{error}</p>}
-        <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)}>{source ? 'Extend' : parent ? 'Generate remix' : 'Generate'}</button></div>
+        {error && !PLACED.has(error.param ?? '') && <p role="alert" className="error">{error.message}</p>}
+        <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)} aria-keyshortcuts="Control+Enter Meta+Enter">{source ? 'Extend' : parent ? 'Generate remix' : 'Generate'}</button>
+          <small className="note shortcut">or Ctrl+Enter</small></div>
+        </div>
       </form>
+      {fresh && <Knows />}
+      {fresh && <Gallery />}
     </section>
   );
 }

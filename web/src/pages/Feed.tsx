@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { usePageTitle } from '../a11y';
 import { api, type Video } from '../api';
 import { VideoCard } from './VideoCard';
 
 type Sort = 'newest' | 'popular';
 
 export function FeedPage() {
+  usePageTitle('Feed');
   const [sort, setSort] = useState<Sort>('newest');
   const [videos, setVideos] = useState<Video[]>([]);
   const [next, setNext] = useState<number | null>(0);

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
+import { usePageTitle } from '../a11y';
 import { api, type Video } from '../api';
 import { linkProps } from '../router';
 import { VideoCard } from './VideoCard';
 
 export function MinePage() {
+  usePageTitle('My videos');
   const [videos, setVideos] = useState<Video[] | null>(null);
   useEffect(() => void api<{ data: Video[] }>('GET', '/api/my/videos').then((r) => setVideos(r.data)), []);
   return (

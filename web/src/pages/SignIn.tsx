@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { api, ApiFailure } from '../api';
+import { usePageTitle } from '../a11y';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  usePageTitle('Sign in');
 
   const submit = async (kind: 'signin' | 'signup') => {
     setBusy(true);
@@ -20,7 +22,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     }
   };
   return (
-    <main className="page narrow">
+    <main className="page narrow" id="main">
       <h1>Kineo studio</h1>
       <p>This server is on a network address: sign in, or create an account (the first account is the admin).</p>
       <form className="card stack" onSubmit={(e) => { e.preventDefault(); void submit('signin'); }}>

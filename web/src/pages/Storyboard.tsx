@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useEstimate } from '../use-estimate';
 import { api, ApiFailure, type StoryboardEstimate, type StoryboardView } from '../api';
 import { navigate } from '../router';
+import { usePageTitle } from '../a11y';
 
 type Camera = StoryboardView['shots'][number]['camera'];
 type Transition = StoryboardView['shots'][number]['transition'];
@@ -98,6 +99,7 @@ function StoryboardStatus({ id, onChange }: { id: string; onChange: () => void }
 }
 
 export function StoryboardPage({ openId }: { openId: string | null }) {
+  usePageTitle('Storyboard');
   const [title, setTitle] = useState('');
   const [subject, setSubject] = useState('');
   const [shots, setShots] = useState<ShotDraft[]>(() => [newShot(), newShot()]);
@@ -139,6 +141,11 @@ export function StoryboardPage({ openId }: { openId: string | null }) {
     try {
       const sb = await api<StoryboardView>('POST', '/api/storyboards', body);
       navigate(`/storyboard?id=${encodeURIComponent(sb.id)}`);
+      // A fresh form for the next film (the film just made is shown above it, and listed under Recent).
+      setTitle('');
+      setSubject('');
+      setShots([newShot(), newShot()]);
+      setSeed('');
       loadRecent();
       setSubmitted((n) => n + 1); // the balance changed: estimate again
     } catch (e) {

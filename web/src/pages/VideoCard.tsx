@@ -1,5 +1,6 @@
 import { api, type Video } from '../api';
 import { linkProps } from '../router';
+import { count } from '../progress-words';
 
 export function VideoCard({ video, onChange }: { video: Video; onChange: (v: Video) => void }) {
   const like = async () => {
@@ -13,7 +14,7 @@ export function VideoCard({ video, onChange }: { video: Video; onChange: (v: Vid
       </a>
       <p className="prompt">{video.prompt}</p>
       <p className="meta">
-        by {video.author} · {video.views} views{video.remixed_from ? ' · remix' : ''}{!video.published ? ' · private' : ''}
+        by {video.author} · {count(video.views, 'view')}{video.remixed_from ? ' · remix' : ''}{!video.published ? ' · private' : ''}
       </p>
       {video.published && (
         <button type="button" aria-pressed={video.liked} onClick={() => void like()} aria-label={`${video.liked ? 'Unlike' : 'Like'} “${video.prompt}”`}>
