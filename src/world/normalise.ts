@@ -93,7 +93,7 @@ interface Match {
 /** Greedy longest-phrase matching over the tokens between two boundaries. */
 function matchTokens(tokens: PromptToken[]): { matches: Match[]; unused: { start: number; end: number }[] } {
   const { phrases, longest } = promptTable();
-  const keyed = tokens.filter((t) => !t.filler);
+  let keyed = tokens.filter((t) => !t.filler);
   const matches: Match[] = [];
   const unused: { start: number; end: number }[] = [];
   const longestAt = (i: number): { meaning: Meaning; length: number } | undefined => {
@@ -105,6 +105,19 @@ function matchTokens(tokens: PromptToken[]): { matches: Match[]; unused: { start
     }
     return undefined;
   };
+  // an English pace word may sit inside a motion ("moves quickly to the right", "slowly rises"): it is taken out
+  // first, unless it starts a longer phrase of its own ("a slow zoom in")
+  const adverbs = new Set<PromptToken>();
+  for (let i = 0; i < keyed.length;) {
+    const found = longestAt(i);
+    const t = keyed[i]!;
+    if (found?.length === 1 && found.meaning.kind === 'speed' && t.type === 'word') {
+      adverbs.add(t);
+      matches.push({ meaning: found.meaning, start: t.start, end: t.end, plural: false });
+    }
+    i += found?.length ?? 1;
+  }
+  keyed = keyed.filter((t) => !adverbs.has(t));
   for (let i = 0; i < keyed.length;) {
     const t = keyed[i]!;
     if (t.type === 'boundary') {
@@ -130,7 +143,7 @@ function matchTokens(tokens: PromptToken[]): { matches: Match[]; unused: { start
     if (!(t.type === 'han' && CHINESE_FILLER_CHARS.has(t.key))) unused.push({ start: t.start, end: t.end });
     i++;
   }
-  return { matches, unused };
+  return { matches: matches.sort((a, b) => a.start - b.start), unused };
 }
 
 /** Reads a prompt: its concepts, the phrases they came from, what could not be used, and the caption to encode. */
@@ -237,6 +250,11 @@ function sameConcepts(a: Concepts, b: Concepts): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
 }
+
+/** What the world draws, in a sentence for people (refusals, the studio). */
+export const WORLD_SUMMARY = `one of ${Object.keys(OBJECT_WORDS).length} objects (${Object.keys(OBJECT_WORDS).slice(0, 6).join(', ')}, …) moving, ` +
+  'bouncing, spinning, growing or chasing another, in the sky, at sunset, at night, on grass, on a beach, in snow, in a desert, underwater, ' +
+  'in a forest or a city, with effects (squish, inflate, melt, explode, dizzy, bloom, fluffy) and camera moves (pan, tilt, zoom)';
 
 const withArticle = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
 

@@ -39,6 +39,18 @@ const DIRECTIONS: Record<'left' | 'right' | 'up' | 'down' | 'up_left' | 'up_righ
   down_right: ['down right', 'lower right', 'bottom right', 'diagonally down right', 'right down', 'southeast', 'down to right', 'toward lower right'],
 };
 const NOT_ALONE = new Set(['left', 'right', 'up', 'down', 'lower', 'higher', 'west', 'east', 'westward', 'eastward', 'left side', 'right side', 'up high', 'down low']);
+// "toward the bottom left", "down to the lower right": the same directions with their usual lead-ins
+for (const [dir, forms] of Object.entries(DIRECTIONS) as [keyof typeof DIRECTIONS, string[]][]) {
+  const lead = dir.startsWith('up_') ? 'up' : dir.startsWith('down_') ? 'down' : undefined;
+  const extra = forms.filter((d) => !d.startsWith('toward')).map((d) => `toward ${d}`);
+  if (lead) extra.push(...forms.filter((d) => /^(upper|lower|top|bottom)/.test(d)).map((d) => `${lead} ${d}`));
+  forms.push(...extra.filter((d) => !forms.includes(d)));
+}
+/** Verbs that already say up or down: with a side they make a diagonal ("soars to the right" goes up and right). */
+const RISING = ['rise', 'ascend', 'climb', 'soar', 'lift'];
+const FALLING = ['sink', 'fall', 'descend', 'drop', 'dive', 'plunge', 'tumble'];
+const vertical = (verbs: string[], dir: keyof typeof DIRECTIONS, side?: 'left' | 'right'): string[] =>
+  verbs.flatMap((v) => [...(side ? DIRECTIONS[side] : []), ...DIRECTIONS[dir]].map((d) => `${v} ${d}`));
 const directional = (dir: keyof typeof DIRECTIONS, alone: string[]): string[] => [
   ...alone,
   // a direction alone is a motion only when it cannot be a position or a compass word ("on the left side", "west")
@@ -89,12 +101,12 @@ export const ENGLISH: PhraseTable = {
   motion: {
     left: directional('left', []),
     right: directional('right', []),
-    up: directional('up', ['rise', 'ascend', 'climb', 'soar', 'lift off', 'take off', 'levitate', 'float up', 'go up', 'launch', 'blast off', 'rise up']),
-    down: directional('down', ['sink', 'fall', 'descend', 'drop', 'plunge', 'dive', 'plummet', 'fall down', 'come down', 'sink down', 'drop down']),
-    up_left: directional('up_left', []),
-    up_right: directional('up_right', []),
-    down_left: directional('down_left', []),
-    down_right: directional('down_right', []),
+    up: directional('up', [...vertical(RISING, 'up'), 'rise', 'ascend', 'climb', 'soar', 'lift off', 'take off', 'levitate', 'float up', 'go up', 'launch', 'blast off', 'rise up']),
+    down: directional('down', [...vertical(FALLING, 'down'), 'sink', 'fall', 'descend', 'drop', 'plunge', 'dive', 'plummet', 'fall down', 'come down', 'sink down', 'drop down']),
+    up_left: [...directional('up_left', []), ...vertical(RISING, 'up_left', 'left')],
+    up_right: [...directional('up_right', []), ...vertical(RISING, 'up_right', 'right')],
+    down_left: [...directional('down_left', []), ...vertical(FALLING, 'down_left', 'left')],
+    down_right: [...directional('down_right', []), ...vertical(FALLING, 'down_right', 'right')],
     bounce: ['bounce', 'bounce around', 'bouncy', 'hop up down', 'jump up down', 'bounce up down', 'bob up down', 'boing'],
     jump: ['jump', 'leap', 'hop', 'jump up', 'leap up', 'make big jump', 'take leap', 'spring up', 'jump once', 'hop once', 'pounce'],
     circle: ['circle', 'circle around', 'move circle', 'go round circle', 'go around circle', 'run circle', 'loop', 'loop around', 'orbit', 'go round', 'round round circle', 'circular path', 'move circular', 'swim circle', 'fly circle', 'run around circle', 'walk circle'],
@@ -194,7 +206,7 @@ export const CHINESE: PhraseTable = {
     left: ['向左', '往左', '朝左', '向左移动', '往左走', '向左边', '往左边', '左移', '向左走', '从右往左', '从右向左', '向左游', '向左飞', '向左跑', '往左跑', '向左滑', '向左平移', '左平移'],
     right: ['向右', '往右', '朝右', '向右移动', '往右走', '向右边', '往右边', '右移', '向右走', '从左往右', '从左向右', '向右游', '向右飞', '向右跑', '往右跑', '向右滑', '向右平移', '右平移'],
     up: ['向上', '往上', '朝上', '上升', '升起', '升空', '飘起', '向上移动', '往上飘', '飞起', '飞上', '升上', '冉冉升起', '上浮', '腾空'],
-    down: ['向下', '往下', '朝下', '下降', '下落', '落下', '坠落', '下沉', '沉下', '掉下', '掉落', '向下移动', '往下掉', '沉入', '降落'],
+    down: ['向下', '往下', '朝下', '下降', '下落', '落下', '坠落', '下沉', '沉下', '掉下', '掉落', '向下移动', '往下掉', '沉入', '降落', '落到', '落在', '落'],
     up_left: ['向左上', '往左上', '朝左上', '左上方', '向左上方', '往左上方', '左上'],
     up_right: ['向右上', '往右上', '朝右上', '右上方', '向右上方', '往右上方', '右上'],
     down_left: ['向左下', '往左下', '朝左下', '左下方', '向左下方', '往左下方', '左下'],
@@ -256,12 +268,12 @@ export const CHINESE_OTHER_WORDS = [
 /** Chinese characters that join phrases and carry no concept; skipped when no phrase starting there matches. */
 export const CHINESE_FILLER_CHARS = new Set([...'的了着地得在正是呢吧啊呀和与及并一个里上中下边旁被把从到也都还又再']);
 /** Chinese words of aspect and manner that carry no concept ("不停地旋转" is spinning). */
-export const CHINESE_FILLER_WORDS = ['不停地', '不停', '一直', '正在', '开始', '继续', '一边', '然后', '同时', '后面', '身后', '前面', '周围', '之中', '当中', '之间'];
+export const CHINESE_FILLER_WORDS = ['不停地', '不停', '一直', '正在', '开始', '继续', '一边', '然后', '同时', '后面', '身后', '前面', '周围', '之中', '当中', '之间', '起来', '下来', '下去', '过来', '过去', '出来'];
 /** English words that carry no concept: dropped from prompts and phrasings alike before matching. */
 export const ENGLISH_FILLER = new Set([
   'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'am', 'it', 'its', 'this', 'that', 'these', 'those',
   'there', 'here', 'some', 'very', 'really', 'so', 'just', 'quite', 'too', 'also', 'of', 'to', 'and', 'then', 'while', 'as',
-  'with', 'in', 'on', 'at', 'into', 'onto', 'across', 'over', 'through', 'inside', 'within', 'among', 'amid', 'amidst',
+  'with', 'in', 'on', 'at', 'into', 'onto', 'across', 'over', 'above', 'through', 'inside', 'within', 'among', 'amid', 'amidst',
   'keep', 'keeps', 'kept', 'keeping', 'continue', 'continues', 'continuing', 'video', 'clip', 'scene', 'shot', 'footage',
   'animation', 'show', 'shows', 'showing', 'shown', 'we', 'see', 'you', 'can', 'please', 'make', 'create', 'generate', 'her',
   'his', 'their', 'our', 'my', 'your', 'when', 'where', 'who', 'which', 'all', 'way', 'along', 'about', 'now', 'again',

@@ -1,12 +1,26 @@
-/** The prompt check before submit: the words the model's vocabulary does not know, and what a clip costs. */
+/**
+ * The prompt check before submit: how the model reads the prompt (the concepts it understood and the phrases it
+ * cannot use, world/normalise.ts), the caption it will encode, and what a clip costs.
+ */
 import { buildVocabulary, tokenize, type Vocabulary } from '../../engine/tokenizer.js';
+import { normalisePrompt, type Concepts, type UnderstoodPhrase } from '../../world/normalise.js';
 
 export interface PromptCheck {
+  /** Phrases of the prompt the model cannot use, as written (the reading's `unused`). */
   unknown_words: string[];
   negative_unknown_words: string[];
   truncated: string[];
   max_tokens: number;
   price_per_clip: number;
+  reading: {
+    /** The caption the model's text encoder is given. */
+    caption: string;
+    concepts: Concepts;
+    understood: UnderstoodPhrase[];
+    unused: string[];
+    /** False: the native API refuses this prompt (prompt_unusable) unless a picture or a video to extend is given. */
+    usable: boolean;
+  };
 }
 
 export class PromptsService {
@@ -16,11 +30,12 @@ export class PromptsService {
   constructor(private readonly pricePerClip: number) {}
 
   check(prompt: string, negativePrompt?: string): PromptCheck {
-    const t = tokenize(prompt, this.vocab);
-    const n = negativePrompt?.trim() ? tokenize(negativePrompt, this.vocab) : undefined;
+    const reading = normalisePrompt(prompt);
+    const negative = negativePrompt?.trim() ? normalisePrompt(negativePrompt) : undefined;
     return {
-      unknown_words: [...new Set(t.unknownWords)], negative_unknown_words: [...new Set(n?.unknownWords ?? [])],
-      truncated: t.truncated, max_tokens: this.vocab.maxTokens, price_per_clip: this.pricePerClip,
+      unknown_words: reading.unused, negative_unknown_words: negative?.unused ?? [],
+      truncated: tokenize(reading.caption, this.vocab).truncated, max_tokens: this.vocab.maxTokens, price_per_clip: this.pricePerClip,
+      reading,
     };
   }
 }
