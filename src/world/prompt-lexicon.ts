@@ -31,8 +31,8 @@ const GOING = [
 const DIRECTIONS: Record<'left' | 'right' | 'up' | 'down' | 'up_left' | 'up_right' | 'down_left' | 'down_right', string[]> = {
   left: ['left', 'leftward', 'leftwards', 'toward left', 'left side', 'from right to left', 'west', 'westward'],
   right: ['right', 'rightward', 'rightwards', 'toward right', 'right side', 'from left to right', 'east', 'eastward'],
-  up: ['up', 'upward', 'upwards', 'skyward', 'toward top', 'higher', 'up high'],
-  down: ['down', 'downward', 'downwards', 'toward bottom', 'lower', 'down low'],
+  up: ['up', 'upward', 'upwards', 'skyward', 'toward top', 'higher'],
+  down: ['down', 'downward', 'downwards', 'toward bottom', 'lower'],
   up_left: ['up left', 'upper left', 'top left', 'diagonally up left', 'left up', 'northwest', 'up to left', 'toward upper left'],
   up_right: ['up right', 'upper right', 'top right', 'diagonally up right', 'right up', 'northeast', 'up to right', 'toward upper right'],
   down_left: ['down left', 'lower left', 'bottom left', 'diagonally down left', 'left down', 'southwest', 'down to left', 'toward lower left'],
