@@ -78,8 +78,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     // Create: unknown words are highlighted before submit; the cost is shown.
     await a.getByLabel('Prompt', { exact: true }).fill('a red cat bounces on the zorgbeach');
     await a.locator('mark.unknown', { hasText: 'zorgbeach' }).waitFor();
+    // The reading before Generate: the concepts understood as chips (Chinese too), what the model cannot use listed
+    await a.getByLabel('Prompt', { exact: true }).fill('一只小猫在海边弹吉他 🎸');
+    const reading = a.getByTestId('prompt-reading');
+    await reading.getByTestId('concept-object').filter({ hasText: 'cat' }).waitFor();
+    await reading.getByTestId('concept-background').filter({ hasText: 'beach' }).waitFor();
+    expect(await a.getByTestId('unknown-words').textContent()).toContain('弹吉他');
+    await a.locator('mark.unknown', { hasText: '弹吉他' }).waitFor();
+    await a.getByLabel('Prompt', { exact: true }).fill('!!! ???');
+    await a.getByTestId('prompt-unusable').waitFor();
+    expect(await a.getByTestId('prompt-reading').count()).toBe(0);
     await a.getByLabel('Prompt', { exact: true }).fill(PROMPT);
-    await a.getByText('The model knows every word.').waitFor();
+    await a.getByText('The model can use every word.').waitFor();
     await a.getByLabel('Model').selectOption('oracle');
     await a.getByLabel('Seed').fill('7');
     expect(await a.getByTestId('cost').textContent()).toMatch(/Cost: 1 credit · balance 100/);
@@ -174,7 +184,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     await c.getByLabel('Camera move').selectOption({ label: 'Zoom in' });
     await c.getByLabel('Model').selectOption('oracle');
     await c.getByTestId('prompt-sent').filter({ hasText: 'a cat in the desert, melts, the camera zooms in' }).waitFor();
-    await c.getByText('The model knows every word.').waitFor();
+    await c.getByText('The model can use every word.').waitFor();
     expect(await unlabelledControls(c)).toEqual([]);
     await shoot(c, '08-create-effect');
     await c.getByRole('button', { name: 'Generate' }).click();
@@ -209,7 +219,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     expect(await d.locator('#f-effect').inputValue()).toBe('squish');
     expect(await d.locator('#f-camera').inputValue()).toBe('pan_right');
     expect(await d.locator('#f-model').inputValue()).toBe('oracle');
-    await d.getByText('The model knows every word.').waitFor();
+    await d.getByText('The model can use every word.').waitFor();
     await tabTo(d, 'button[type="submit"]');
     await d.keyboard.press('Enter');
     await d.waitForURL(/\/tasks\?new=/);
