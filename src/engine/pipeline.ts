@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { loadModelDir, ModelDirError } from './model-dir.js';
 import { checkT2VManifest, type SchedulerName, type T2VManifest } from './manifest.js';
 import { loadVocabulary, tokenize, type Tokenized, type Vocabulary } from './tokenizer.js';
-import { normalisePrompt, type PromptReading } from '../world/normalise.js';
+import { normalisePrompt, promptTable, type PromptReading } from '../world/normalise.js';
 import { flowEuler } from './schedulers/flow-euler.js';
 import { flowHeun } from './schedulers/flow-heun.js';
 import type { FlowScheduler } from './schedulers/scheduler.js';
@@ -167,6 +167,7 @@ export class KineoPipeline {
     if (vocab.maxTokens !== manifest.text.maxTokens) {
       throw new ModelDirError(`${manifest.dir}: vocab.json has ${vocab.maxTokens} tokens per caption, model.json ${manifest.text.maxTokens}`, 'model_invalid');
     }
+    promptTable(); // the normaliser's phrase table is built with the model, not in the first prompt's text stage
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.threads ?? 2,
       interOpNumThreads: 1,

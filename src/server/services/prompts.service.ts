@@ -3,7 +3,7 @@
  * cannot use, world/normalise.ts), the caption it will encode, and what a clip costs.
  */
 import { buildVocabulary, tokenize, type Vocabulary } from '../../engine/tokenizer.js';
-import { normalisePrompt, type Concepts, type UnderstoodPhrase } from '../../world/normalise.js';
+import { normalisePrompt, promptTable, type Concepts, type UnderstoodPhrase } from '../../world/normalise.js';
 
 export interface PromptCheck {
   /** Phrases of the prompt the model cannot use, as written (the reading's `unused`). */
@@ -27,7 +27,9 @@ export class PromptsService {
   // kineo-mini's vocab.json is built from the same caption grammar (engine/tokenizer.ts buildVocabulary).
   private readonly vocab: Vocabulary = buildVocabulary();
 
-  constructor(private readonly pricePerClip: number) {}
+  constructor(private readonly pricePerClip: number) {
+    promptTable(); // built at start-up, so the first check answers as fast as the next
+  }
 
   check(prompt: string, negativePrompt?: string): PromptCheck {
     const reading = normalisePrompt(prompt);
