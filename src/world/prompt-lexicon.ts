@@ -269,7 +269,8 @@ export const CHINESE_OTHER_WORDS = [
 export const CHINESE_FILLER_CHARS = new Set([...'的了着地得在正是呢吧啊呀和与及并一个里上中下边旁被把从到也都还又再']);
 /** Chinese words of aspect and manner that carry no concept ("不停地旋转" is spinning). */
 export const CHINESE_FILLER_WORDS = ['不停地', '不停', '一直', '正在', '开始', '继续', '一边', '然后', '同时', '后面', '身后', '前面', '周围', '之中', '当中', '之间', '起来', '下来', '下去', '过来', '过去', '出来'];
-/** English words that carry no concept: dropped from prompts and phrasings alike before matching. */
+/** English words that carry no concept: dropped from prompts and phrasings alike before matching. Describing words
+ * (colours, "cute", "little") are not among them: the model cannot draw them, so they are reported as unused. */
 export const ENGLISH_FILLER = new Set([
   'a', 'an', 'the', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'am', 'it', 'its', 'this', 'that', 'these', 'those',
   'there', 'here', 'some', 'very', 'really', 'so', 'just', 'quite', 'too', 'also', 'of', 'to', 'and', 'then', 'while', 'as',
@@ -277,9 +278,6 @@ export const ENGLISH_FILLER = new Set([
   'keep', 'keeps', 'kept', 'keeping', 'continue', 'continues', 'continuing', 'video', 'clip', 'scene', 'shot', 'footage',
   'animation', 'show', 'shows', 'showing', 'shown', 'we', 'see', 'you', 'can', 'please', 'make', 'create', 'generate', 'her',
   'his', 'their', 'our', 'my', 'your', 'when', 'where', 'who', 'which', 'all', 'way', 'along', 'about', 'now', 'again',
-  'itself', 'themselves', 'each', 'other', 'do', 'does', 'did', 'has', 'have', 'having', 'will', 'would', 'little', 'cute', 'happy', 'adorable', 'lovely', 'beautiful', 'red', 'blue', 'green', 'yellow', 'white', 'orange',
-  'pink', 'purple', 'brown', 'black', 'golden', 'shiny', 'bright', 'giant', 'baby', 'young', 'playful', 'funny', 'cheerful',
-  'busy', 'bustling', 'lush', 'vast', 'wide', 'deep', 'calm', 'peaceful', 'quiet', 'sunny', 'clear', 'gentle', 'tall',
-  'ripe', 'sweet', 'fresh', 'juicy', 'glazed', 'toy', 'emperor', 'tropical', 'of', 'for', 'time', 'while', 'during',
-  'style', 'cartoon', 'cinematic', 'beautifully',
+  'itself', 'themselves', 'each', 'other', 'do', 'does', 'did', 'has', 'have', 'having', 'will', 'would', 'of', 'for',
+  'time', 'during',
 ]);
