@@ -13,7 +13,7 @@ import { DESKTOP, SHOTS, shoot, unlabelledControls } from './browser-helpers.js'
 import { testPng } from './server/media-probe.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PROMPT = 'a red cat bounces on the beach';
+const PROMPT = 'a cat bounces on the beach';
 
 
 

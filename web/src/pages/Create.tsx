@@ -194,7 +194,7 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
       {parent && <p className="note" data-testid="remix-of">Remixing <a {...linkProps(`/v/${parent.id}`)}>“{parent.prompt}”</a> by {parent.author}</p>}
       <form className="card stack" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <div className="field"><label htmlFor="f-prompt">Prompt</label><textarea id="f-prompt" name="prompt" rows={3} required={!image && !lastImage && !source} maxLength={2500} value={prompt} onChange={(e) => setPrompt(e.target.value)}
-            placeholder="a red cat bounces on the beach" aria-describedby="prompt-check" /></div>
+            placeholder="a cat bounces on the beach" aria-describedby="prompt-check" /></div>
         <div id="prompt-check" className="check" aria-live="polite">
           {prompt.trim() && <p className="preview"><Highlighted text={prompt} unknown={unknown} /></p>}
           {sent !== prompt.trim() && prompt.trim() && <p className="note" data-testid="prompt-sent">Prompt sent: <Highlighted text={sent} unknown={unknown} /></p>}
