@@ -40,13 +40,14 @@ describe('kineo generate', () => {
     }
   });
 
-  it('prints one JSON object with --json, and the same seed gives the same video', () => {
+  it('prints one JSON object with --json, the prompt\'s reading in it, and the same seed gives the same video', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kineo-generate-'));
     try {
-      const runs = ['a.gif', 'b.gif'].map((name) => kineo(['generate', 'a dog moves left', '-o', join(dir, name), '--model', TINY, '--seed', '5', '--steps', '2', '--cfg', '3', '--scheduler', 'heun', '--json']));
+      const runs = ['a.gif', 'b.gif'].map((name) => kineo(['generate', '一只小狗向左跑 🐶', '-o', join(dir, name), '--model', TINY, '--seed', '5', '--steps', '2', '--cfg', '3', '--scheduler', 'heun', '--json']));
       for (const run of runs) expect(run.status, run.stderr).toBe(0);
       const result = JSON.parse(runs[0]!.stdout);
-      expect(result).toMatchObject({ format: 'gif', model: 'kineo-tiny', seed: 5, steps: 2, guidance: 3, scheduler: 'heun', frames: 16, fps: 8, width: 64, height: 64, unknown_words: [] });
+      expect(result).toMatchObject({ format: 'gif', model: 'kineo-tiny', seed: 5, steps: 2, guidance: 3, scheduler: 'heun', frames: 16, fps: 8, width: 64, height: 64, unknown_words: ['🐶'] });
+      expect(result.reading).toMatchObject({ caption: 'A dog moves left', concepts: { object: 'dog', count: 1, motion: 'left' }, unused: ['🐶'], usable: true });
       expect(result.timings_ms.total).toBeGreaterThan(0);
       expect(runs[0]!.stderr).not.toMatch(/█/);
       expect(readFileSync(join(dir, 'a.gif'))).toEqual(readFileSync(join(dir, 'b.gif')));

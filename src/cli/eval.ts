@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { casesFromFile, casesFromSplit } from '../eval/cases.js';
+import { casesFromPhrasings, heldoutPhrasings, PHRASING_SETS, readingAgreement } from '../eval/phrasings.js';
 import { ASPECT_SIZES, evaluate, JUDGE_CLIP, oracleGenerator, type ClipGenerator, type EvalReport, type InputMode } from '../eval/evaluate.js';
 import { DEFAULT_JUDGE_DIR, Judge } from '../eval/judge.js';
 import { resampleClip } from '../eval/resample.js';
@@ -23,6 +24,8 @@ export interface SamplerSettings {
   scheduler?: SchedulerName;
   threads?: number;
   contextNoise?: number;
+  /** false: the engine encodes prompts as written, without the normaliser (world/normalise.ts). */
+  normalise?: boolean;
 }
 
 /** The oracle, or a model (installed name or directory) run through the engine, its clips at the judge's size. */
@@ -41,7 +44,7 @@ export async function generatorFor(spec: string, settings: SamplerSettings = {})
     generate: async (caption, seed, inputs, frames, aspect) => {
       const clip = await pipeline.generate({
         prompt: caption, seed, steps: settings.steps, guidance: settings.cfg, shift: settings.shift, scheduler: settings.scheduler,
-        contextNoise: settings.contextNoise, image: inputs?.first && toModel(inputs.first, aspect), lastImage: inputs?.last && toModel(inputs.last, aspect), frames, aspect,
+        contextNoise: settings.contextNoise, normalise: settings.normalise, image: inputs?.first && toModel(inputs.first, aspect), lastImage: inputs?.last && toModel(inputs.last, aspect), frames, aspect,
       });
       // a long clip keeps its frames (the model draws at the judge's 8 fps); only its size is brought to the judge's
       const size = ASPECT_SIZES[aspect ?? '1:1']!;
@@ -124,6 +127,8 @@ export function registerEvalCommand(program: Command): void {
     .description('score a generator with the judge: accuracy per label head beside the oracle, temporal consistency, flicker')
     .option('--split <split>', 'draw captions from this split: heldout|train|all', choiceOption(['heldout', 'train', 'all'] as const))
     .option('--captions <file>', 'JSONL of {"caption": …, "labels": {…}} to score instead of a split')
+    .option('--phrasings <set>', `the held-out phrasings (src/eval/phrasings-heldout.json): ${PHRASING_SETS.join('|')} (the grammar's captions of the same labels and seeds)`, choiceOption(PHRASING_SETS))
+    .option('--no-normalise', 'model generator: encode prompts as written, skipping the normaliser (to measure it)')
     .option('--generator <oracle|model>', 'what makes the clips: "oracle", an installed model name or a model directory', 'oracle')
     .option('--steps <n>', 'model generator: denoising steps (default: the model\'s)', intOption(1, 1000))
     .option('--cfg <scale>', 'model generator: guidance scale (default: the model\'s)', numberOption(0, 100))
@@ -141,8 +146,11 @@ export function registerEvalCommand(program: Command): void {
     .option('--by-class <head>', 'also print that head\'s accuracy per asked class (e.g. motion), with the commonest wrong reading')
     .option('--json <file>', 'also write the report as JSON (always with every head\'s per-class breakdown)')
     .action(async (opts) => {
-      if (!opts.split === !opts.captions) throw new Error('give exactly one of --split heldout|train|all or --captions FILE.jsonl');
-      const cases = opts.captions ? casesFromFile(opts.captions, opts.n, opts.seed) : casesFromSplit(opts.split, opts.n ?? 200, opts.seed);
+      if ([opts.split, opts.captions, opts.phrasings].filter(Boolean).length !== 1) {
+        throw new Error(`give exactly one of --split heldout|train|all, --captions FILE.jsonl or --phrasings ${PHRASING_SETS.join('|')}`);
+      }
+      const all = opts.phrasings ? casesFromPhrasings(opts.phrasings, opts.seed) : undefined;
+      const cases = all ? all.slice(0, opts.n ?? all.length) : opts.captions ? casesFromFile(opts.captions, opts.n, opts.seed) : casesFromSplit(opts.split, opts.n ?? 200, opts.seed);
       const judge = await Judge.load(opts.judge);
       if (opts.byClass && !judge.heads.includes(opts.byClass)) {
         throw new Error(`--by-class ${opts.byClass}: the judge has no head "${opts.byClass}"; it has ${judge.heads.join(', ')}`);
@@ -153,9 +161,14 @@ export function registerEvalCommand(program: Command): void {
       if (opts.inputs !== 'text' && opts.generator !== 'oracle' && !generator.roundTrip) throw new Error(`--inputs ${opts.inputs}: ${generator.name} takes no pictures`);
       const report = await evaluate({ cases, generator, judge, blur: opts.blur, inputs: opts.inputs as InputMode, seconds: opts.seconds, aspect: opts.aspect, onProgress: (n) => progress.tick(n) });
       progress.finish();
-      const full = { ...report, inputs: opts.inputs, seconds: opts.seconds ?? null, aspect: opts.aspect, split: opts.split ?? null, captions: opts.captions ?? null, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
+      const full = { ...report, inputs: opts.inputs, seconds: opts.seconds ?? null, aspect: opts.aspect, split: opts.split ?? null, captions: opts.captions ?? null, phrasings: opts.phrasings ?? null, normalise: opts.normalise, seed: opts.seed, blur: opts.blur, judge: `${judge.manifest.name}@${judge.manifest.version}`,
         sampler: opts.generator === 'oracle' ? null : { steps: opts.steps ?? null, cfg: opts.cfg ?? null, shift: opts.shift ?? null, scheduler: opts.scheduler ?? null, contextNoise: opts.contextNoise ?? null } };
       console.log(formatReport(report));
+      if (opts.phrasings && opts.phrasings !== 'heldout-grammar') {
+        const lang = opts.phrasings === 'heldout-zh' ? 'zh' : 'en';
+        const { share, misread } = readingAgreement(heldoutPhrasings().filter((e) => e.lang === lang));
+        console.log(`the normaliser's concepts match the labels on ${(100 * share).toFixed(1)} % of the ${lang} phrasings${misread.length ? `; misread: ${misread.map((m) => m.id).join(', ')}` : ''}`);
+      }
       if (opts.byClass) console.log(`\n${formatByClass(report, opts.byClass)}`);
       if (opts.json) writeFileSync(opts.json, JSON.stringify(full, null, 2) + '\n');
     });

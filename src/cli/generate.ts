@@ -84,8 +84,12 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
     },
   });
   await pipeline.release();
+  if (!opts.json) {
+    const concepts = Object.entries(generation.reading.concepts).map(([k, v]) => `${k} ${v}`).join(', ');
+    console.error(`read as: ${concepts || 'nothing the model can draw'}${generation.caption !== prompt.trim() ? ` ("${generation.caption}")` : ''}`);
+  }
   if (!opts.json && generation.unknownWords.length) {
-    console.error(`warning: ${manifest.name} does not know these words and read them as <unk>: ${generation.unknownWords.join(', ')}`);
+    console.error(`warning: ${manifest.name} does not know these words and ignored them: ${generation.unknownWords.join(', ')}`);
   }
   if (!opts.json && generation.truncatedWords.length) {
     console.error(`warning: the prompt is longer than ${manifest.text.maxTokens} words; ignored: ${generation.truncatedWords.join(' ')}`);
@@ -104,6 +108,7 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
       width: generation.width, height: generation.height, aspect, output_size: opts.size ?? null,
       inputs: { image: opts.image ?? null, last_image: opts.lastImage ?? null, extend: opts.extend ?? null },
       unknown_words: generation.unknownWords, truncated_words: generation.truncatedWords, timings_ms: timings,
+      reading: { caption: generation.caption, concepts: generation.reading.concepts, understood: generation.reading.understood, unused: generation.reading.unused, usable: generation.reading.usable },
     }));
     return;
   }

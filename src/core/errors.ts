@@ -27,6 +27,8 @@ export const errors = {
   tokenExpired: () => new ApiError(401, 'token_expired', 'the JWT has expired (exp is in the past); sign a fresh one', 1004),
   insufficientCredits: (balance: number, price: number) =>
     new ApiError(402, 'insufficient_credits', `this key has ${balance} credits and a clip costs ${price}; add credits with "kineo keys credit"`, 1102),
+  /** A prompt in which the model finds nothing it can draw (refused before payment). */
+  promptUnusable: (message: string, param = 'prompt') => new ApiError(400, 'prompt_unusable', message, 1201, undefined, param),
   invalid: (message: string, param?: string) => new ApiError(400, 'invalid_request', message, 1201, undefined, param),
   unsupported: (message: string, param?: string) => new ApiError(400, 'unsupported_parameter', message, 1201, undefined, param),
   badJson: (message: string) => new ApiError(400, 'invalid_json', message, 1200),

@@ -51,11 +51,21 @@ describe('the kineo pipeline on the tiny model', () => {
     const plain = await pipeline.generate({ prompt: 'a glorp cat spins at night', seed: 1, steps: 2 });
     expect(plain.unknownWords).toEqual(['glorp']);
     const negative = await pipeline.generate({ prompt: 'a glorp cat spins at night', negativePrompt: 'a blurry zorp dog', seed: 1, steps: 2 });
-    expect(negative.unknownWords).toEqual(['glorp', 'blurry', 'zorp']);
+    expect(negative.unknownWords).toEqual(['glorp', 'blurry zorp']);
     expect(sha256(negative.data)).not.toBe(sha256(plain.data));
     const unguided = await pipeline.generate({ prompt: 'a glorp cat spins at night', seed: 1, steps: 2, guidance: null });
     expect(unguided.guidance).toBeNull();
     expect(sha256(unguided.data)).not.toBe(sha256(plain.data));
+  });
+
+  it('encodes a Chinese or free-form prompt as its grammar caption, and the prompt as written when asked not to normalise', async () => {
+    const grammar = await pipeline.generate({ prompt: 'A cat spins at night', seed: 1, steps: 2 });
+    const chinese = await pipeline.generate({ prompt: '夜晚，一只小猫不停地旋转', seed: 1, steps: 2 });
+    expect(chinese).toMatchObject({ caption: 'A cat spins at night', unknownWords: [], reading: { concepts: { object: 'cat', motion: 'spin', background: 'night' } } });
+    expect(sha256(chinese.data)).toBe(sha256(grammar.data));
+    const raw = await pipeline.generate({ prompt: '夜晚，一只小猫不停地旋转', seed: 1, steps: 2, normalise: false });
+    expect(raw.caption).toBe('夜晚，一只小猫不停地旋转');
+    expect(sha256(raw.data)).not.toBe(sha256(grammar.data));
   });
 
   it('emits complete, ordered snapshots with a preview at every step', async () => {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { loadModelDir, ModelDirError } from './model-dir.js';
 import { checkT2VManifest, type SchedulerName, type T2VManifest } from './manifest.js';
 import { loadVocabulary, tokenize, type Tokenized, type Vocabulary } from './tokenizer.js';
+import { normalisePrompt, promptTable, type PromptReading } from '../world/normalise.js';
 import { flowEuler } from './schedulers/flow-euler.js';
 import { flowHeun } from './schedulers/flow-heun.js';
 import type { FlowScheduler } from './schedulers/scheduler.js';
@@ -55,6 +56,8 @@ export interface GenerateRequest {
   aspect?: string;
   /** Noise level of the frames a window continues (default: the model's `conditioning.contextNoise`, else 0). */
   contextNoise?: number;
+  /** false: encode the prompt as written, skipping the normaliser (world/normalise.ts); for measuring it. */
+  normalise?: boolean;
 }
 
 /** The most frames one request may ask for (a minute at 8 fps). */
@@ -86,6 +89,10 @@ export interface Generation extends Clip {
   guidance: number | null;
   shift: number;
   scheduler: SchedulerName;
+  /** What the prompt's phrases were read as, and the phrases the model cannot use (world/normalise.ts). */
+  reading: PromptReading;
+  /** The caption the text encoder was given (the prompt normalised onto the caption grammar). */
+  caption: string;
   unknownWords: string[];
   truncatedWords: string[];
   /** Final latents in model space, (C, T', H', W') over the whole clip (the extended clip's included). */
@@ -160,6 +167,7 @@ export class KineoPipeline {
     if (vocab.maxTokens !== manifest.text.maxTokens) {
       throw new ModelDirError(`${manifest.dir}: vocab.json has ${vocab.maxTokens} tokens per caption, model.json ${manifest.text.maxTokens}`, 'model_invalid');
     }
+    promptTable(); // the normaliser's phrase table is built with the model, not in the first prompt's text stage
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.threads ?? 2,
       interOpNumThreads: 1,
@@ -278,11 +286,19 @@ export class KineoPipeline {
     const { total, drawn, windows } = plan;
     emit({ step: 0, of: steps * windows.length, phase: 'encode' });
 
-    // 2. tokenize; the negative prompt (when it has words) replaces the unconditional caption
-    const cond = this.captionOf(request.prompt);
-    const negative = request.negativePrompt?.trim() ? tokenize(request.negativePrompt, this.vocab) : undefined;
+    // 2. read the prompt onto the caption grammar (the text encoder's only language), then tokenize; the negative
+    // prompt (when it has words) replaces the unconditional caption
+    const normalise = request.normalise !== false;
+    const reading = normalisePrompt(request.prompt);
+    const caption = normalise ? reading.caption : request.prompt;
+    const cond = this.captionOf(caption);
+    const negativeReading = request.negativePrompt?.trim() ? normalisePrompt(request.negativePrompt) : undefined;
+    const negativeCaption = negativeReading && (normalise ? negativeReading.caption : request.negativePrompt!);
+    const negative = negativeCaption?.trim() ? tokenize(negativeCaption, this.vocab) : undefined;
     const uncond = negative && negative.mask.some(Boolean) ? negative : { ids: m.text.uncond.ids, mask: m.text.uncond.mask };
-    const unknownWords = [...new Set([...cond.unknownWords, ...(negative?.unknownWords ?? [])])];
+    const unknownWords = normalise
+      ? [...new Set([...reading.unused, ...(negativeReading?.unused ?? [])])]
+      : [...new Set([...cond.unknownWords, ...(negative?.unknownWords ?? [])])];
     const truncatedWords = [...cond.truncated, ...(negative?.truncated ?? [])];
 
     // 3. encode the captions once (cond first, then uncond)
@@ -390,7 +406,7 @@ export class KineoPipeline {
       data, frames: data.length / frameBytes, height, width, fps: video.fps,
       model: { name: m.name, version: m.version },
       seed: request.seed, steps, guidance, shift, scheduler: schedulerName,
-      unknownWords, truncatedWords, latents: x, windows: windows.length,
+      reading, caption, unknownWords, truncatedWords, latents: x, windows: windows.length,
       seams: windows.slice(drawn > 0 ? 0 : 1).map((w) => (request.extend?.frames ?? 0) + (w.start + w.given - drawn) * tf).filter((f) => f < data.length / frameBytes),
       timings: { encode: round(encodeMs), denoise: round(denoiseMs), decode: round(total_ms - encodeMs - denoiseMs), total: round(total_ms) },
     };

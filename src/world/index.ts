@@ -2,7 +2,8 @@
 import { createRng, hashSeed } from './random.js';
 import { sampleLabels, type Split } from './splits.js';
 import { captionFor } from './captions.js';
-import { completeLabels, parseCaption } from './parse.js';
+import { completeLabels } from './parse.js';
+import { normalisePrompt } from './normalise.js';
 import { buildScene } from './scene.js';
 import { renderScene, type Clip, type ClipSize, type RenderOptions } from './render.js';
 import { BACKGROUNDS, type ClipLabels } from './vocabulary.js';
@@ -33,12 +34,13 @@ export function renderLabels(labels: ClipLabels, seed: number, size: ClipSize, o
   return renderScene(buildScene(labels, createRng(hashSeed(seed, 0x0a11ce))), size, options);
 }
 
-/** Parses a caption and renders its ground truth; unknown words are returned, never silently dropped. */
+/** Reads a caption (or any prompt, through the normaliser) and renders its ground truth; the phrases it could not
+ * use are returned, never silently dropped. */
 export function renderCaption(caption: string, seed: number, size: ClipSize): { labels: ClipLabels; unknownWords: string[]; clip: Clip } {
-  const parsed = parseCaption(caption);
+  const reading = normalisePrompt(caption);
   const fallback = BACKGROUNDS[hashSeed(seed, 7) % BACKGROUNDS.length]!;
-  const labels = completeLabels(parsed.labels, fallback);
-  return { labels, unknownWords: parsed.unknownWords, clip: renderLabels(labels, seed, size) };
+  const labels = completeLabels(reading.concepts, fallback);
+  return { labels, unknownWords: reading.unused, clip: renderLabels(labels, seed, size) };
 }
 
 export type { Clip, ClipSize } from './render.js';

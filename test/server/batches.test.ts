@@ -90,7 +90,7 @@ describe('ad batches', () => {
   it('estimates count × price against the balance and reports words the model does not know', async () => {
     const r = await call(server.url, 'POST', '/api/batches/estimate', { token, json: body({ count: 100, product: { subject: 'a shiny zorblax apple' } }) });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ count: 100, price_per_clip: 1, total_credits: 100, balance: 1000, affordable: true, model: 'oracle', unknown_words: ['zorblax'] });
+    expect(r.body).toMatchObject({ count: 100, price_per_clip: 1, total_credits: 100, balance: 1000, affordable: true, model: 'oracle', unknown_words: ['shiny zorblax'] });
     expect(r.body.sample_captions).toEqual(['Crunchy Apple — 100% organic', 'Crunchy Apple — picked "fresh", today']);
     const big = await call(server.url, 'POST', '/api/batches/estimate', { token, json: body({ count: 500 }) });
     expect(big.body).toMatchObject({ total_credits: 500, affordable: true });

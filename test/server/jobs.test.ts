@@ -30,9 +30,9 @@ describe('jobs', () => {
 
   it('answers 429 queue_full with Retry-After when the global queue is full', async () => {
     const s = await start({ workers: { oracle: 0 }, queue: { maxQueued: 2 } });
-    await create(s, s.key.secret_key, { prompt: 'a' });
-    await create(s, (await s.newKey()).secret_key, { prompt: 'b' });
-    const full = await create(s, (await s.newKey()).secret_key, { prompt: 'c' });
+    await create(s, s.key.secret_key, { prompt: 'a cat' });
+    await create(s, (await s.newKey()).secret_key, { prompt: 'a dog' });
+    const full = await create(s, (await s.newKey()).secret_key, { prompt: 'a fox' });
     expect(full.status).toBe(429);
     expect(full.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(full.body.error.code).toBe('queue_full');
@@ -49,7 +49,7 @@ describe('jobs', () => {
     const c = await create(s, token, { prompt: 'a dog' }, { 'idempotency-key': 'k-1' });
     expect(c).toMatchObject({ status: 409, body: { error: { code: 'idempotency_key_reused' } } });
     // concurrent duplicates make one task
-    const many = await Promise.all(Array.from({ length: 5 }, () => create(s, token, { prompt: 'a bee' }, { 'idempotency-key': 'k-2' })));
+    const many = await Promise.all(Array.from({ length: 5 }, () => create(s, token, { prompt: 'a ladybug' }, { 'idempotency-key': 'k-2' })));
     expect(new Set(many.map((r) => r.body.id)).size).toBe(1);
     expect((await call(s.url, 'GET', '/api/balance', { token })).body.balance).toBe(98);
     // the same Idempotency-Key of another key is another request

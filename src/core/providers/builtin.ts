@@ -22,6 +22,7 @@ export class BuiltinProvider implements Provider {
   readonly capabilities: ProviderCapabilities;
   /** A 2-second clip of kineo-mini takes about this long on 2 cores (README, bench:engine). */
   readonly expectedRunS = 3;
+  readonly readsWorldPrompts = true;
   private readonly dir: string;
   private readonly clip: ClipShape;
   private pipeline?: Promise<KineoPipeline>;

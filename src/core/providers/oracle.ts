@@ -20,6 +20,7 @@ export class OracleProvider implements Provider {
   constructor(private readonly delayMs = 0, readonly name = 'oracle', readonly model = 'oracle') {}
 
   /** Rendering takes milliseconds; the delay is what a job costs. */
+  readonly readsWorldPrompts = true;
   get expectedRunS(): number {
     return Math.max(0.2, this.delayMs / 1000);
   }

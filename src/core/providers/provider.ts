@@ -120,6 +120,9 @@ export interface Provider {
   readonly capabilities: ProviderCapabilities;
   /** Seconds one job usually takes, until the database has measured run times (Retry-After uses it). */
   readonly expectedRunS: number;
+  /** True for providers that draw only the world's concepts from the prompt (the built-in engine, the oracle): a
+   * native-API prompt with none of them is refused before payment (world/normalise.ts). */
+  readonly readsWorldPrompts?: boolean;
   /** Load at start (the server's readiness waits for it) rather than on the first job; default true. */
   readonly preload?: boolean;
   /** What every clip of this provider is: known without loading weights. */

@@ -91,6 +91,6 @@ export function registerStudioRoutes(app: ZApp, ctx: AppContext): void {
     return { access_key: req.params.id, revoked: true };
   });
 
-  app.post('/api/prompt/check', { config, schema: { tags: ['Studio'], summary: 'Tokenize a prompt against the model vocabulary: the words it does not know, and the price', body: PromptCheckBody } }, async (req) =>
+  app.post('/api/prompt/check', { config, schema: { tags: ['Studio'], summary: 'How the model reads a prompt (English or Chinese): the concepts understood, the phrases it cannot use, the caption it encodes, and the price', body: PromptCheckBody } }, async (req) =>
     ctx.prompts.check(req.body.prompt, req.body.negative_prompt));
 }

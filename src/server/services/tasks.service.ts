@@ -24,6 +24,7 @@ import { filesRepository } from '../../core/repositories/files.repository.js';
 import { inputFileRows, INPUT_FILE_KIND, type InputRole } from '../../core/tasks/task-inputs.js';
 import type { InputsService, PictureSource, StoredPicture, StoredVideo, VideoSource } from './inputs.service.js';
 import { ModelNames } from './model-names.js';
+import { normalisePrompt, WORLD_SUMMARY } from '../../world/normalise.js';
 import { idempotencyFingerprint, lostRaceOn, SlotsTaken, type RetryAfter } from '../../core/tasks/admission.js';
 import { deliveredSize, enqueueTasks, newTaskRow } from '../../core/tasks/task-row.js';
 
@@ -137,6 +138,14 @@ export function checkCapabilities(provider: Provider, ask: CapabilityAsk, names:
   return ask.seconds ?? (ask.defaultSeconds !== undefined && caps.durations.includes(ask.defaultSeconds) ? ask.defaultSeconds : seconds);
 }
 
+/** Refuses a prompt in which the normaliser finds no concept, with a sentence that says what the model draws. */
+export function checkPromptUsable(prompt: string): void {
+  const reading = normalisePrompt(prompt);
+  if (reading.usable) return;
+  const what = reading.unused.length ? `nothing in "${reading.unused.join(' ')}"` : 'nothing in this prompt';
+  throw errors.promptUnusable(`the model found ${what} that it can draw. It draws ${WORLD_SUMMARY}; write in English or Chinese, e.g. "a fox runs left in the snow" or "夜晚，一枚火箭缓缓升起"`);
+}
+
 /** The nearest of `aspects` to a frame size. */
 function nearestAspect(width: number, height: number, aspects: Aspect[]): Aspect {
   const ratio = Math.log(width / height);
@@ -195,6 +204,9 @@ export class TasksService {
     const max = this.config.security.maxPromptChars;
     if (input.prompt.length > max) throw errors.invalid(`prompt has ${input.prompt.length} characters; at most ${max} are allowed`, 'prompt');
     if ((input.negativePrompt?.length ?? 0) > max) throw errors.invalid(`negative_prompt has more than ${max} characters`, 'negative_prompt');
+    // The native API is told before paying that a text prompt says nothing the model can draw; Kling's and OpenAI's
+    // formats keep accepting any prompt, as their clients expect.
+    if (input.api === 'native' && provider.readsWorldPrompts && !pictured && !input.extend) checkPromptUsable(input.prompt);
 
     // Then the inputs: fetched or decoded, checked, stored (each refusal names its field).
     const inputs: ResolvedInputs = {

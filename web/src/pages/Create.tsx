@@ -4,7 +4,9 @@ import { linkProps, navigate } from '../router';
 import { usePageTitle } from '../a11y';
 import { Examples, Gallery, Knows } from './CreateGuide';
 
-interface Check { unknown_words: string[]; negative_unknown_words: string[]; truncated: string[]; price_per_clip: number }
+/** How the model read the prompt (POST /api/prompt/check, world/normalise.ts). */
+interface Reading { caption: string; concepts: Record<string, string | number>; unused: string[]; usable: boolean }
+interface Check { unknown_words: string[]; negative_unknown_words: string[]; truncated: string[]; price_per_clip: number; reading?: Reading }
 interface Balance { balance: number; price_per_clip: number }
 interface Model {
   id: string; default: boolean; seconds: string; width: number; height: number;
@@ -58,10 +60,26 @@ export function composePrompt(prompt: string, effect: EffectTemplate | undefined
   return parts.length > 1 ? parts.join(', ') : parts[0] ?? '';
 }
 
-/** The prompt with the words the model does not know marked. */
+/** The prompt with the phrases the model cannot use marked (they may be Chinese, emoji or several words). */
 function Highlighted({ text, unknown }: { text: string; unknown: Set<string> }) {
-  const parts = text.split(/([A-Za-z0-9']+)/);
-  return <>{parts.map((p, i) => unknown.has(p.toLowerCase()) ? <mark key={i} className="unknown">{p}</mark> : <span key={i}>{p}</span>)}</>;
+  const phrases = [...unknown].filter(Boolean).sort((a, b) => b.length - a.length);
+  if (!phrases.length) return <span>{text}</span>;
+  const escaped = phrases.map((p) => p.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&'));
+  const pattern = new RegExp(`(${escaped.join('|')})`, 'giu');
+  const marked = new Set(phrases.map((p) => p.toLowerCase()));
+  return <>{text.split(pattern).map((p, i) => marked.has(p.toLowerCase()) ? <mark key={i} className="unknown">{p}</mark> : <span key={i}>{p}</span>)}</>;
+}
+
+/** The concepts the model understood, as chips in the order a caption states them. */
+const CONCEPT_ORDER = ['object', 'count', 'motion', 'object2', 'speed', 'background', 'effect', 'camera'];
+function ReadingChips({ reading }: { reading: Reading }) {
+  const shown = CONCEPT_ORDER.filter((k) => reading.concepts[k] !== undefined);
+  if (!shown.length) return null;
+  return (
+    <p className="chips" data-testid="prompt-reading">
+      Understood: {shown.map((k) => <span key={k} className="chip" data-testid={`concept-${k}`}>{k === 'object2' ? 'with' : k} {String(reading.concepts[k]).replace('_', ' ')}</span>)}
+    </p>
+  );
 }
 
 /** A field's error from the server (its `param`), shown under the field and tied to it for screen readers. */
@@ -207,8 +225,10 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
         <div id="prompt-check" className="check" aria-live="polite">
           {prompt.trim() && <p className="preview"><Highlighted text={prompt} unknown={unknown} /></p>}
           {sent !== prompt.trim() && prompt.trim() && <p className="note" data-testid="prompt-sent">Prompt sent: <Highlighted text={sent} unknown={unknown} /></p>}
-          {check && check.unknown_words.length > 0 && <p className="warn" data-testid="unknown-words">The model does not know: {check.unknown_words.join(', ')}. They will be ignored.</p>}
-          {check && check.unknown_words.length === 0 && <p className="ok">The model knows every word.</p>}
+          {check?.reading && <ReadingChips reading={check.reading} />}
+          {check && check.unknown_words.length > 0 && <p className="warn" data-testid="unknown-words">The model cannot use: {check.unknown_words.join(', ')}. They will be ignored.</p>}
+          {check?.reading && !check.reading.usable && !image && !lastImage && !source && <p className="warn" data-testid="prompt-unusable">Nothing here is something the model can draw: name one of its objects, a motion and a place (English or Chinese), e.g. “a fox runs left in the snow”.</p>}
+          {check && check.unknown_words.length === 0 && check.reading?.usable !== false && <p className="ok">The model can use every word.</p>}
           {check && check.truncated.length > 0 && <p className="warn">Too long: “{check.truncated.join(' ')}” will be cut off.</p>}
         </div>
         <div className="field"><label htmlFor="f-negative_prompt">Negative prompt</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="what to avoid" {...fieldError('negative_prompt')} /><FieldError id="negative_prompt" error={error} /></div>
