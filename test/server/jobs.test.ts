@@ -70,7 +70,7 @@ describe('jobs', () => {
   });
 
   it('cancels a running generation through its AbortSignal and releases the credits once', async () => {
-    const s = await start();
+    const s = await start({ inputs: { maxSteps: 1000 } }); // above the default cap, so the run lasts until the cancel
     const token = s.key.secret_key;
     // The real engine on the tiny model, with many steps so that it is still running when the cancel arrives.
     const t = await create(s, token, { model: undefined, prompt: 'a cat spins', steps: 1000 });
