@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './browser-helpers.js';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
 import { OracleProvider } from '../src/core/providers/oracle.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CONTESTANTS = [
   { id: 'oracle-a', name: 'Oracle A', model: 'oracle' },
   { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 },
@@ -86,7 +86,7 @@ describe('the arena', () => {
 
   it.skipIf(!existsSync(CHROMIUM))('runs in the studio: both videos load → vote → names revealed → the leaderboard shows the battle', async () => {
     expect(ensureStudioBuilt()).toBeNull();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(`${server.url}/`);
     await page.getByLabel('Username').fill('carol');

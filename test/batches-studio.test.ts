@@ -6,12 +6,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
-import { DESKTOP, SHOTS, shoot, unlabelledControls } from './browser-helpers.js';
+import { DESKTOP, SHOTS, shoot, unlabelledControls, CHROMIUM, launchChromium } from './browser-helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 
 
@@ -25,10 +24,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the Ads page in a browser', () => {
     mkdirSync(SHOTS, { recursive: true });
     // The oracle stretched over ~1 s per clip so that progress is visible.
     server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1000 }, builtin: { preload: false }, workers: { builtin: 0, oracle: 2 } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await context?.close().catch(() => undefined);

@@ -1,5 +1,15 @@
 /** What the browser tests share: screenshot sizes and paths, full-page shots at both sizes, the label check. */
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Debian's chromium, headless, with the flags this machine kind needs (root: no sandbox; no GPU; no network of its own). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
 
 export const SHOTS = 'tmp/screenshots';
 export const DESKTOP = { width: 1280, height: 800 };

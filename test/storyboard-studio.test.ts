@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './browser-helpers.js';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'tmp/screenshots';
 
 describe.skipIf(!existsSync(CHROMIUM))('the storyboard page in a browser', () => {
@@ -21,10 +21,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the storyboard page in a browser', () =>
     mkdirSync(SHOTS, { recursive: true });
     // A loopback server signs its local user in; the oracle stretched over ~1 s so that progress shows.
     server = await startServer({ oracle: { delayMs: 1000 }, builtin: { preload: false }, workers: { builtin: 0 } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

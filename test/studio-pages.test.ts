@@ -9,14 +9,13 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
-import { DESKTOP, MOBILE, SHOTS } from './browser-helpers.js';
+import { DESKTOP, MOBILE, SHOTS, CHROMIUM, launchChromium } from './browser-helpers.js';
 import { contrastFailures, contrastRatio, sidewaysOverflow } from './contrast.js';
 import { EXAMPLES } from '../web/src/examples.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PAGES_DIR = `${SHOTS}/pages`;
 
 describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () => {
@@ -41,10 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
       auth: { mode: 'accounts' }, oracle: { delayMs: 2000 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 }, inputs: { maxSteps: 40 },
       arena: { contestants: [{ id: 'oracle-a', name: 'Oracle A', model: 'oracle' }, { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 }] },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   // Each test's pages closed after it: a playing video or an open event stream holds connections to the server.
   afterEach(async () => {

@@ -6,13 +6,12 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureStudioBuilt } from '../src/server/web.js';
 import { startServer, type TestServer } from './server/helpers.js';
-import { DESKTOP, SHOTS, shoot, unlabelledControls } from './browser-helpers.js';
+import { DESKTOP, SHOTS, shoot, unlabelledControls, CHROMIUM, launchChromium } from './browser-helpers.js';
 import { testPng } from './server/media-probe.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PROMPT = 'a cat bounces on the beach';
 
 
@@ -56,10 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     // Accounts on a loopback server (the default would sign one local user in); the oracle stretched over ~1.5 s
     // so that progress is visible.
     server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 1 } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   // Each test's pages closed after it: a looping video or an open event stream holds connections to the server.
   afterEach(async () => {
