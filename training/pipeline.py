@@ -38,7 +38,7 @@ import sys
 import time
 from typing import List, Optional
 
-from .common.run import log, write_json_atomic
+from .common.run import StagedRun, log, write_json_atomic
 
 PRESETS = {
     # 2 CPU cores: small batches; sizes keep the exported model under DESIGN.md's 48 MiB and the engine fast
@@ -90,7 +90,7 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-class Pipeline:
+class Pipeline(StagedRun):
     def __init__(self, a: argparse.Namespace):
         import torch
 
@@ -104,16 +104,6 @@ class Pipeline:
         self.state = json.load(open(self.state_path)) if (a.resume and os.path.exists(self.state_path)) else {}
         self.state.setdefault("stages", {})
         self.pick = lambda key: getattr(a, key) if getattr(a, key) is not None else self.preset[key]
-
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.out, *parts)
-
-    def done(self, stage: str) -> bool:
-        return self.state["stages"].get(stage, {}).get("status") == "done"
-
-    def mark(self, stage: str, **info) -> None:
-        self.state["stages"][stage] = {"status": "done", "finished": time.time(), **info}
-        write_json_atomic(self.state, self.state_path)
 
     # ------------------------------------------------------------------ data
     def render_cmd(self, out: str, split: str, clips: int, seed: int) -> List[str]:

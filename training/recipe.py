@@ -27,7 +27,7 @@ import sys
 import time
 from typing import List
 
-from .common.run import log, write_json_atomic
+from .common.run import StagedRun, log, write_json_atomic
 
 FORMAT = "kineo-recipe/1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,7 +70,7 @@ def load_recipe(path: str) -> dict:
     return r
 
 
-class Recipe:
+class Recipe(StagedRun):
     def __init__(self, recipe: dict, out: str, scale: float = 1.0, minutes: float = None, dit_args: str = "",
                  export: str = None):
         self.r = recipe
@@ -83,16 +83,6 @@ class Recipe:
         self.state_path = self.path("recipe.json")
         self.state = json.load(open(self.state_path)) if os.path.exists(self.state_path) else {"stages": {}}
         self.state["recipe"] = recipe
-
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.out, *parts)
-
-    def done(self, stage: str) -> bool:
-        return self.state["stages"].get(stage, {}).get("status") == "done"
-
-    def mark(self, stage: str, **info) -> None:
-        self.state["stages"][stage] = {"status": "done", "finished": time.time(), **info}
-        write_json_atomic(self.state, self.state_path)
 
     def clips(self, d: dict) -> int:
         return max(1, int(round(d["clips"] * self.scale)))

@@ -60,6 +60,25 @@ def write_json_atomic(obj, path: str):
     os.replace(tmp, path)
 
 
+class StagedRun:
+    """A run made of named stages, recorded in a JSON state file (``self.state_path``; ``self.state["stages"]``) so
+    that a rerun skips what is finished. Subclasses set ``out``, ``state`` and ``state_path``."""
+
+    out: str
+    state: dict
+    state_path: str
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.out, *parts)
+
+    def done(self, stage: str) -> bool:
+        return self.state["stages"].get(stage, {}).get("status") == "done"
+
+    def mark(self, stage: str, **info) -> None:
+        self.state["stages"][stage] = {"status": "done", "finished": time.time(), **info}
+        write_json_atomic(self.state, self.state_path)
+
+
 def machine_info() -> dict:
     return {"host": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()}
