@@ -25,8 +25,12 @@ export async function labelVideo(video: Buffer, metadata: Record<string, string>
       const codec = options.transcode
         ? ['-map', '0:v:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-preset', 'veryfast', '-crf', '18']
         : ['-map', '0', '-c', 'copy'];
-      await runFfmpeg(['-i', input, ...codec, '-map_metadata', '-1', ...tags, '-movflags', '+faststart+use_metadata_tags', '-f', 'mp4', output]);
-      const poster = await runFfmpeg(['-i', input, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', 'pipe:1']);
+      // One ffmpeg for both outputs (the labelled file, and the first frame as the poster on stdout): a process
+      // start is most of the CPU a remote task costs Kineo, and a queue of GPU boxes finishes many at once.
+      const poster = await runFfmpeg(['-i', input,
+        ...codec, '-map_metadata', '-1', ...tags, '-movflags', '+faststart+use_metadata_tags', '-f', 'mp4', output,
+        '-map', '0:v:0', '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', 'pipe:1']);
+      if (!poster.length) throw new Error('the video has no frame');
       return { video: readFileSync(output), poster };
     } catch (err) {
       // The remote said it finished but what it sent is not a video: worth another attempt, and visible in the task.

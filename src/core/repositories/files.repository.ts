@@ -12,6 +12,13 @@ export const filesRepository = {
       .onConflict((oc) => oc.doNothing()).execute();
     await q.insertInto('files').values(row).onConflict((oc) => oc.doNothing()).execute();
   },
+  /** Several records in two statements (a task's video, poster and spritesheet), each blob once. */
+  insertMany: async (q: Q, rows: Insertable<FilesTable>[]) => {
+    if (!rows.length) return;
+    const blobs = new Map(rows.map((r) => [r.sha256, { sha256: r.sha256, bytes: r.bytes, content_type: r.content_type, created_at: r.created_at }]));
+    await q.insertInto('blobs').values([...blobs.values()]).onConflict((oc) => oc.doNothing()).execute();
+    await q.insertInto('files').values(rows).onConflict((oc) => oc.doNothing()).execute();
+  },
   get: (q: Q, keyId: string, id: string) => q.selectFrom('files').selectAll().where('id', '=', id).where('key_id', '=', keyId).executeTakeFirst(),
   byId: (q: Q, id: string) => q.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst(),
   forTask: (q: Q, taskId: string) => q.selectFrom('files').selectAll().where('task_id', '=', taskId).execute(),

@@ -173,14 +173,15 @@ export class TaskLifecycle {
       { kind: 'poster', data: result.poster, content_type: 'image/png' },
       { kind: 'spritesheet', data: result.spritesheet, content_type: 'image/png' },
     ];
-    const stored = await Promise.all(outputs.map(async (o) => ({ ...o, sha256: await this.blobs.put(o.data) })));
+    // A provider may hand the same buffer twice (a remote clip's poster is its spritesheet): stored once.
+    const puts = new Map<Uint8Array, Promise<string>>();
+    const put = (data: Uint8Array) => puts.get(data) ?? puts.set(data, this.blobs.put(data)).get(data)!;
+    const stored = await Promise.all(outputs.map(async (o) => ({ ...o, sha256: await put(o.data) })));
     const done = await this.db.transaction().execute(async (trx) => {
-      for (const o of stored) {
-        await filesRepository.insert(trx, {
-          id: `file_${hex}_${o.kind}`, key_id: task.key_id, task_id: task.id, kind: o.kind, sha256: o.sha256,
-          content_type: o.content_type, bytes: o.data.byteLength, created_at: now,
-        });
-      }
+      await filesRepository.insertMany(trx, stored.map((o) => ({
+        id: `file_${hex}_${o.kind}`, key_id: task.key_id, task_id: task.id, kind: o.kind, sha256: o.sha256,
+        content_type: o.content_type, bytes: o.data.byteLength, created_at: now,
+      })));
       const row = await tasksRepository.transition(trx, task.id, ['running'], {
         status: 'succeeded', progress: 100, completed_at: now, updated_at: now, meta: JSON.stringify(result.meta),
         snapshot: JSON.stringify({ step: 1, of: 1, phase: 'done', elapsed_ms: now - (task.started_at ?? now) }),
