@@ -140,6 +140,23 @@ describe('kling: against Kineo\'s Kling API', { timeout: 180_000 }, () => {
     expect(proxy.seen.filter((r) => r === 'POST /v1/videos/effects')).toHaveLength(1);
   });
 
+  it('sends an ad batch\'s variants of a Kling effect to its effects endpoint with the product as the subject', async () => {
+    const s = await front({ effectPrompt: true, effectScenes: ['squish'] });
+    const token = s.key.secret_key;
+    const created = await call(s.url, 'POST', '/api/batches', { token, json: {
+      name: 'Apples', product: { subject: 'a red apple' }, selling_points: [], templates: ['squish', 'melt'], aspect_ratios: ['1:1'], count: 2, model: 'kling-oracle', seed: 3,
+    } });
+    expect(created.status).toBe(201);
+    const batch = await waitFor(async () => {
+      const b = (await call(s.url, 'GET', `/api/batches/${created.body.id}`, { token })).body;
+      return ['succeeded', 'partially_failed', 'failed'].includes(b.status) && b;
+    }, 150_000);
+    expect(batch.status).toBe('succeeded');
+    const byTemplate = Object.fromEntries(await Promise.all(batch.variants.map(async (v: { template: string; task_id: string }) => [v.template, (await remoteTasksOf(v.task_id))[0]])));
+    expect(byTemplate.squish).toMatchObject({ capability: 'effects', params: expect.objectContaining({ effect_scene: 'squish' }), prompt: expect.stringMatching(/^a red apple \S/) });
+    expect(byTemplate.melt).toMatchObject({ capability: 'text2video', prompt: 'a red apple melts' });
+  });
+
   it('retries 500, 429 and dropped calls; a create whose answer was lost is found, not made twice', async () => {
     const s = await front();
     const token = s.key.secret_key;

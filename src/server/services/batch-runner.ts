@@ -157,7 +157,7 @@ export class BatchRunner {
     const settings = JSON.parse(batch.settings) as { steps: number | null; output_size: number; seconds: string; image?: StoredInput; native_aspects?: Aspect[] };
     const aspect = v.aspect_ratio as Aspect;
     const child = variantTaskRow({
-      keyId: batch.key_id, provider: { name: batch.provider, model: batch.model }, prompt: v.prompt, templateId: v.template, seed: v.seed,
+      keyId: batch.key_id, provider: { name: batch.provider, model: batch.model }, prompt: v.prompt, templateId: v.template, subject: batch.subject || undefined, seed: v.seed,
       steps: settings.steps ?? undefined, outputSize: settings.output_size, seconds: settings.seconds, price: batch.price_per_clip,
       aspect: settings.native_aspects?.includes(aspect) ? aspect : undefined, image: settings.image,
     }, now);

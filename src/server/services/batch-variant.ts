@@ -16,6 +16,8 @@ export interface VariantSpec {
   provider: { name: string; model: string };
   prompt: string;
   templateId: string;
+  /** The product as words, apart from the template (a remote with its own effects endpoint applies the template to it). */
+  subject?: string;
   seed: number;
   steps?: number;
   outputSize: number;
@@ -34,6 +36,7 @@ export function variantTaskRow(c: VariantSpec, now: number): TaskRow {
   const params: TaskParams = {
     seed: c.seed, ...(c.steps !== undefined ? { steps: c.steps } : {}),
     output_size: c.outputSize, seconds: c.seconds, size: deliveredSize({ width: w, height: h }, c.outputSize), effect_scene: c.templateId,
+    effect: { template: c.templateId, ...(c.subject ? { subject: c.subject } : {}) },
     ...(c.aspect ? { aspect: c.aspect, output_height: Number(deliveredSize({ width: w, height: h }, c.outputSize).split('x')[1]) } : {}),
     ...(c.image ? { inputs: { image: c.image.sha256 } } : {}),
   };

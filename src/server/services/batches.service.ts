@@ -140,7 +140,7 @@ export class BatchesService {
     const id = newId('batch');
     const outputSize = this.config.output.size;
     const children = p.variants.map((v) => variantTaskRow({
-      keyId, provider: p.provider, prompt: v.prompt, templateId: v.template.id, seed: v.seed,
+      keyId, provider: p.provider, prompt: v.prompt, templateId: v.template.id, subject: p.subject || undefined, seed: v.seed,
       steps: b.steps, outputSize, seconds: p.seconds, price: p.price,
       aspect: nativeAspects.includes(v.aspect) ? v.aspect : undefined,
       image: image && { sha256: image.sha256, contentType: image.contentType, bytes: image.bytes },
