@@ -118,6 +118,10 @@ export const ConfigSchema = z.strictObject({
     /** Wrong passwords an account takes in 15 minutes before its sign-ins wait (429 with Retry-After). */
     failuresPerAccount: z.number().int().min(1).max(100_000).default(10),
   }).prefault({}),
+  effects: z.strictObject({
+    /** Draw the effect gallery's missing previews in the background at start (one task at a time). */
+    prerender: z.boolean().default(true),
+  }).prefault({}),
   /**
    * The arena's contestants: provider/model/settings combinations shown blind in pairs. `model` is a model name
    * this server runs (absent: the default model); `steps` overrides the model's default step count. Absent: what

@@ -107,6 +107,7 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
   const app = await buildApp(context, core.logger);
 
   let started = false;
+  const prerendering = new AbortController();
   return {
     app, context,
     async start() {
@@ -121,11 +122,17 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
       runner.start();
       batchRunner.start();
       storyboards.start();
+      if (config.effects.prerender) {
+        void effects.prerender(prerendering.signal).then((r) => {
+          if (r.drawn || r.failed.length) log.info({ drawn: r.drawn, cached: r.cached, failed: r.failed, ms: r.ms }, 'effect previews drawn');
+        });
+      }
       state = null;
       return files.baseUrl;
     },
     async stop() {
       state = 'shutting down';
+      prerendering.abort();
       bus.shutdown(); // end SSE streams so that the HTTP server can close
       // Stop accepting; in-flight requests finish. A keep-alive connection whose response ended just as the close
       // began can hold it open (~a minute): after the grace period every remaining connection is closed.

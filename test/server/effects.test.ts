@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createKineo } from '../../src/kineo.js';
 import { DEFAULT_CATALOG_PATH, loadEffectCatalog } from '../../src/server/effects/catalog.js';
-import { startServer, type TestServer } from './helpers.js';
+import { startServer, waitFor, type TestServer } from './helpers.js';
 
 describe('effect templates', () => {
   let server: TestServer;
@@ -25,6 +25,8 @@ describe('effect templates', () => {
   });
 
   it('renders a preview GIF once and serves it from the cache after', async () => {
+    const ready = async () => ((await (await fetch(`${server.url}/api/effects`)).json()) as { data: { id: string; preview_ready: boolean }[] }).data.find((t) => t.id === 'melt')!.preview_ready;
+    expect(await ready()).toBe(false);
     const first = await fetch(`${server.url}/api/effects/melt/preview.gif`);
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('image/gif');
@@ -36,6 +38,34 @@ describe('effect templates', () => {
     expect(again.equals(bytes)).toBe(true);
     expect(readdirSync(join(server.dataDir, 'effects'))).toEqual(cached);
     expect((await fetch(`${server.url}/api/effects/nope/preview.gif`)).status).toBe(404);
+    expect(await ready()).toBe(true);
+  });
+
+  // Once (embedded): the previews are ordinary tasks, whose scale-out path the rest of the suite covers; 25 s saved.
+  it.skipIf(process.env.KINEO_TEST_BACKENDS === 'scale')('draws every missing preview at start, one at a time, and none again on the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kineo-prerender-'));
+    const overrides = { builtin: { preload: false }, workers: { builtin: 1, oracle: 0 }, effects: { prerender: true } };
+    const readiness = async (s: TestServer) => ((await (await fetch(`${s.url}/api/effects`)).json()) as { data: { preview_ready: boolean }[] }).data.map((t) => t.preview_ready);
+    const first = await startServer(overrides, { dataDir, keep: true });
+    let drawn: string[];
+    try {
+      // Nobody asks for a GIF: the server draws them by itself.
+      await waitFor(async () => (await readiness(first)).every(Boolean), 180_000, 200);
+      drawn = readdirSync(join(dataDir, 'effects')).sort();
+      expect(drawn).toHaveLength((await readiness(first)).length);
+      expect(drawn.every((f) => f.endsWith('.gif'))).toBe(true);
+    } finally {
+      await first.stop();
+    }
+    const second = await startServer(overrides, { dataDir });
+    try {
+      expect((await readiness(second)).every(Boolean)).toBe(true);
+      const gif = await fetch(`${second.url}/api/effects/squish/preview.gif`);
+      expect(Buffer.from(await gif.arrayBuffer()).subarray(0, 6).toString('latin1')).toBe('GIF89a');
+      expect(readdirSync(join(dataDir, 'effects')).sort()).toEqual(drawn);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('maps Kling effect_scene through the catalog', async () => {

@@ -45,6 +45,7 @@ export async function startServer(overrides: Overrides = {}, options: { provider
     webhooks: { backoffBaseMs: 100, pollMs: 50 },
     security: { allowPrivateUrls: true },
     shutdownGraceS: 2,
+    effects: { prerender: false }, // on where a test asks: previews are tasks, and they would join every test's queue
   };
   const backends = options.backends ?? (await testBackends());
   const config = loadConfig({ env: {}, overrides: { ...(merge(merge(base, backends.overrides), overrides) as Overrides), dataDir, host: '127.0.0.1', port: 0 } });

@@ -13,6 +13,8 @@ export function registerEffectsRoutes(app: ZApp, ctx: AppContext): void {
       id: t.id, name: t.name, description: t.description, effect: t.effect, prompt_fragment: t.prompt_fragment,
       aliases: t.aliases ?? [], params: t.params ?? {},
       preview_url: `/api/effects/${encodeURIComponent(t.id)}/preview.gif`,
+      // false while the server is still drawing it (at start, or after a model change): the GIF then takes a while
+      preview_ready: ctx.effects.ready(t.id),
     })),
   }));
 

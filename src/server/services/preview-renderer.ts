@@ -19,7 +19,7 @@ export interface TaskRendererDeps {
 export function taskPreviewRenderer(deps: TaskRendererDeps): PreviewRenderer {
   return {
     model: deps.model,
-    async render(caption, seed, outputSize) {
+    async render(caption, seed, outputSize, signal) {
       const keyId = await deps.systemKey();
       const { task } = await deps.tasks.create(keyId, {
         api: 'native', capability: 'effects', model: deps.model, prompt: caption, settings: { seed }, outputSize,
@@ -31,6 +31,7 @@ export function taskPreviewRenderer(deps: TaskRendererDeps): PreviewRenderer {
         if (t.status === 'failed' || t.status === 'cancelled') {
           throw new ApiError(503, 'preview_failed', `the preview could not be made (${t.error_message ?? t.status}); try again later`, 5000);
         }
+        if (signal?.aborted) throw new ApiError(503, 'preview_pending', 'the server is stopping; the preview is made on the next start', 5000);
         if (Date.now() > deadline) throw new ApiError(503, 'preview_pending', 'the preview is still being made (the workers are busy); try again in a minute', 5000);
         await new Promise((r) => setTimeout(r, 100));
       }
