@@ -30,7 +30,7 @@ const data = join(dir, 'data');
 
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({
-  logLevel: 'info', builtin: { preload: false }, workers: { builtin: 0, oracle: 0 },
+  logLevel: 'info', builtin: { preload: false }, workers: { builtin: 0, oracle: 0 }, effects: { prerender: false },
   queue: { maxQueued: 10_000_000, perKeyActive: 10_000_000 }, credits: { initial: 100_000_000 },
 }));
 const key = JSON.parse(await runKineo(['keys', 'create', '--name', 'bench', '--data', data, '--credits', '100000000', '--json'])) as { access_key: string; secret_key: string };

@@ -23,7 +23,7 @@ const data = join(dir, 'data');
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({
   logLevel: 'warn', builtin: { preload: true }, workers: provider === 'builtin' ? { builtin: workers, oracle: 0 } : { builtin: 0, oracle: workers },
-  queue: { maxQueued: 100_000 }, credits: { initial: 0 },
+  queue: { maxQueued: 100_000 }, credits: { initial: 0 }, effects: { prerender: false }, // the batch alone in the queue
 }));
 const key = JSON.parse(await runKineo(['keys', 'create', '--name', 'bench', '--data', data, '--credits', String(count * 10), '--json'])) as { secret_key: string };
 const { server, base } = await startServe(data, config);

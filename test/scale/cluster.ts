@@ -76,7 +76,8 @@ export class Cluster {
     const c = new Cluster(backends);
     const redis = { ...backends.overrides.redis, ...(redisUrl ? { url: redisUrl } : {}) };
     writeFileSync(c.configFile, JSON.stringify({
-      logLevel: 'info', dataDir: join(c.dir, 'data'), builtin: { preload: false }, ...backends.overrides, redis, ...config,
+      // No effect previews: they are tasks, and the harness counts every task of the installation
+      logLevel: 'info', dataDir: join(c.dir, 'data'), builtin: { preload: false }, effects: { prerender: false }, ...backends.overrides, redis, ...config,
     }));
     return c;
   }

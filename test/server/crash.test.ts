@@ -49,7 +49,7 @@ describe('a crash mid-generation', () => {
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({
       logLevel: 'info', builtin: { model: TINY_MODEL, preload: false }, workers: { builtin: 0, oracle: 1 }, oracle: { delayMs: 3000 },
-      queue: { leaseMs: 1000, renewMs: 250, pollMs: 100 }, shutdownGraceS: 0,
+      queue: { leaseMs: 1000, renewMs: 250, pollMs: 100 }, shutdownGraceS: 0, effects: { prerender: false },
     }));
 
     const first = await serve(config);
