@@ -29,6 +29,8 @@ export interface InstalledModel {
   inputs: { image: boolean; lastImage: boolean; extend: boolean; long: boolean };
   /** Aspect ratios it draws natively and their frame sizes, 1:1 first. */
   aspects: Record<string, { width: number; height: number }>;
+  /** Its sampler's default step count (model.json `sampler.steps`). */
+  steps: number | null;
 }
 
 export function modelRoots(): string[] {
@@ -65,6 +67,7 @@ export function readInstalledModel(dir: string): InstalledModel | null {
     bytes,
     inputs: conditioned ? { image: true, lastImage: true, extend: true, long: true } : { image: false, lastImage: false, extend: false, long: false },
     aspects: { '1:1': { width: m.video.width, height: m.video.height }, ...(conditioned && m.video.aspects && typeof m.video.aspects === 'object' ? m.video.aspects : {}) },
+    steps: Number.isInteger(m.sampler?.steps) ? m.sampler.steps : null,
   };
 }
 

@@ -23,6 +23,7 @@ export class BuiltinProvider implements Provider {
   /** A 2-second clip of kineo-mini takes about this long on 2 cores (README, bench:engine). */
   readonly expectedRunS = 3;
   readonly readsWorldPrompts = true;
+  readonly defaultSteps?: number;
   private readonly dir: string;
   private readonly clip: ClipShape;
   private pipeline?: Promise<KineoPipeline>;
@@ -32,6 +33,7 @@ export class BuiltinProvider implements Provider {
     const installed = readInstalledModel(this.dir);
     if (!installed) throw new Error(`${this.dir} has no kineo-t2v/1 model.json`);
     this.model = installed.name;
+    if (installed.steps !== null) this.defaultSteps = installed.steps;
     this.clip = { model: installed.name, version: installed.version, frames: installed.frames, fps: installed.fps, width: installed.width, height: installed.height };
     const clipSeconds = secondsOf(this.clip);
     // What the model takes, as its model.json declares it: pictures and extension when it is conditioned on frames,

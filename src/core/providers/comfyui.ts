@@ -174,6 +174,7 @@ export class ComfyUIProvider implements Provider {
   readonly model: string;
   readonly capabilities: ProviderCapabilities;
   readonly expectedRunS: number;
+  readonly defaultSteps: number;
   readonly preload = false;
   private readonly text?: LoadedWorkflow;
   private readonly image?: LoadedWorkflow;
@@ -201,6 +202,7 @@ export class ComfyUIProvider implements Provider {
     this.name = s.name;
     this.model = s.model;
     this.expectedRunS = s.expectedRunS;
+    this.defaultSteps = s.steps;
     this.capabilities = {
       text: !!this.text, image: !!this.image, lastFrame: !!this.image?.uses.has('last_image'), extend: false,
       // Effect templates are prompt fragments applied to the subject: any graph that takes a prompt draws them.

@@ -120,6 +120,8 @@ export interface Provider {
   readonly capabilities: ProviderCapabilities;
   /** Seconds one job usually takes, until the database has measured run times (Retry-After uses it). */
   readonly expectedRunS: number;
+  /** The sampling steps a task gets when it names none (the studio scales its time estimate by steps). */
+  readonly defaultSteps?: number;
   /** True for providers that draw only the world's concepts from the prompt (the built-in engine, the oracle): a
    * native-API prompt with none of them is refused before payment (world/normalise.ts). */
   readonly readsWorldPrompts?: boolean;

@@ -61,7 +61,16 @@ export class RetryAfter {
   }
 
   async seconds(provider: Provider, waiting: number): Promise<number> {
+    return retryAfterS(waiting, await this.runS(provider), this.slots(provider));
+  }
+
+  /** How long `waiting` queued jobs keep the provider's slots busy before one more starts (no clamp: 0 is 0). */
+  async waitS(provider: Provider, waiting: number): Promise<number> {
+    return (waiting * (await this.runS(provider))) / this.slots(provider);
+  }
+
+  private slots(provider: Provider): number {
     const settings = this.providers.settings(provider.name);
-    return retryAfterS(waiting, await this.runS(provider), this.scaleOut ? settings.concurrency : settings.workers);
+    return Math.max(1, this.scaleOut ? settings.concurrency : settings.workers);
   }
 }

@@ -111,13 +111,16 @@ export function registerNativeRoutes(app: ZApp, ctx: AppContext): void {
   app.get('/api/me', { config, schema: { tags: ['Native'], summary: 'This key: access key, name, the secret that signs its Kling callbacks' } }, async (req) => ({
     access_key: req.key.id, name: req.key.name, webhook_secret: await ctx.keys.webhookSecretOf(req.key.id),
   }));
-  app.get('/api/models', { config, schema: { tags: ['Native'], summary: 'The models this server runs' } }, async () => ({
-    data: ctx.providers.all().map((p) => ({ ...p.shape(), id: p.model, provider: p.name, seconds: durationOf(p), image_to_video: p.capabilities.image, default: p.model === ctx.providers.defaultModel,
+  app.get('/api/models', { config, schema: { tags: ['Native'], summary: 'The models this server runs, with what a task of default settings takes now (run and queue wait)' } }, async () => ({
+    data: await Promise.all(ctx.providers.all().map(async (p) => ({ ...p.shape(), id: p.model, provider: p.name, seconds: durationOf(p), image_to_video: p.capabilities.image, default: p.model === ctx.providers.defaultModel,
       capabilities: p.capabilities, price_per_clip: ctx.providers.priceOf(p),
       // null: one price per clip whatever its length; else credits per second of video (rounded up per clip)
       price_per_second: pricePerSecond(ctx.providers.priceOf(p), p),
       max_video_seconds: ctx.config.inputs.maxVideoSeconds,
-    })),
+      // the studio's time estimate: scaled by steps ÷ default_steps and seconds ÷ the default length
+      default_steps: p.defaultSteps ?? null, max_steps: ctx.config.inputs.maxSteps,
+      ...(await ctx.tasks.timing(p)),
+    }))),
   }));
 
   app.post('/api/webhooks', { config, schema: { tags: ['Webhooks'], summary: 'Register an endpoint for video.completed / video.failed (returns its signing secret once)', body: WebhookCreateBody } }, async (req, reply) => {

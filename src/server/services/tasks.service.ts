@@ -416,6 +416,19 @@ export class TasksService {
     }, options);
   }
 
+  /**
+   * What a task of the provider's default settings takes now, for the studio's estimate: its run time as measured
+   * (a moving average of recent runs, else what the provider declares) and the wait for the tasks queued ahead
+   * (all providers' queued tasks over this one's slots: an upper bound).
+   */
+  async timing(provider: Provider): Promise<{ expected_run_s: number; queue_wait_s: number }> {
+    const round = (s: number) => Math.round(s * 10) / 10;
+    return {
+      expected_run_s: round(await this.retryAfter.runS(provider)),
+      queue_wait_s: round(await this.retryAfter.waitS(provider, Math.max(0, this.lifecycle.queuedCount))),
+    };
+  }
+
   async balance(keyId: string) {
     const key = await keysRepository.byId(this.db, keyId);
     if (!key) throw errors.authInvalid();
