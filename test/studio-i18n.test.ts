@@ -127,7 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () =
     const pages: [string, string, string, string][] = [
       ['create', '/create', '生成', '#f-model option'], ['tasks', '/tasks', '任务', 'li.task'], ['player', `/v/${videoId}`, EXAMPLES_ZH[0]!, '[data-testid="player"]'],
       ['feed', '/feed', '社区', 'li.video-card'], ['mine', '/mine', '我的作品', 'li.video-card'], ['keys', '/keys', 'API 密钥', 'table.keys tbody tr'],
-      ['effects', '/effects', '特效', 'li.effect-card'], ['ads', '/ads', '广告', 'form'], ['storyboard', '/storyboard', '分镜', 'form'],
+      ['effects', '/effects', '特效', 'li.effect-card'], ['ads', '/ads', '广告', 'input[name="templates"]'], ['storyboard', '/storyboard', '分镜', 'form'],
       ['arena', '/arena', '竞技场', '[aria-label="视频 B"]'], ['not-found', '/nope', '页面不存在', 'main a'],
     ];
     const page = await newPage({ locale: 'zh-CN', storageState: storage, reducedMotion: 'reduce' });

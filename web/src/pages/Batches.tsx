@@ -6,6 +6,7 @@ import { usePageTitle } from '../a11y';
 import { LOCALE, useT } from '../i18n';
 import { errorText, storedErrorText } from '../i18n/errors';
 import { effectName } from '../i18n/effects';
+import { effectPhraseZh } from '../concept-words';
 
 interface Model { id: string; default: boolean }
 
@@ -89,7 +90,7 @@ function BatchForm() {
         <fieldset className="choices">
           <legend>{t('ads.templates')}</legend>
           {effects.map((e) => (
-            <label key={e.id} className="choice"><input type="checkbox" name="templates" value={e.id} checked={templates.includes(e.id)} onChange={() => toggle(templates, setTemplates, e.id)} />{effectName(e, t)} <small translate="no">({e.prompt_fragment})</small></label>
+            <label key={e.id} className="choice"><input type="checkbox" name="templates" value={e.id} checked={templates.includes(e.id)} onChange={() => toggle(templates, setTemplates, e.id)} />{effectName(e, t)} {t.lang === 'zh' && effectPhraseZh(e.effect) ? <small>（{effectPhraseZh(e.effect)}）</small> : <small translate="no">({e.prompt_fragment})</small>}</label>
           ))}
         </fieldset>
         <fieldset className="choices">
