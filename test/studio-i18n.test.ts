@@ -93,7 +93,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () =
     await page.getByRole('heading', { name: '生成' }).waitFor();
     expect(await page.title()).toBe('生成 · Kineo');
 
-    // Chinese example prompts; a click fills the prompt, and what the model understood is said in Chinese.
+    // Chinese example prompts, each read whole by the server's prompt check; a click fills the prompt, and what the
+    // model understood is said in Chinese.
+    for (const example of EXAMPLES_ZH) {
+      const check = await page.evaluate(async (prompt) => (await fetch('/api/prompt/check', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': (await (await fetch('/api/session')).json()).csrf_token }, body: JSON.stringify({ prompt }) })).json(), example) as { unknown_words: string[]; reading: { usable: boolean } };
+      expect(check.unknown_words, example).toEqual([]);
+      expect(check.reading.usable, example).toBe(true);
+    }
     await page.getByRole('button', { name: EXAMPLES_ZH[0]! }).click();
     expect(await page.getByLabel('提示词', { exact: true }).inputValue()).toBe(EXAMPLES_ZH[0]);
     await page.getByTestId('concept-object').filter({ hasText: '主体 猫' }).waitFor();
@@ -190,6 +196,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () =
     await page.getByRole('navigation', { name: 'Main' }).getByRole('group', { name: 'Language' }).getByRole('button', { name: '中文' }).click();
     await page.getByRole('heading', { name: '生成' }).waitFor();
     expect(await htmlLang(page)).toBe('zh-CN');
+    await page.screenshot({ path: `${PAGES_DIR}/menu-zh-mobile.png` });
     await page.getByRole('button', { name: '菜单' }).click();
     expect((await header.boundingBox())!.height).toBeLessThan(80); // one row, closed
   }, 60_000);
