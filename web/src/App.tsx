@@ -14,19 +14,24 @@ import { ArenaPage } from './pages/Arena';
 import { BatchesPage } from './pages/Batches';
 import { StoryboardPage } from './pages/Storyboard';
 import { NotFoundPage } from './pages/NotFound';
+import { useT, type PlainKey } from './i18n';
+import { LangSwitch } from './i18n/LangSwitch';
+import { errorText } from './i18n/errors';
 
-const NAV: [string, string][] = [['/create', 'Create'], ['/tasks', 'Tasks'], ['/effects', 'Effects'], ['/ads', 'Ads'], ['/storyboard', 'Storyboard'], ['/arena', 'Arena'], ['/feed', 'Feed'], ['/mine', 'My videos'], ['/keys', 'API keys']];
+const NAV: [string, PlainKey][] = [['/create', 'nav.create'], ['/tasks', 'nav.tasks'], ['/effects', 'nav.effects'], ['/ads', 'nav.ads'], ['/storyboard', 'nav.storyboard'], ['/arena', 'nav.arena'], ['/feed', 'nav.feed'], ['/mine', 'nav.mine'], ['/keys', 'nav.keys']];
 
 /** `/tasks` and `/tasks/…` but not `/tasksx`: a page's own address and the addresses under it. */
 const under = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
-function ServerDown({ message, onRetry }: { message: string; onRetry: () => void }) {
-  usePageTitle('Server unreachable');
+function ServerDown({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  const t = useT();
+  usePageTitle(t('app.unreachableTitle'));
   return (
     <main className="page narrow" id="main">
-      <h1>The studio cannot reach its server</h1>
-      <p role="alert" className="error" data-testid="unreachable">{message}</p>
-      <button type="button" onClick={onRetry}>Try again</button>
+      <LangSwitch className="corner" />
+      <h1>{t('app.unreachableHeading')}</h1>
+      <p role="alert" className="error" data-testid="unreachable">{errorText(error, t)}</p>
+      <button type="button" onClick={onRetry}>{t('app.tryAgain')}</button>
     </main>
   );
 }
@@ -34,7 +39,8 @@ function ServerDown({ message, onRetry }: { message: string; onRetry: () => void
 export function App() {
   const location = useLocation();
   const [session, setSession] = useState<SessionInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const t = useT();
   const [menuOpen, setMenuOpen] = useState(false);
   const path = location.pathname;
   useFocusHeadingOnNavigate(path + location.search);
@@ -48,13 +54,13 @@ export function App() {
       setSession(s);
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      setError(e);
     }
   }, []);
   useEffect(() => void refresh(), [refresh]);
 
-  if (error) return <ServerDown message={error} onRetry={() => void refresh()} />;
-  if (!session) return <main className="page" id="main"><p>Loading…</p></main>;
+  if (error) return <ServerDown error={error} onRetry={() => void refresh()} />;
+  if (!session) return <main className="page" id="main"><p>{t('app.loading')}</p></main>;
   if (!session.user) return <SignInPage onSignedIn={async () => { await refresh(); navigate('/create'); }} />;
 
   let page;
@@ -76,19 +82,22 @@ export function App() {
   };
   return (
     <>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">{t('app.skip')}</a>
       <header className="top">
         <a className="brand" {...linkProps('/create')}>Kineo</a>
         {/* On a phone the links fold into a menu (one row: brand, menu, user); on a desktop the button is hidden. */}
-        <button type="button" className="menu-button secondary" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>Menu</button>
-        <nav aria-label="Main" id="main-nav" className={menuOpen ? 'open' : undefined}>
+        <button type="button" className="menu-button secondary" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>{t('app.menu')}</button>
+        <nav aria-label={t('nav.main')} id="main-nav" className={menuOpen ? 'open' : undefined}>
           {NAV.map(([to, label]) => (
-            <a key={to} {...linkProps(to)} aria-current={under(path, to) || (to === '/create' && path === '/') ? 'page' : undefined}>{label}</a>
+            <a key={to} {...linkProps(to)} aria-current={under(path, to) || (to === '/create' && path === '/') ? 'page' : undefined}>{t(label)}</a>
           ))}
+          {/* On a phone the header row has no room for the switch: it is the menu's last line. */}
+          <LangSwitch className="in-menu" />
         </nav>
         <span className="who">
-          <span data-testid="username" className="username">{session.user.username}</span>{session.user.is_admin && <span className="role"> (admin)</span>}
-          {session.mode === 'accounts' && <button type="button" className="link" onClick={signOut}>Sign out</button>}
+          <LangSwitch className="in-header" />
+          <span data-testid="username" className="username" translate="no">{session.user.username}</span>{session.user.is_admin && <span className="role">{t('app.admin')}</span>}
+          {session.mode === 'accounts' && <button type="button" className="link" onClick={signOut}>{t('app.signOut')}</button>}
         </span>
       </header>
       <main className="page" id="main" tabIndex={-1}>{page}</main>

@@ -1,4 +1,6 @@
 /** The studio's client of the native API: same-origin cookie session, the CSRF token on every change. */
+import { getT } from './i18n';
+
 let csrf: string | null = null;
 
 export class ApiFailure extends Error {
@@ -9,7 +11,7 @@ export class ApiFailure extends Error {
 }
 
 /** What a person reads when the server cannot be reached at all (fetch's own "TypeError: Failed to fetch" says nothing). */
-export const UNREACHABLE = 'The Kineo server did not answer. Check that it is still running (npx kineo serve) and that this computer is online, then try again.';
+const unreachable = () => new ApiFailure(0, getT()('error.unreachable'), 'unreachable');
 
 export function setCsrf(token: string | null): void {
   csrf = token;
@@ -23,13 +25,14 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   } catch {
-    throw new ApiFailure(0, UNREACHABLE, 'unreachable');
+    throw unreachable();
   }
   const data = await res.json().catch(() => null) as { error?: { message?: string; code?: string; param?: string | null } } | null;
   if (!res.ok) {
     // A proxy's 502/504 page (no JSON) means the server behind it is down: say so, not "502 Bad Gateway".
-    if (!data?.error && res.status >= 502 && res.status <= 504) throw new ApiFailure(res.status, UNREACHABLE, 'unreachable');
-    throw new ApiFailure(res.status, sentence(data?.error?.message ?? `The server answered ${res.status} ${res.statusText}.`), data?.error?.code, data?.error?.param);
+    if (!data?.error && res.status >= 502 && res.status <= 504) throw unreachable();
+    if (!data?.error?.message) throw new ApiFailure(res.status, getT()('error.http_error', { status: res.status }), 'http_error');
+    throw new ApiFailure(res.status, sentence(data.error.message), data.error.code, data.error.param);
   }
   return data as T;
 }

@@ -2,9 +2,9 @@
 import { useEffect, useState } from 'react';
 import { api } from './api';
 
-export function useEstimate<T>(path: string, body: unknown, refresh = 0): { estimate: T | null; estimateError: string | null } {
+export function useEstimate<T>(path: string, body: unknown, refresh = 0): { estimate: T | null; estimateError: Error | null } {
   const [estimate, setEstimate] = useState<T | null>(null);
-  const [estimateError, setEstimateError] = useState<string | null>(null);
+  const [estimateError, setEstimateError] = useState<Error | null>(null);
   const key = body === null ? null : JSON.stringify(body);
   useEffect(() => {
     if (key === null) {
@@ -18,7 +18,7 @@ export function useEstimate<T>(path: string, body: unknown, refresh = 0): { esti
         setEstimateError(null);
       }, (e) => {
         setEstimate(null);
-        setEstimateError((e as Error).message);
+        setEstimateError(e as Error);
       });
     }, 250);
     return () => clearTimeout(t);

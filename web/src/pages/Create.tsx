@@ -3,6 +3,10 @@ import { api, ApiFailure, type EffectTemplate, type Task, type Video } from '../
 import { linkProps, navigate } from '../router';
 import { usePageTitle } from '../a11y';
 import { Examples, Gallery, Knows } from './CreateGuide';
+import { useT, type PlainKey, type Translator } from '../i18n';
+import { errorText } from '../i18n/errors';
+import { effectDescription, effectName } from '../i18n/effects';
+import { cameraPhraseZh, conceptWord, effectPhraseZh, isChinese } from '../concept-words';
 
 /** How the model read the prompt (POST /api/prompt/check, world/normalise.ts). */
 interface Reading { caption: string; concepts: Record<string, string | number>; unused: string[]; usable: boolean }
@@ -17,47 +21,56 @@ interface Model {
 /** A picture the user chose, read as a data: URL (the API takes it as is; it is checked and stored server-side). */
 interface Picture { name: string; dataUrl: string }
 
-function readPicture(file: File): Promise<Picture> {
+function readPicture(file: File, t: Translator): Promise<Picture> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve({ name: file.name, dataUrl: String(reader.result) });
-    reader.onerror = () => reject(reader.error ?? new Error('could not read the file'));
+    reader.onerror = () => reject(reader.error ?? new Error(t('create.readFailed')));
     reader.readAsDataURL(file);
   });
 }
 
 /** A drop zone that is also a file picker: drop a PNG, JPEG or WebP on it, or choose one. */
 function PictureField({ id, label, picture, onChange, disabled }: { id: string; label: string; picture: Picture | null; onChange: (p: Picture | null) => void; disabled?: boolean }) {
+  const t = useT();
   const [over, setOver] = useState(false);
-  const take = async (file: File | undefined) => file && onChange(await readPicture(file));
+  const take = async (file: File | undefined) => file && onChange(await readPicture(file, t));
   return (
     <div className={`field drop${over ? ' over' : ''}`} data-testid={`drop-${id}`}
       onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)}
       onDrop={(e) => { e.preventDefault(); setOver(false); void take(e.dataTransfer.files[0]); }}>
       <label htmlFor={`f-${id}`}>{label}</label>
       <input id={`f-${id}`} name={id} type="file" accept="image/png,image/jpeg,image/webp" disabled={disabled} onChange={(e) => void take(e.target.files?.[0])} />
-      {picture && <span className="row"><img className="thumb" src={picture.dataUrl} alt={`${label}: ${picture.name}`} /><button type="button" className="secondary" onClick={() => onChange(null)}>Remove</button></span>}
-      {!picture && <small>{disabled ? 'This model does not take pictures' : 'Drop a PNG, JPEG or WebP here, or choose one'}</small>}
+      {picture && <span className="row"><img className="thumb" src={picture.dataUrl} alt={t('create.pictureAlt', { label, name: picture.name })} /><button type="button" className="secondary" onClick={() => onChange(null)}>{t('create.removePicture')}</button></span>}
+      {!picture && <small>{disabled ? t('create.noPictures') : t('create.dropPicture')}</small>}
     </div>
   );
 }
 
 /** Camera moves and the caption phrase the model knows for each (src/world/lexicon.ts CAMERA_WORDS). */
-const CAMERA_MOVES: [string, string, string][] = [
-  ['', 'None', ''],
-  ['pan_left', 'Pan left', 'the camera pans left'],
-  ['pan_right', 'Pan right', 'the camera pans right'],
-  ['tilt_up', 'Tilt up', 'the camera tilts up'],
-  ['tilt_down', 'Tilt down', 'the camera tilts down'],
-  ['zoom_in', 'Zoom in', 'the camera zooms in'],
-  ['zoom_out', 'Zoom out', 'the camera zooms out'],
+const CAMERA_MOVES: [string, PlainKey, string][] = [
+  ['', 'camera.none', ''],
+  ['pan_left', 'camera.pan_left', 'the camera pans left'],
+  ['pan_right', 'camera.pan_right', 'the camera pans right'],
+  ['tilt_up', 'camera.tilt_up', 'the camera tilts up'],
+  ['tilt_down', 'camera.tilt_down', 'the camera tilts down'],
+  ['zoom_in', 'camera.zoom_in', 'the camera zooms in'],
+  ['zoom_out', 'camera.zoom_out', 'the camera zooms out'],
 ];
 
-/** The prompt sent: the user's words, then the effect template's fragment, then the camera phrase. */
+/** The effect's phrase as it is appended: Chinese to a Chinese prompt (the normaliser reads both), else the template's. */
+const effectPhrase = (effect: EffectTemplate | undefined, chinese: boolean) =>
+  !effect ? '' : chinese ? effectPhraseZh(effect.effect) || effect.prompt_fragment : effect.prompt_fragment;
+
+/**
+ * The prompt sent: the user's words, then the effect template's fragment, then the camera phrase — in Chinese, with
+ * Chinese punctuation, when the prompt is written in Chinese ("一只猫在沙漠里，融化，镜头拉近").
+ */
 export function composePrompt(prompt: string, effect: EffectTemplate | undefined, camera: string): string {
-  const phrase = CAMERA_MOVES.find(([id]) => id === camera)?.[2] ?? '';
-  const parts = [prompt.trim().replace(/[.!,]+$/, ''), effect?.prompt_fragment ?? '', phrase].filter(Boolean);
-  return parts.length > 1 ? parts.join(', ') : parts[0] ?? '';
+  const chinese = isChinese(prompt);
+  const phrase = chinese ? cameraPhraseZh(camera) : CAMERA_MOVES.find(([id]) => id === camera)?.[2] ?? '';
+  const parts = [prompt.trim().replace(/[.!,。！，]+$/, ''), effectPhrase(effect, chinese), phrase].filter(Boolean);
+  return parts.length > 1 ? parts.join(chinese ? '，' : ', ') : parts[0] ?? '';
 }
 
 /** The prompt with the phrases the model cannot use marked (they may be Chinese, emoji or several words). */
@@ -71,21 +84,24 @@ function Highlighted({ text, unknown }: { text: string; unknown: Set<string> }) 
 }
 
 /** The concepts the model understood, as chips in the order a caption states them. */
-const CONCEPT_ORDER = ['object', 'count', 'motion', 'object2', 'speed', 'background', 'effect', 'camera'];
+const CONCEPT_ORDER = ['object', 'count', 'motion', 'object2', 'speed', 'background', 'effect', 'camera'] as const;
 function ReadingChips({ reading }: { reading: Reading }) {
+  const t = useT();
   const shown = CONCEPT_ORDER.filter((k) => reading.concepts[k] !== undefined);
   if (!shown.length) return null;
+  const value = (k: (typeof CONCEPT_ORDER)[number]) => k === 'count' ? String(reading.concepts[k]) : conceptWord(k, String(reading.concepts[k]), t.lang);
   return (
     <p className="chips" data-testid="prompt-reading">
-      Understood: {shown.map((k) => <span key={k} className="chip" data-testid={`concept-${k}`}>{k === 'object2' ? 'with' : k} {String(reading.concepts[k]).replace('_', ' ')}</span>)}
+      {t('create.understood')}{shown.map((k) => <span key={k} className="chip" data-testid={`concept-${k}`}>{t(`concept.${k}`)} {value(k)}</span>)}
     </p>
   );
 }
 
 /** A field's error from the server (its `param`), shown under the field and tied to it for screen readers. */
 function FieldError({ id, error }: { id: string; error: ApiFailure | null }) {
+  const t = useT();
   if (!error || error.param !== id) return null;
-  return <small id={`${id}-error`} className="error field-error" role="alert">{error.message}</small>;
+  return <small id={`${id}-error`} className="error field-error" role="alert">{errorText(error, t)}</small>;
 }
 
 /** The request fields that are folded under "Advanced settings". */
@@ -94,6 +110,7 @@ const ADVANCED = new Set(['seed', 'steps', 'guidance', 'scheduler']);
 const PLACED = new Set([...ADVANCED, 'prompt', 'negative_prompt']);
 
 export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | null; effectOf?: string | null; extendOf?: string | null }) {
+  const t = useT();
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
   const [model, setModel] = useState('');
@@ -207,7 +224,7 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
     }
   };
 
-  const title = source ? 'Extend' : parent ? 'Remix' : 'Create';
+  const title = t(source ? 'create.titleExtend' : parent ? 'create.titleRemix' : 'create.title');
   usePageTitle(title);
   // Server messages name the field ("steps: must be …"); next to the field the name is already said.
   const fieldError = (id: string) => error?.param === id ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {};
@@ -215,74 +232,74 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
   return (
     <section>
       <h1>{title}</h1>
-      {fresh && <p className="note intro">Describe an animal or a thing, what it does and where: the built-in model draws short cartoon clips of that. Try one:</p>}
+      {fresh && <p className="note intro">{t('create.intro')}</p>}
       {fresh && <Examples onPick={(text) => { setPrompt(text); document.getElementById('f-prompt')?.focus(); }} />}
-      {source && <p className="note" data-testid="extend-of">Extending <a {...linkProps(`/v/${source.id}`)}>“{source.prompt}”</a> ({sourceSeconds} s): the new video is it followed by {seconds} s more ({sourceSeconds + Number(seconds)} s in all).</p>}
-      {parent && <p className="note" data-testid="remix-of">Remixing <a {...linkProps(`/v/${parent.id}`)}>“{parent.prompt}”</a> by {parent.author}</p>}
+      {source && <p className="note" data-testid="extend-of">{t.rich('create.extending', { link: <a key="link" translate="no" {...linkProps(`/v/${source.id}`)}>“{source.prompt}”</a>, source: sourceSeconds, seconds, total: sourceSeconds + Number(seconds) })}</p>}
+      {parent && <p className="note" data-testid="remix-of">{t.rich('create.remixing', { link: <a key="link" translate="no" {...linkProps(`/v/${parent.id}`)}>“{parent.prompt}”</a>, author: parent.author })}</p>}
       <form className="card stack" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-        <div className="field"><label htmlFor="f-prompt">Prompt</label><textarea id="f-prompt" name="prompt" rows={3} required={!image && !lastImage && !source} maxLength={2500} value={prompt} onChange={(e) => setPrompt(e.target.value)}
-            placeholder="a cat bounces on the beach" aria-describedby="prompt-check" /><FieldError id="prompt" error={error} /></div>
+        <div className="field"><label htmlFor="f-prompt">{t('create.prompt')}</label><textarea id="f-prompt" name="prompt" rows={3} required={!image && !lastImage && !source} maxLength={2500} value={prompt} onChange={(e) => setPrompt(e.target.value)}
+            placeholder={t('create.promptPlaceholder')} aria-describedby="prompt-check" /><FieldError id="prompt" error={error} /></div>
         <div id="prompt-check" className="check" aria-live="polite">
-          {prompt.trim() && <p className="preview"><Highlighted text={prompt} unknown={unknown} /></p>}
-          {sent !== prompt.trim() && prompt.trim() && <p className="note" data-testid="prompt-sent">Prompt sent: <Highlighted text={sent} unknown={unknown} /></p>}
+          {prompt.trim() && <p className="preview" translate="no"><Highlighted text={prompt} unknown={unknown} /></p>}
+          {sent !== prompt.trim() && prompt.trim() && <p className="note" data-testid="prompt-sent">{t('create.promptSent')}<span translate="no"><Highlighted text={sent} unknown={unknown} /></span></p>}
           {check?.reading && <ReadingChips reading={check.reading} />}
-          {check && check.unknown_words.length > 0 && <p className="warn" data-testid="unknown-words">The model cannot use: {check.unknown_words.join(', ')}. They will be ignored.</p>}
-          {check?.reading && !check.reading.usable && !image && !lastImage && !source && <p className="warn" data-testid="prompt-unusable">Nothing here is something the model can draw: name one of its objects, a motion and a place (English or Chinese), e.g. “a fox runs left in the snow”.</p>}
-          {check && check.unknown_words.length === 0 && check.reading?.usable !== false && <p className="ok">The model can use every word.</p>}
-          {check && check.truncated.length > 0 && <p className="warn">Too long: “{check.truncated.join(' ')}” will be cut off.</p>}
+          {check && check.unknown_words.length > 0 && <p className="warn" data-testid="unknown-words">{t.rich('create.unknownWords', { words: <span key="w" translate="no">{check.unknown_words.join(', ')}</span> })}</p>}
+          {check?.reading && !check.reading.usable && !image && !lastImage && !source && <p className="warn" data-testid="prompt-unusable">{t('create.unusable')}</p>}
+          {check && check.unknown_words.length === 0 && check.reading?.usable !== false && <p className="ok">{t('create.allKnown')}</p>}
+          {check && check.truncated.length > 0 && <p className="warn">{t.rich('create.truncated', { words: <span key="w" translate="no">{check.truncated.join(' ')}</span> })}</p>}
         </div>
-        <div className="field"><label htmlFor="f-negative_prompt">Negative prompt</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="what to avoid" {...fieldError('negative_prompt')} /><FieldError id="negative_prompt" error={error} /></div>
-        {check && check.negative_unknown_words.length > 0 && <p className="warn">Not known in the negative prompt: {check.negative_unknown_words.join(', ')}</p>}
+        <div className="field"><label htmlFor="f-negative_prompt">{t('create.negative')}</label><input id="f-negative_prompt" name="negative_prompt" value={negative} onChange={(e) => setNegative(e.target.value)} placeholder={t('create.negativePlaceholder')} {...fieldError('negative_prompt')} /><FieldError id="negative_prompt" error={error} /></div>
+        {check && check.negative_unknown_words.length > 0 && <p className="warn">{t.rich('create.negativeUnknown', { words: <span key="w" translate="no">{check.negative_unknown_words.join(', ')}</span> })}</p>}
         {!source && <div className="grid-fields">
-          <PictureField id="image" label="First frame (picture)" picture={image} onChange={setImage} disabled={caps ? !caps.image : false} />
-          <PictureField id="last_image" label="Last frame (picture)" picture={lastImage} onChange={setLastImage} disabled={caps ? !caps.lastFrame : false} />
+          <PictureField id="image" label={t('create.firstFrame')} picture={image} onChange={setImage} disabled={caps ? !caps.image : false} />
+          <PictureField id="last_image" label={t('create.lastFrame')} picture={lastImage} onChange={setLastImage} disabled={caps ? !caps.lastFrame : false} />
         </div>}
         <div className="grid-fields">
-          <div className="field"><label htmlFor="f-effect">Effect template</label><select id="f-effect" name="effect" value={effectId} onChange={(e) => setEffectId(e.target.value)} aria-describedby="effect-note">
-              <option value="">None</option>
-              {effects.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+          <div className="field"><label htmlFor="f-effect">{t('create.effect')}</label><select id="f-effect" name="effect" value={effectId} onChange={(e) => setEffectId(e.target.value)} aria-describedby="effect-note">
+              <option value="">{t('create.none')}</option>
+              {effects.map((e) => <option key={e.id} value={e.id}>{effectName(e, t)}</option>)}
             </select>
-            <small id="effect-note">{effect ? `${effect.description} Adds “${effect.prompt_fragment}”.` : <a {...linkProps('/effects')}>Browse the effects</a>}</small></div>
-          <div className="field"><label htmlFor="f-camera">Camera move</label><select id="f-camera" name="camera" value={camera} onChange={(e) => setCamera(e.target.value)}>
-              {CAMERA_MOVES.map(([id, label]) => <option key={id} value={id}>{label}</option>)}
+            <small id="effect-note">{effect ? t('create.effectNote', { description: effectDescription(effect, t), fragment: effectPhrase(effect, isChinese(prompt)) }) : <a {...linkProps('/effects')}>{t('create.browseEffects')}</a>}</small></div>
+          <div className="field"><label htmlFor="f-camera">{t('create.camera')}</label><select id="f-camera" name="camera" value={camera} onChange={(e) => setCamera(e.target.value)}>
+              {CAMERA_MOVES.map(([id, label]) => <option key={id} value={id}>{t(label)}</option>)}
             </select></div>
-          <div className="field"><label htmlFor="f-model">Model</label><select id="f-model" name="model" value={model} onChange={(e) => setModel(e.target.value)}>
-              {models.map((m) => <option key={m.id} value={m.id}>{m.id}</option>)}
+          <div className="field"><label htmlFor="f-model">{t('create.model')}</label><select id="f-model" name="model" value={model} onChange={(e) => setModel(e.target.value)}>
+              {models.map((m) => <option key={m.id} value={m.id} translate="no">{m.id}</option>)}
             </select></div>
-          <div className="field"><label htmlFor="f-aspect_ratio">Aspect ratio</label><select id="f-aspect_ratio" name="aspect_ratio" value={aspect} disabled={Boolean(source)} onChange={(e) => setAspect(e.target.value)}>
-              <option value="">{source ? 'the video\'s own' : image ? 'the picture\'s (nearest)' : `default (${aspects[0]})`}</option>
+          <div className="field"><label htmlFor="f-aspect_ratio">{t('create.aspect')}</label><select id="f-aspect_ratio" name="aspect_ratio" value={aspect} disabled={Boolean(source)} onChange={(e) => setAspect(e.target.value)}>
+              <option value="">{source ? t('create.aspectVideo') : image ? t('create.aspectPicture') : t('create.aspectDefault', { aspect: aspects[0] ?? '1:1' })}</option>
               {aspects.map((a) => <option key={a} value={a}>{a}</option>)}
             </select></div>
-          <div className="field"><label htmlFor="f-duration">{source ? 'Seconds to add' : 'Duration'}</label><select id="f-duration" name="duration" value={seconds} onChange={(e) => setDuration(e.target.value)}>
-              {[...durations].sort((a, b) => Number(a) - Number(b)).map((d) => <option key={d} value={d}>{d} s{d === durations[0] ? ' (default)' : ''}</option>)}
+          <div className="field"><label htmlFor="f-duration">{t(source ? 'create.secondsToAdd' : 'create.duration')}</label><select id="f-duration" name="duration" value={seconds} onChange={(e) => setDuration(e.target.value)}>
+              {[...durations].sort((a, b) => Number(a) - Number(b)).map((d) => <option key={d} value={d}>{t(d === durations[0] ? 'create.durationDefault' : 'create.durationOption', { seconds: d })}</option>)}
             </select></div>
         </div>
         {/* Sampling settings most people never touch: folded, each with one line on what it does. Opened for a
             remix (its values are filled in) and when the server points at one of them. */}
         <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen((e.target as HTMLDetailsElement).open)}>
-          <summary>Advanced settings</summary>
+          <summary>{t('create.advanced')}</summary>
           <div className="grid-fields">
-            <div className="field"><label htmlFor="f-seed">Seed</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder="random" aria-describedby={error?.param === 'seed' ? 'seed-error' : 'seed-help'} aria-invalid={error?.param === 'seed' || undefined} />
-              <small id="seed-help">The same seed and prompt give the same video; leave empty for a new one each time.</small><FieldError id="seed" error={error} /></div>
-            <div className="field"><label htmlFor="f-steps">Steps</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder="model default" aria-describedby={error?.param === 'steps' ? 'steps-error' : 'steps-help'} aria-invalid={error?.param === 'steps' || undefined} />
-              <small id="steps-help">{Number(steps) > 50 ? <span className="warn">Many steps make a slow job for little gain.</span> : 'More steps draw more carefully and take longer.'}</small><FieldError id="steps" error={error} /></div>
-            <div className="field"><label htmlFor="f-cfg">CFG (guidance)</label><input id="f-cfg" name="cfg" type="number" min={0} max={100} step={0.5} value={cfg} onChange={(e) => setCfg(e.target.value)} placeholder="model default" aria-describedby={error?.param === 'guidance' ? 'guidance-error' : 'cfg-help'} aria-invalid={error?.param === 'guidance' || undefined} />
-              <small id="cfg-help">How closely the video follows the prompt; high values look harsh.</small><FieldError id="guidance" error={error} /></div>
-            <div className="field"><label htmlFor="f-scheduler">Sampler</label><select id="f-scheduler" name="scheduler" value={scheduler} onChange={(e) => setScheduler(e.target.value)} aria-describedby="scheduler-help">
-                <option value="">model default</option><option value="euler">Euler</option><option value="heun">Heun</option>
+            <div className="field"><label htmlFor="f-seed">{t('create.seed')}</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder={t('create.seedPlaceholder')} aria-describedby={error?.param === 'seed' ? 'seed-error' : 'seed-help'} aria-invalid={error?.param === 'seed' || undefined} />
+              <small id="seed-help">{t('create.seedHelp')}</small><FieldError id="seed" error={error} /></div>
+            <div className="field"><label htmlFor="f-steps">{t('create.steps')}</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder={t('create.modelDefault')} aria-describedby={error?.param === 'steps' ? 'steps-error' : 'steps-help'} aria-invalid={error?.param === 'steps' || undefined} />
+              <small id="steps-help">{Number(steps) > 50 ? <span className="warn">{t('create.stepsSlow')}</span> : t('create.stepsHelp')}</small><FieldError id="steps" error={error} /></div>
+            <div className="field"><label htmlFor="f-cfg">{t('create.cfg')}</label><input id="f-cfg" name="cfg" type="number" min={0} max={100} step={0.5} value={cfg} onChange={(e) => setCfg(e.target.value)} placeholder={t('create.modelDefault')} aria-describedby={error?.param === 'guidance' ? 'guidance-error' : 'cfg-help'} aria-invalid={error?.param === 'guidance' || undefined} />
+              <small id="cfg-help">{t('create.cfgHelp')}</small><FieldError id="guidance" error={error} /></div>
+            <div className="field"><label htmlFor="f-scheduler">{t('create.sampler')}</label><select id="f-scheduler" name="scheduler" value={scheduler} onChange={(e) => setScheduler(e.target.value)} aria-describedby="scheduler-help">
+                <option value="">{t('create.modelDefault')}</option><option value="euler">Euler</option><option value="heun">Heun</option>
               </select>
-              <small id="scheduler-help">Heun is sharper at few steps and takes twice as long per step.</small><FieldError id="scheduler" error={error} /></div>
+              <small id="scheduler-help">{t('create.samplerHelp')}</small><FieldError id="scheduler" error={error} /></div>
           </div>
         </details>
         <div className="submit-bar">
         <p className="cost" data-testid="cost">
-          Cost: <strong>{cost} credit{cost === 1 ? '' : 's'}</strong>
-          {shape?.price_per_second != null && <> · {+shape.price_per_second.toFixed(3)} credits per second of video</>}
-          {balance && <> · balance {balance.balance}</>}
+          {t('create.cost')}<strong>{t('create.credits', { n: cost })}</strong>
+          {shape?.price_per_second != null && t('create.perSecond', { price: +shape.price_per_second.toFixed(3) })}
+          {balance && t('create.balance', { balance: balance.balance })}
         </p>
-        {error && !PLACED.has(error.param ?? '') && <p role="alert" className="error">{error.message}</p>}
-        <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)} aria-keyshortcuts="Control+Enter Meta+Enter">{source ? 'Extend' : parent ? 'Generate remix' : 'Generate'}</button>
-          <small className="note shortcut">or Ctrl+Enter</small></div>
+        {error && !PLACED.has(error.param ?? '') && <p role="alert" className="error">{errorText(error, t)}</p>}
+        <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)} aria-keyshortcuts="Control+Enter Meta+Enter">{t(source ? 'create.extend' : parent ? 'create.generateRemix' : 'create.generate')}</button>
+          <small className="note shortcut">{t('create.shortcut')}</small></div>
         </div>
       </form>
       {fresh && <Knows />}

@@ -2,11 +2,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { usePageTitle } from '../a11y';
 import { api, type Video } from '../api';
 import { VideoCard } from './VideoCard';
+import { useT } from '../i18n';
 
 type Sort = 'newest' | 'popular';
 
 export function FeedPage() {
-  usePageTitle('Feed');
+  const t = useT();
+  usePageTitle(t('feed.title'));
   const [sort, setSort] = useState<Sort>('newest');
   const [videos, setVideos] = useState<Video[]>([]);
   const [next, setNext] = useState<number | null>(0);
@@ -38,18 +40,18 @@ export function FeedPage() {
 
   return (
     <section>
-      <h1>Feed</h1>
-      <div className="row" role="group" aria-label="Sort the feed">
+      <h1>{t('feed.title')}</h1>
+      <div className="row" role="group" aria-label={t('feed.sort')}>
         {(['newest', 'popular'] as const).map((s) => (
-          <button key={s} type="button" className={sort === s ? '' : 'secondary'} aria-pressed={sort === s} onClick={() => setSort(s)}>{s === 'newest' ? 'Newest' : 'Popular'}</button>
+          <button key={s} type="button" className={sort === s ? '' : 'secondary'} aria-pressed={sort === s} onClick={() => setSort(s)}>{t(s === 'newest' ? 'feed.newest' : 'feed.popular')}</button>
         ))}
       </div>
-      {videos.length === 0 && !loading && <p>Nothing is published yet.</p>}
+      {videos.length === 0 && !loading && <p>{t('feed.empty')}</p>}
       <ul className="video-grid">
         {videos.map((v) => <VideoCard key={v.id} video={v} onChange={(nv) => setVideos((all) => all.map((x) => x.id === nv.id ? nv : x))} />)}
       </ul>
       <div ref={sentinel} />
-      {next !== null && next > 0 && <button type="button" className="secondary" disabled={loading} onClick={() => void loadMore(next, sort, false)}>Load more</button>}
+      {next !== null && next > 0 && <button type="button" className="secondary" disabled={loading} onClick={() => void loadMore(next, sort, false)}>{t('feed.more')}</button>}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { usePageTitle } from '../a11y';
 import { api } from '../api';
+import { LOCALE, useT, type PlainKey } from '../i18n';
 
 interface Key { access_key: string; name: string; balance: number; created_at: number; revoked_at: number | null; studio: boolean }
 interface Created { access_key: string; secret_key: string; name: string }
@@ -24,7 +25,8 @@ console.log(video.id, video.status);`;
 }
 
 /** A button that copies `text`; it says "Copied" for a moment (and where there is no clipboard, that it could not). */
-function CopyButton({ text, label }: { text: string; label: string }) {
+function CopyButton({ text, label }: { text: string; label: PlainKey }) {
+  const t = useT();
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const copy = async () => {
     try {
@@ -36,14 +38,15 @@ function CopyButton({ text, label }: { text: string; label: string }) {
     setTimeout(() => setState('idle'), 2500);
   };
   return (
-    <button type="button" className="secondary small" aria-label={`Copy ${label}`} onClick={() => void copy()}>
-      <span aria-live="polite">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy by hand' : 'Copy'}</span>
+    <button type="button" className="secondary small" aria-label={t('keys.copyLabel', { what: t(label) })} onClick={() => void copy()}>
+      <span aria-live="polite">{t(state === 'copied' ? 'keys.copied' : state === 'failed' ? 'keys.copyFailed' : 'keys.copy')}</span>
     </button>
   );
 }
 
 export function KeysPage() {
-  usePageTitle('API keys');
+  const t = useT();
+  usePageTitle(t('keys.title'));
   const [keys, setKeys] = useState<Key[]>([]);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<Created | null>(null);
@@ -57,7 +60,7 @@ export function KeysPage() {
   };
   const revoke = async (k: Key) => {
     // Revoking cannot be undone and breaks every script that uses the key: ask first.
-    if (!window.confirm(`Revoke “${k.name}” (${k.access_key})? Scripts that use it stop working at once, and its ${k.balance} credits are lost. This cannot be undone.`)) return;
+    if (!window.confirm(t('keys.confirmRevoke', { name: k.name, key: k.access_key, balance: k.balance }))) return;
     await api('DELETE', `/api/keys/${k.access_key}`);
     // A revoked key's secret is useless: it and the snippets made with it disappear.
     if (created?.access_key === k.access_key) setCreated(null);
@@ -68,37 +71,37 @@ export function KeysPage() {
   const openai = openaiSnippet(shown);
   return (
     <section>
-      <h1>API keys</h1>
-      <p className="note" data-testid="credits-note">Credits belong to each key, not to you: a new key starts with credits of its own, and what a script makes is paid from its key. What you make here in the studio is paid from your studio key.</p>
+      <h1>{t('keys.title')}</h1>
+      <p className="note" data-testid="credits-note">{t('keys.credits')}</p>
       <form className="card row key-form" onSubmit={(e) => { e.preventDefault(); void create(); }}>
-        <div className="field"><label htmlFor="f-key_name">Key name</label><input id="f-key_name" name="key_name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="my script" /></div>
-        <button type="submit">Create key</button>
+        <div className="field"><label htmlFor="f-key_name">{t('keys.name')}</label><input id="f-key_name" name="key_name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder={t('keys.namePlaceholder')} /></div>
+        <button type="submit">{t('keys.create')}</button>
       </form>
       {created && (
         <div className="card" role="status">
-          <p>Copy the secret key now; it is not shown again.</p>
-          <div className="field"><label htmlFor="f-access-key">Access key</label><span className="copy-row"><input id="f-access-key" readOnly value={created.access_key} /><CopyButton text={created.access_key} label="the access key" /></span></div>
-          <div className="field"><label htmlFor="f-secret-key">Secret key</label><span className="copy-row"><input id="f-secret-key" readOnly value={created.secret_key} data-testid="secret-key" /><CopyButton text={created.secret_key} label="the secret key" /></span></div>
+          <p>{t('keys.copyNow')}</p>
+          <div className="field"><label htmlFor="f-access-key">{t('keys.accessKey')}</label><span className="copy-row"><input id="f-access-key" readOnly value={created.access_key} /><CopyButton text={created.access_key} label="keys.copyAccess" /></span></div>
+          <div className="field"><label htmlFor="f-secret-key">{t('keys.secretKey')}</label><span className="copy-row"><input id="f-secret-key" readOnly value={created.secret_key} data-testid="secret-key" /><CopyButton text={created.secret_key} label="keys.copySecret" /></span></div>
         </div>
       )}
       <div className="table-scroll"><table className="keys">
-        <caption className="sr-only">Your keys</caption>
-        <thead><tr><th>Name</th><th>Access key</th><th>Credits</th><th>Created</th><th><span className="sr-only">Actions</span></th></tr></thead>
+        <caption className="sr-only">{t('keys.yours')}</caption>
+        <thead><tr><th>{t('keys.colName')}</th><th>{t('keys.colAccess')}</th><th>{t('keys.colCredits')}</th><th>{t('keys.colCreated')}</th><th><span className="sr-only">{t('keys.colActions')}</span></th></tr></thead>
         <tbody>
           {keys.map((k) => (
             <tr key={k.access_key}>
-              <td>{k.name}{k.studio ? ' (studio)' : ''}</td><td><code>{k.access_key}</code></td><td>{k.balance}</td>
-              <td>{new Date(k.created_at).toLocaleDateString()}</td>
-              <td>{k.revoked_at ? 'revoked' : !k.studio && <button type="button" className="secondary" onClick={() => void revoke(k)}>Revoke</button>}</td>
+              <td><span translate="no">{k.name}</span>{k.studio ? t('keys.studio') : ''}</td><td><code>{k.access_key}</code></td><td>{k.balance}</td>
+              <td>{new Date(k.created_at).toLocaleDateString(LOCALE[t.lang])}</td>
+              <td>{k.revoked_at ? t('keys.revoked') : !k.studio && <button type="button" className="secondary" onClick={() => void revoke(k)}>{t('keys.revoke')}</button>}</td>
             </tr>
           ))}
         </tbody>
       </table></div>
-      {!created && <p className="note">Create a key to get these snippets with its keys filled in.</p>}
-      <div className="snippet-head"><h2>Kling format (Python)</h2><CopyButton text={kling} label="the Kling snippet" /></div>
-      <pre className="snippet" data-testid="kling-snippet">{kling}</pre>
-      <div className="snippet-head"><h2>OpenAI videos format (Node)</h2><CopyButton text={openai} label="the OpenAI snippet" /></div>
-      <pre className="snippet" data-testid="openai-snippet">{openai}</pre>
+      {!created && <p className="note">{t('keys.snippetsNote')}</p>}
+      <div className="snippet-head"><h2>{t('keys.kling')}</h2><CopyButton text={kling} label="keys.copyKling" /></div>
+      <pre className="snippet" data-testid="kling-snippet" translate="no">{kling}</pre>
+      <div className="snippet-head"><h2>{t('keys.openai')}</h2><CopyButton text={openai} label="keys.copyOpenai" /></div>
+      <pre className="snippet" data-testid="openai-snippet" translate="no">{openai}</pre>
     </section>
   );
 }

@@ -1,14 +1,16 @@
 import { usePageTitle } from '../a11y';
 import { linkProps } from '../router';
+import { useT } from '../i18n';
 
 /** An address the studio has no page for (a mistyped or old link): say so and offer the way on. */
 export function NotFoundPage({ path }: { path: string }) {
-  usePageTitle('Page not found');
+  const t = useT();
+  usePageTitle(t('notFound.title'));
   return (
     <section>
-      <h1>Page not found</h1>
-      <p>The studio has no page at <code>{path}</code>. The link may be mistyped or out of date.</p>
-      <p><a {...linkProps('/create')}>Create a video</a> · <a {...linkProps('/feed')}>See the feed</a> · <a {...linkProps('/mine')}>Your videos</a></p>
+      <h1>{t('notFound.title')}</h1>
+      <p>{t.rich('notFound.body', { path: <code key="path" translate="no">{path}</code> })}</p>
+      <p><a {...linkProps('/create')}>{t('notFound.create')}</a> · <a {...linkProps('/feed')}>{t('notFound.feed')}</a> · <a {...linkProps('/mine')}>{t('notFound.mine')}</a></p>
     </section>
   );
 }

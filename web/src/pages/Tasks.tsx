@@ -3,11 +3,14 @@ import { api, type Progress, type Task } from '../api';
 import { linkProps, navigate } from '../router';
 import { usePageTitle } from '../a11y';
 import { progressWords } from '../progress-words';
+import { LOCALE, useT } from '../i18n';
+import { errorText, storedErrorText } from '../i18n/errors';
 
 const ACTIVE = new Set(['queued', 'running']);
 
 /** One unfinished task's live progress over SSE (complete snapshots with a preview frame), in words. */
 function LiveProgress({ task, onDone, watched }: { task: Task; onDone: (task: Task, status: string) => void; watched: boolean }) {
+  const t = useT();
   const [p, setP] = useState<Progress | null>(null);
   useEffect(() => {
     const es = new EventSource(`/api/tasks/${task.id}/events`);
@@ -29,12 +32,12 @@ function LiveProgress({ task, onDone, watched }: { task: Task; onDone: (task: Ta
     return () => es.close();
   }, [task.id, onDone]);
   const pct = p?.progress ?? task.progress;
-  const words = progressWords(p ?? { status: task.status, step: null, of: null, phase: null, elapsed_ms: null });
+  const words = progressWords(p ?? { status: task.status, step: null, of: null, phase: null, elapsed_ms: null }, t);
   return (
     <div className="live">
-      {p?.preview ? <img className="preview-frame" src={p.preview} alt="Preview of the current frame" width={64} height={64} /> : <div className="preview-frame empty" aria-hidden="true" />}
+      {p?.preview ? <img className="preview-frame" src={p.preview} alt={t('tasks.previewAlt')} width={64} height={64} /> : <div className="preview-frame empty" aria-hidden="true" />}
       <div className="grow">
-        <progress max={100} value={pct} aria-label={`Progress of “${task.prompt}”`}>{pct}%</progress>
+        <progress max={100} value={pct} aria-label={t('tasks.progressOf', { prompt: task.prompt })}>{pct}%</progress>
         {/* The task the user just submitted reads its progress out (politely: a screen reader finishes its sentence first). */}
         <small data-testid="progress-words" aria-live={watched ? 'polite' : undefined}>{words} · {pct}%</small>
       </div>
@@ -47,20 +50,22 @@ function LiveProgress({ task, onDone, watched }: { task: Task; onDone: (task: Ta
  * succeeds its player opens by itself (the video then plays), as a person who pressed Generate expects.
  */
 export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | null }) {
-  usePageTitle('Tasks');
+  const t = useT();
+  usePageTitle(t('tasks.title'));
   const [tasks, setTasks] = useState<Task[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [announce, setAnnounce] = useState('');
   const load = useCallback(() => {
-    void api<{ data: Task[] }>('GET', '/api/tasks?limit=30').then((r) => setTasks(r.data), (e) => setError((e as Error).message));
+    void api<{ data: Task[] }>('GET', '/api/tasks?limit=30').then((r) => setTasks(r.data), setError);
   }, []);
   useEffect(load, [load]);
-  const finished = useCallback((t: Task, status: string) => {
+  const finished = useCallback((task: Task, status: string) => {
     // One announcement per finished task (the bar's own updates would flood a screen reader).
-    setAnnounce(status === 'succeeded' ? `“${t.prompt}” is ready.` : status === 'unknown' ? '' : `“${t.prompt}” ${status}.`);
-    if (t.id === openWhenDone && status === 'succeeded') navigate(`/v/${t.id}`);
+    setAnnounce(status === 'succeeded' ? t('tasks.ready', { prompt: task.prompt }) : status === 'unknown' ? ''
+      : t('tasks.ended', { prompt: task.prompt, status: t.has(`status.${status}`) ? t(`status.${status}` as 'status.failed') : status }));
+    if (task.id === openWhenDone && status === 'succeeded') navigate(`/v/${task.id}`);
     else load();
-  }, [load, openWhenDone]);
+  }, [load, openWhenDone, t]);
 
   const cancel = async (id: string) => {
     await api('POST', `/api/tasks/${id}/cancel`);
@@ -78,29 +83,29 @@ export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | nul
 
   return (
     <section>
-      <h1>Tasks</h1>
+      <h1>{t('tasks.title')}</h1>
       <p className="sr-only" role="status" aria-live="polite">{announce}</p>
-      {error && <p role="alert" className="error">{error}</p>}
-      {tasks && tasks.length === 0 && <p>No tasks yet. <a {...linkProps('/create')}>Create a video</a>.</p>}
+      {error !== null && <p role="alert" className="error">{errorText(error, t)}</p>}
+      {tasks && tasks.length === 0 && <p>{t.rich('tasks.empty', { link: <a key="link" {...linkProps('/create')}>{t('tasks.createVideo')}</a> })}</p>}
       <ul className="tasks">
-        {tasks?.map((t) => (
-          <li key={t.id} className={`card task${t.id === openWhenDone ? ' new' : ''}`} data-task-id={t.id} data-status={t.status}>
+        {tasks?.map((task) => (
+          <li key={task.id} className={`card task${task.id === openWhenDone ? ' new' : ''}`} data-task-id={task.id} data-status={task.status}>
             <div className="task-head">
-              <strong className="prompt">{t.prompt}</strong>
-              <span className={`status ${t.status}`}>{t.status}</span>
+              <strong className="prompt" translate="no">{task.prompt}</strong>
+              <span className={`status ${task.status}`}>{t(`status.${task.status}`)}</span>
             </div>
-            {t.id === openWhenDone && ACTIVE.has(t.status) && <p className="note">It opens by itself when it is ready.</p>}
-            {ACTIVE.has(t.status) && <LiveProgress task={t} onDone={finished} watched={t.id === openWhenDone} />}
-            {t.status === 'succeeded' && t.files.find((f) => f.kind === 'poster') && (
-              <a {...linkProps(`/v/${t.id}`)}><img className="thumb" src={t.files.find((f) => f.kind === 'poster')!.url} alt={`Poster of “${t.prompt}”`} /></a>
+            {task.id === openWhenDone && ACTIVE.has(task.status) && <p className="note">{t('tasks.opensItself')}</p>}
+            {ACTIVE.has(task.status) && <LiveProgress task={task} onDone={finished} watched={task.id === openWhenDone} />}
+            {task.status === 'succeeded' && task.files.find((f) => f.kind === 'poster') && (
+              <a {...linkProps(`/v/${task.id}`)}><img className="thumb" src={task.files.find((f) => f.kind === 'poster')!.url} alt={t('tasks.posterOf', { prompt: task.prompt })} /></a>
             )}
-            {t.error && <p className="error">{t.error.message}</p>}
+            {task.error && <p className="error">{storedErrorText(task.error, t)}</p>}
             <div className="row">
-              <small className="note">{t.model} · seed {t.params.seed} · {new Date(t.created_at).toLocaleTimeString()}</small>
-              {ACTIVE.has(t.status) && <button type="button" className="secondary" onClick={() => void cancel(t.id)}>Cancel</button>}
-              {(t.status === 'failed' || t.status === 'cancelled') && <button type="button" className="secondary" onClick={() => void retry(t)}>Retry</button>}
-              {t.status === 'succeeded' && <button type="button" onClick={() => navigate(`/v/${t.id}`)}>Open</button>}
-              {t.status === 'succeeded' && <button type="button" className="secondary" aria-label={`Extend “${t.prompt}”`} onClick={() => navigate(`/create?extend=${t.id}`)}>Extend</button>}
+              <small className="note">{t.rich('tasks.meta', { model: <span key="m" translate="no">{task.model}</span>, seed: task.params.seed, time: new Date(task.created_at).toLocaleTimeString(LOCALE[t.lang]) })}</small>
+              {ACTIVE.has(task.status) && <button type="button" className="secondary" onClick={() => void cancel(task.id)}>{t('tasks.cancel')}</button>}
+              {(task.status === 'failed' || task.status === 'cancelled') && <button type="button" className="secondary" onClick={() => void retry(task)}>{t('tasks.retry')}</button>}
+              {task.status === 'succeeded' && <button type="button" onClick={() => navigate(`/v/${task.id}`)}>{t('tasks.open')}</button>}
+              {task.status === 'succeeded' && <button type="button" className="secondary" aria-label={t('tasks.extendOf', { prompt: task.prompt })} onClick={() => navigate(`/create?extend=${task.id}`)}>{t('tasks.extend')}</button>}
             </div>
           </li>
         ))}
