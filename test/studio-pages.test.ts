@@ -147,8 +147,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     await page.getByLabel('Prompt', { exact: true }).fill('a dog jumps on the grass');
     await page.getByLabel('Model').selectOption('oracle');
     await page.getByText('Advanced settings').click();
+    // Before that, the form says how long the job takes (the model's measured run, scaled by the settings) and the limit.
+    expect(await page.getByTestId('time-estimate').textContent()).toMatch(/^Takes about \d+ (s|min)/);
     await page.getByLabel('Steps').fill('60');
     await page.getByText('Many steps make a slow job').waitFor();
+    expect(await page.locator('#steps-help').textContent()).toContain('At most 40 on this server.');
     await page.getByRole('button', { name: 'Generate' }).click();
     const stepsError = page.locator('#steps-error');
     await stepsError.waitFor();

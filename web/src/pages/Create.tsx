@@ -7,6 +7,8 @@ import { useT, type PlainKey, type Translator } from '../i18n';
 import { errorText } from '../i18n/errors';
 import { effectDescription, effectName } from '../i18n/effects';
 import { cameraPhraseZh, conceptWord, effectPhraseZh, isChinese } from '../concept-words';
+import { aboutTime } from '../progress-words';
+import { estimateTime } from '../time-estimate';
 
 /** How the model read the prompt (POST /api/prompt/check, world/normalise.ts). */
 interface Reading { caption: string; concepts: Record<string, string | number>; unused: string[]; usable: boolean }
@@ -16,6 +18,8 @@ interface Model {
   id: string; default: boolean; seconds: string; width: number; height: number;
   capabilities?: { image: boolean; lastFrame: boolean; extend: boolean; aspects: string[]; durations: string[] };
   price_per_clip: number; price_per_second: number | null; max_video_seconds?: number;
+  /** What a task of default settings takes now (run and queue wait), for the time estimate. */
+  default_steps?: number | null; max_steps?: number; expected_run_s?: number; queue_wait_s?: number;
 }
 
 /** A picture the user chose, read as a data: URL (the API takes it as is; it is checked and stored server-side). */
@@ -191,6 +195,8 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
   const pricePerClip = shape?.price_per_clip ?? balance?.price_per_clip ?? 1;
   // priced per second when the model's lengths vary (rounded up to whole credits per clip), else per clip
   const cost = shape?.price_per_second != null ? Math.ceil(shape.price_per_second * Number(seconds) - 1e-9) : pricePerClip;
+  // How long it will take with these settings: the model's measured run scaled by steps and length, plus the queue.
+  const time = shape ? estimateTime(shape, { steps: steps === '' ? null : Number(steps), seconds }) : null;
 
   const submit = async () => {
     setBusy(true);
@@ -282,7 +288,8 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
             <div className="field"><label htmlFor="f-seed">{t('create.seed')}</label><input id="f-seed" name="seed" type="number" min={0} max={2147483647} value={seed} onChange={(e) => setSeed(e.target.value)} placeholder={t('create.seedPlaceholder')} aria-describedby={error?.param === 'seed' ? 'seed-error' : 'seed-help'} aria-invalid={error?.param === 'seed' || undefined} />
               <small id="seed-help">{t('create.seedHelp')}</small><FieldError id="seed" error={error} /></div>
             <div className="field"><label htmlFor="f-steps">{t('create.steps')}</label><input id="f-steps" name="steps" type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(e.target.value)} placeholder={t('create.modelDefault')} aria-describedby={error?.param === 'steps' ? 'steps-error' : 'steps-help'} aria-invalid={error?.param === 'steps' || undefined} />
-              <small id="steps-help">{Number(steps) > 50 ? <span className="warn">{t('create.stepsSlow')}</span> : t('create.stepsHelp')}</small><FieldError id="steps" error={error} /></div>
+              <small id="steps-help">{Number(steps) > 50 || (steps !== '' && time?.slow) ? <span className="warn">{t('create.stepsSlow')}</span> : t('create.stepsHelp')}
+                {shape?.max_steps !== undefined && ` ${t('create.stepsMax', { n: shape.max_steps })}`}</small><FieldError id="steps" error={error} /></div>
             <div className="field"><label htmlFor="f-cfg">{t('create.cfg')}</label><input id="f-cfg" name="cfg" type="number" min={0} max={100} step={0.5} value={cfg} onChange={(e) => setCfg(e.target.value)} placeholder={t('create.modelDefault')} aria-describedby={error?.param === 'guidance' ? 'guidance-error' : 'cfg-help'} aria-invalid={error?.param === 'guidance' || undefined} />
               <small id="cfg-help">{t('create.cfgHelp')}</small><FieldError id="guidance" error={error} /></div>
             <div className="field"><label htmlFor="f-scheduler">{t('create.sampler')}</label><select id="f-scheduler" name="scheduler" value={scheduler} onChange={(e) => setScheduler(e.target.value)} aria-describedby="scheduler-help">
@@ -297,6 +304,10 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
           {shape?.price_per_second != null && t('create.perSecond', { price: +shape.price_per_second.toFixed(3) })}
           {balance && t('create.balance', { balance: balance.balance })}
         </p>
+        {time && <p className={time.slow ? 'time warn' : 'time'} data-testid="time-estimate">
+          {t(time.slow ? 'create.timeSlow' : 'create.time', { time: aboutTime(time.runS * 1000, t) })}
+          {time.waitS >= 1 && t('create.queueWait', { time: aboutTime(time.waitS * 1000, t) })}
+        </p>}
         {error && !PLACED.has(error.param ?? '') && <p role="alert" className="error">{errorText(error, t)}</p>}
         <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)} aria-keyshortcuts="Control+Enter Meta+Enter">{t(source ? 'create.extend' : parent ? 'create.generateRemix' : 'create.generate')}</button>
           <small className="note shortcut">{t('create.shortcut')}</small></div>
