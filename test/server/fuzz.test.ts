@@ -59,9 +59,7 @@ describe('the OpenAPI fuzzer', () => {
     // every operation of the document was reached
     const doc = (await call(server.url, 'GET', '/openapi.json')).body;
     expect([...stats.perOperation.keys()].sort()).toEqual(operationsOf(doc).map((o) => `${o.method} ${o.path}`).sort());
-    if (FULL) {
-      expect(stats.requests).toBeGreaterThanOrEqual(10_000);
-      expect(growth).toBeLessThan(64);
-    }
+    expect(growth).toBeLessThan(64);
+    if (FULL) expect(stats.requests).toBeGreaterThanOrEqual(10_000);
   }, TIME_MS + 60_000);
 });

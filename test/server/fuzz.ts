@@ -263,6 +263,12 @@ export async function makeRequest(gen: Gen, op: Operation, cred: Credentials): P
   } else if (auth < 0.2) {
     headers.authorization = `Bearer ${await klingToken({ access_key: cred.access, secret_key: cred.secret }, { exp: Math.floor(Date.now() / 1000) - 60 })}`;
     authDesc = 'an expired JWT';
+  } else if (auth < 0.25) {
+    // a session cookie that is no session: hostile values, percent-encoded as a cookie carries them
+    const v = gen.hostile();
+    headers.cookie = `kineo_session=${gen.pick([encodeURIComponent(String(typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 300).replace(/[\ud800-\udfff]/g, '')), '%00', '%zz', 'x'.repeat(201), ''])}`;
+    if (gen.chance(0.5)) headers['x-csrf-token'] = gen.pick(['x', '', 'null']);
+    authDesc = `the cookie ${headers.cookie.slice(0, 60)}`;
   } else if (op.family === 'kling' && auth < 0.6) {
     headers.authorization = `Bearer ${await klingToken({ access_key: cred.access, secret_key: cred.secret })}`;
     authDesc = 'a Kling JWT';
