@@ -30,7 +30,7 @@ function serve(configFile: string, dataDir = join(dir, 'data')): Promise<{ child
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`kineo serve did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`kineo serve did not start: ${out}`)), 60_000); // slow on a loaded machine
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
