@@ -69,7 +69,8 @@ describe('the arena', () => {
     expect((await call(alice, 'GET', `/api/videos/${pair.left.task_id}`)).status).toBe(404);
 
     const stolen = await call(bob, 'POST', `/api/arena/pairs/${pair.id}/vote`, { vote: 'left' });
-    expect([stolen.status, stolen.body.error.code]).toEqual([403, 'not_your_pair']);
+    // as if it did not exist: a 403 would tell bob that the pair is there
+    expect([stolen.status, stolen.body.error.code]).toEqual([404, 'not_found']);
     expect((await call(bob, 'POST', '/api/arena/pairs/pair_nope/vote', { vote: 'left' })).status).toBe(404);
 
     const voted = await call(alice, 'POST', `/api/arena/pairs/${pair.id}/vote`, { vote: 'both_bad' });

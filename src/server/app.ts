@@ -26,6 +26,7 @@ import { registerBatchesRoutes } from './routes/batches.routes.js';
 import { registerStoryboardRoutes } from './routes/storyboards.routes.js';
 import { registerCallbackRoutes } from './routes/callbacks.routes.js';
 import { SESSION_COOKIE } from './services/accounts.service.js';
+import { nulAt } from './formats/text.js';
 import { isStudioPage, registerStudio, sendStudioIndex } from './web.js';
 
 export function dialectOf(req: FastifyRequest): Dialect {
@@ -122,6 +123,14 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
       return;
     }
     req.key = await ctx.auth.authenticate(req.headers.authorization);
+  });
+  // After validation (whose messages name a text field's control characters first): a NUL anywhere else — an id
+  // in the path, a query value, an id or URL in the body — is refused before any query sees it.
+  app.addHook('preHandler', async (req) => {
+    for (const [where, value] of [['params', req.params], ['query', req.query], ['body', req.body]] as const) {
+      const field = nulAt(value);
+      if (field) throw errors.invalid(`${field} (in the ${where}) holds a NUL character, which no id, URL or value here contains; remove it`, field);
+    }
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

@@ -66,6 +66,13 @@ describe('webhooks', () => {
     // Deliveries and attempts are visible in the API.
     const deliveries = await call(server.url, 'GET', `/api/webhooks/deliveries?task_id=${taskId}`, { token: server.key.secret_key });
     expect(deliveries.body.data).toHaveLength(2);
+    // A redelivery carries the same webhook-id (receivers deduplicate on it): each message was sent twice, under
+    // its delivery's id, and each attempt verifies on its own.
+    const sent = rx.received.filter((r) => r.path === '/kling');
+    const ids = [...new Set(sent.map((r) => r.headers['webhook-id']))];
+    expect(ids.sort()).toEqual(deliveries.body.data.map((d: { id: string }) => d.id).sort());
+    for (const id of ids) expect(sent.filter((r) => r.headers['webhook-id'] === id).map((r) => r.attempt)).toEqual([1, 2]);
+    for (const r of sent) expect(() => wh.verify(r.body, r.headers)).not.toThrow();
     // The second attempt is recorded once the receiver has answered: wait for that record.
     const one = await waitFor(async () => {
       const r = await call(server.url, 'GET', `/api/webhooks/deliveries/${deliveries.body.data[0].id}`, { token: server.key.secret_key });

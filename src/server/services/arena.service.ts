@@ -109,11 +109,10 @@ export class ArenaService {
     return this.view(row);
   }
 
-  /** A pair of this user's (404 when there is none; 403 when it was served to someone else). */
+  /** A pair of this user's: 404 when there is none, and when it was served to someone else (a 403 would tell that it exists). */
   private async own(userId: string, id: string): Promise<ArenaPairRow> {
     const row = await arenaRepository.byId(this.db, id);
-    if (!row) throw errors.notFound(`arena pair ${id}`);
-    if (row.user_id !== userId) throw new ApiError(403, 'not_your_pair', 'this pair was served to another user; vote on pairs from POST /api/arena/pairs', 1000);
+    if (!row || row.user_id !== userId) throw errors.notFound(`arena pair ${id}`);
     return row;
   }
 

@@ -49,6 +49,8 @@ export class AuthService {
     }
     // The payload is the caller's JSON: iss may be a number, an object or an array, and is used as a string below.
     if (typeof iss !== 'string' || !iss) throw errors.authInvalid('the JWT has no iss claim, or one that is not a string; set iss to your access key');
+    // no access key holds a NUL, and PostgreSQL cannot even be asked about one
+    if (iss.includes('\u0000')) throw errors.authInvalid('the JWT\'s iss holds a NUL character; set iss to your access key');
     const key = await this.keys.byAccessKey(iss);
     if (!key) throw errors.authFailed(`no key has the access key "${iss.slice(0, 64)}" (the JWT's iss)`);
     try {
