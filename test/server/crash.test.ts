@@ -112,7 +112,7 @@ describe.runIf(FULL)('SIGKILL under load', () => {
     const config = join(dir, 'load.json');
     writeFileSync(config, JSON.stringify({
       logLevel: 'info', builtin: { model: TINY_MODEL, preload: false }, workers: { builtin: 0, oracle: 3 }, oracle: { delayMs: 400 },
-      queue: { leaseMs: 1000, renewMs: 250, pollMs: 100, perKeyActive: 1000 }, shutdownGraceS: 0,
+      queue: { leaseMs: 1000, renewMs: 250, pollMs: 100, perKeyActive: 1000 }, shutdownGraceS: 0, effects: { prerender: false },
     }));
     let server = await serve(config, data);
     const t0 = Date.now();
