@@ -6,12 +6,11 @@
  * browser gets English. Every Chinese page at 1280×800 and 390×844: nothing wider than the window, and a full-page
  * screenshot in tmp/screenshots/pages/<page>-zh-<size>.png (`npm run screenshots` runs this file too).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureStudioBuilt } from '../src/server/web.js';
-import { startServer, type TestServer } from './server/helpers.js';
-import { DESKTOP, MOBILE, SHOTS, CHROMIUM, launchChromium } from './browser-helpers.js';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DESKTOP, MOBILE, SHOTS, CHROMIUM } from './browser-helpers.js';
+import { studioHarness } from './studio-harness.js';
 import { sidewaysOverflow } from './contrast.js';
 import { EXAMPLES_ZH } from '../web/src/examples.js';
 import { ZH_ALLOWED } from './i18n-allowed.js';
@@ -47,38 +46,18 @@ async function englishLeft(page: Page): Promise<string[]> {
 const htmlLang = (page: Page) => page.evaluate(() => document.documentElement.lang);
 
 describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
   let storage: Awaited<ReturnType<BrowserContext['storageState']>>;
   let videoId = '';
 
-  async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: DESKTOP, ...options });
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
-
-  beforeAll(async () => {
-    expect(ensureStudioBuilt()).toBeNull();
-    mkdirSync(PAGES_DIR, { recursive: true });
-    server = await startServer({
-      auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 },
-      arena: { contestants: [{ id: 'oracle-a', name: 'Oracle A', model: 'oracle' }, { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 }] },
-    });
-    browser = await launchChromium();
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const studio = studioHarness({
+    auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 },
+    arena: { contestants: [{ id: 'oracle-a', name: 'Oracle A', model: 'oracle' }, { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 }] },
+  }, PAGES_DIR);
+  const newPage = studio.newPage;
 
   it('a Chinese browser gets the studio in Chinese: sign-in, examples, the model\'s reading, progress, the player', async () => {
     const page = await newPage({ locale: 'zh-CN', viewport: MOBILE });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${studio.server.url}/`);
     await page.getByRole('heading', { name: 'Kineo 工作室' }).waitFor();
     expect(await htmlLang(page)).toBe('zh-CN');
     expect(await page.title()).toBe('登录 · Kineo');
@@ -137,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () =
       ['arena', '/arena', '竞技场', '[aria-label="视频 B"]'], ['not-found', '/nope', '页面不存在', 'main a'],
     ];
     const page = await newPage({ locale: 'zh-CN', storageState: storage, reducedMotion: 'reduce' });
-    await page.goto(`${server.url}/create`);
+    await page.goto(`${studio.server.url}/create`);
     const problems: string[] = [];
     for (const [name, path, heading, ready] of pages) {
       await page.setViewportSize(DESKTOP);
@@ -174,7 +153,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () =
 
   it('the switch changes the language at once, is remembered after a reload, and sits in the phone menu', async () => {
     const page = await newPage({ locale: 'zh-CN', storageState: storage });
-    await page.goto(`${server.url}/create`);
+    await page.goto(`${studio.server.url}/create`);
     await page.getByRole('heading', { name: '生成' }).waitFor();
     const header = page.locator('header.top');
     expect(await header.getByRole('button', { name: '中文' }).getAttribute('aria-pressed')).toBe('true');
@@ -203,7 +182,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chinese and English', () =
 
   it('an English browser gets the studio in English', async () => {
     const page = await newPage({ locale: 'en-US' });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${studio.server.url}/`);
     await page.getByRole('heading', { name: 'Kineo studio' }).waitFor();
     expect(await htmlLang(page)).toBe('en');
     expect(await page.title()).toBe('Sign in · Kineo');

@@ -7,49 +7,27 @@
  * light and dark mode: AA contrast (test/contrast.ts), nothing wider than the window, a title and a heading, and a
  * full-page screenshot in tmp/screenshots/pages/ (`npm run screenshots` runs this file).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureStudioBuilt } from '../src/server/web.js';
-import { startServer, type TestServer } from './server/helpers.js';
-import { DESKTOP, MOBILE, SHOTS, CHROMIUM, launchChromium } from './browser-helpers.js';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DESKTOP, MOBILE, SHOTS, CHROMIUM } from './browser-helpers.js';
+import { studioHarness } from './studio-harness.js';
 import { contrastFailures, contrastRatio, sidewaysOverflow } from './contrast.js';
 import { EXAMPLES } from '../web/src/examples.js';
 
 const PAGES_DIR = `${SHOTS}/pages`;
 
 describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
   /** The signed-in user's cookies, for the page sweep's contexts. */
   let storage: Awaited<ReturnType<BrowserContext['storageState']>>;
   let videoId = '';
 
-  async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: DESKTOP, ...options });
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
-
-  beforeAll(async () => {
-    expect(ensureStudioBuilt()).toBeNull();
-    mkdirSync(PAGES_DIR, { recursive: true });
-    // The oracle stretched over ~2 s so that progress can be read; two oracle contestants keep arena pairs fast.
-    server = await startServer({
-      auth: { mode: 'accounts' }, oracle: { delayMs: 2000 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 }, inputs: { maxSteps: 40 },
-      arena: { contestants: [{ id: 'oracle-a', name: 'Oracle A', model: 'oracle' }, { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 }] },
-    });
-    browser = await launchChromium();
-  });
-  // Each test's pages closed after it: a playing video or an open event stream holds connections to the server.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  // The oracle stretched over ~2 s so that progress can be read; two oracle contestants keep arena pairs fast.
+  const studio = studioHarness({
+    auth: { mode: 'accounts' }, oracle: { delayMs: 2000 }, builtin: { preload: false }, workers: { builtin: 1, oracle: 2 }, inputs: { maxSteps: 40 },
+    arena: { contestants: [{ id: 'oracle-a', name: 'Oracle A', model: 'oracle' }, { id: 'oracle-b', name: 'Oracle B', model: 'oracle', steps: 4 }] },
+  }, PAGES_DIR);
+  const newPage = studio.newPage;
 
   it('the contrast check measures WCAG ratios and flags low-contrast text', async () => {
     expect(contrastRatio([0, 0, 0], [255, 255, 255])).toBeCloseTo(21, 5);
@@ -64,7 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
 
   it('first screen → generate → the task opens by itself and plays, with progress in words and what was used', async () => {
     const page = await newPage({ viewport: MOBILE, permissions: ['clipboard-read', 'clipboard-write'] });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${studio.server.url}/`);
     await page.getByLabel('Username').fill('nina');
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -113,14 +91,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     await page.getByTestId('likes').filter({ hasText: /^1 like$/ }).waitFor();
     await page.getByRole('button', { name: 'Copy link' }).click();
     await page.getByTestId('copied').filter({ hasText: 'Link copied.' }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/v/${id}`);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${studio.server.url}/v/${id}`);
     videoId = id;
     storage = await page.context().storageState();
   }, 90_000);
 
   it('shows the steps, CFG and sampler the built-in model actually used', async () => {
     const page = await newPage({ storageState: storage });
-    await page.goto(`${server.url}/create`);
+    await page.goto(`${studio.server.url}/create`);
     await page.getByLabel('Model').selectOption('kineo-tiny');
     await page.getByLabel('Prompt', { exact: true }).fill('a cat moves left in the snow');
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -134,7 +112,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     const page = await newPage({ storageState: storage });
     // The server cannot be reached: a sentence and a way to try again, never "Failed to fetch".
     await page.route('**/api/session', (route) => route.abort('connectionrefused'));
-    await page.goto(`${server.url}/create`);
+    await page.goto(`${studio.server.url}/create`);
     await page.getByTestId('unreachable').waitFor();
     expect(await page.getByTestId('unreachable').textContent()).toMatch(/did not answer/);
     expect(await page.content()).not.toMatch(/Failed to fetch|TypeError/);
@@ -161,10 +139,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-steps');
 
     // An unknown video and an unknown address each get a page that says so and offers a way on.
-    await page.goto(`${server.url}/v/task_nope`);
+    await page.goto(`${studio.server.url}/v/task_nope`);
     await page.getByRole('heading', { name: 'Video not found' }).waitFor();
     expect(await page.title()).toBe('Video not found · Kineo');
-    await page.goto(`${server.url}/no/such/page`);
+    await page.goto(`${studio.server.url}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await page.getByRole('link', { name: 'Create a video' }).click();
     await page.getByRole('heading', { name: 'Create' }).waitFor();
@@ -172,7 +150,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
 
   it('works by keyboard and for screen readers: skip link, focus to the heading, titles, the phone menu', async () => {
     const page = await newPage({ storageState: storage });
-    await page.goto(`${server.url}/create`);
+    await page.goto(`${studio.server.url}/create`);
     await page.getByRole('heading', { name: 'Create' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
@@ -207,7 +185,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
 
   it('keys: copy buttons, a confirmation before revoking, and a revoked key\'s secret disappears', async () => {
     const page = await newPage({ storageState: storage, permissions: ['clipboard-read', 'clipboard-write'] });
-    await page.goto(`${server.url}/keys`);
+    await page.goto(`${studio.server.url}/keys`);
     expect(await page.getByTestId('credits-note').textContent()).toMatch(/Credits belong to each key/);
     await page.getByLabel('Key name').fill('script');
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -240,8 +218,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     // shot would cost a minute on a busy machine); size and colour scheme are switched in place for each shot.
     const signedIn = await newPage({ storageState: storage, reducedMotion: 'reduce' });
     const signedOut = await newPage({ reducedMotion: 'reduce' });
-    await signedIn.goto(`${server.url}/create`);
-    await signedOut.goto(`${server.url}/`);
+    await signedIn.goto(`${studio.server.url}/create`);
+    await signedOut.goto(`${studio.server.url}/`);
     const problems: string[] = [];
     for (const [name, path, ready] of pages) {
       const page = name === 'sign-in' ? signedOut : signedIn;

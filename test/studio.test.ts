@@ -4,12 +4,11 @@
  * in the feed → like → remix opens Create prefilled and the new video links to its parent. Screenshots at desktop
  * and mobile sizes go to tmp/screenshots/ (not committed).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureStudioBuilt } from '../src/server/web.js';
-import { startServer, type TestServer } from './server/helpers.js';
-import { DESKTOP, SHOTS, shoot, unlabelledControls, CHROMIUM, launchChromium } from './browser-helpers.js';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { shoot, unlabelledControls, CHROMIUM } from './browser-helpers.js';
+import { studioHarness } from './studio-harness.js';
 import { testPng } from './server/media-probe.js';
 
 const PROMPT = 'a cat bounces on the beach';
@@ -45,32 +44,14 @@ async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    expect(ensureStudioBuilt()).toBeNull();
-    mkdirSync(SHOTS, { recursive: true });
-    // Accounts on a loopback server (the default would sign one local user in); the oracle stretched over ~1.5 s
-    // so that progress is visible.
-    server = await startServer({ auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 1 } });
-    browser = await launchChromium();
-  });
-  // Each test's pages closed after it: a looping video or an open event stream holds connections to the server.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  // Accounts on a loopback server (the default would sign one local user in); the oracle stretched over ~1.5 s
+  // so that progress is visible.
+  const studio = studioHarness({ auth: { mode: 'accounts' }, oracle: { delayMs: 1500 }, builtin: { preload: false }, workers: { builtin: 1 } });
 
   it('runs create → progress → play → publish → another user likes it in the feed → remix links to its parent', async () => {
-    const alice = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(alice);
+    const alice = await studio.newContext();
     const a = await alice.newPage();
-    await signUp(a, server.url, 'alice');
+    await signUp(a, studio.server.url, 'alice');
     expect(await a.locator('header .who').textContent()).toContain('alice (admin)'); // the first account is the admin
 
     // Create: unknown words are highlighted before submit; the cost is shown.
@@ -118,10 +99,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     await shoot(a, '03-player');
 
     // A second user sees it in the feed and likes it.
-    const bob = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(bob);
+    const bob = await studio.newContext();
     const b = await bob.newPage();
-    await signUp(b, server.url, 'bob');
+    await signUp(b, studio.server.url, 'bob');
     await b.getByRole('link', { name: 'Feed' }).click();
     const card = b.locator(`li.video-card[data-video-id="${parentId}"]`);
     await card.waitFor();
@@ -150,7 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
     // The parent's page lists the remix once it is published.
     await b.getByRole('button', { name: 'Publish' }).click();
     await b.getByRole('button', { name: 'Unpublish' }).waitFor();
-    await a.goto(`${server.url}/v/${parentId}`);
+    await a.goto(`${studio.server.url}/v/${parentId}`);
     await a.getByRole('link', { name: PROMPT }).first().waitFor();
     expect(await a.getByTestId('likes').textContent()).toBe('1 like');
     await a.getByRole('link', { name: 'API keys' }).click();
@@ -163,10 +143,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
   }, 180_000); // two users, two generations and a dozen full-page shots: minutes on a busy 2-core machine
 
   it('effects: the gallery shows previews, "Use this" preselects the template; effect + camera move reach the prompt sent', async () => {
-    const carol = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(carol);
+    const carol = await studio.newContext();
     const c = await carol.newPage();
-    await signUp(c, server.url, 'carol');
+    await signUp(c, studio.server.url, 'carol');
     await c.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Effects' }).click();
     await c.waitForURL(/\/effects/);
     const cards = c.locator('li.effect-card');
@@ -194,11 +173,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
   }, 120_000);
 
   it('the main create flow works by keyboard alone', async () => {
-    const dave = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(dave);
+    const dave = await studio.newContext();
     const d = await dave.newPage();
     // Sign up by keyboard too: Tab to each field, type, Enter on "Create account".
-    await d.goto(`${server.url}/`);
+    await d.goto(`${studio.server.url}/`);
     await tabTo(d, '#f-username');
     await d.keyboard.type('dave');
     await tabTo(d, '#f-password');
@@ -229,10 +207,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in a browser', () => {
   }, 60_000);
 
   it('pictures, aspect, duration and Extend: a first frame dropped on Create, 16:9 for 3 s, then 2 s more', async () => {
-    const ctx = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(ctx);
+    const ctx = await studio.newContext();
     const page = await ctx.newPage();
-    await signUp(page, server.url, 'pictures');
+    await signUp(page, studio.server.url, 'pictures');
     await page.getByLabel('Model').selectOption('kineo-tiny');
     await page.getByLabel('Prompt', { exact: true }).fill('a red ball moves right');
     await page.getByLabel('First frame (picture)').setInputFiles({ name: 'ball.png', mimeType: 'image/png', buffer: testPng(96, 54) });
