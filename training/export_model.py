@@ -117,9 +117,10 @@ class _Decoder(torch.nn.Module):
         return self.m(latents)
 
 
-def export_vae_decoder(vae, path: str) -> None:
+def export_vae_decoder(vae, path: str, hd=None) -> None:
+    """``hd``: a 2x decoder (training.vae.hd) exported in the VAE decoder's place, same input and output names."""
     lat = torch.randn(1, *vae.latent_shape(), generator=torch.Generator().manual_seed(0))
-    onnx_export(_Decoder(vae).eval(), (lat,), path, ["latents"], ["frames"], OPSET, check_required=False,
+    onnx_export((hd if hd is not None else _Decoder(vae)).eval(), (lat,), path, ["latents"], ["frames"], OPSET, check_required=False,
                 dynamic={"latents": LATENT_AXES, "frames": FRAME_AXES})
 
 
@@ -246,14 +247,14 @@ def check_inputs(vae, kineo, seed: int = 7) -> Dict[str, Dict[str, np.ndarray]]:
 
 
 @torch.no_grad()
-def torch_outputs(vae, kineo, inputs: Dict[str, Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
+def torch_outputs(vae, kineo, inputs: Dict[str, Dict[str, np.ndarray]], hd=None) -> Dict[str, np.ndarray]:
     t = {k: {n: torch.from_numpy(v) for n, v in d.items()} for k, d in inputs.items()}
     te = t["text_encoder"]
     tr = t["transformer"]
     return {
         "text_encoder": kineo.text(te["input_ids"], te["attention_mask"])[0].numpy(),
         "transformer": kineo.dit(tr["latents"], tr["timestep"], tr["text_states"], tr["text_mask"]).numpy(),
-        "vae_decoder": vae.decode(t["vae_decoder"]["latents"]).numpy(),
+        "vae_decoder": (hd(t["vae_decoder"]["latents"]) if hd is not None else vae.decode(t["vae_decoder"]["latents"])).numpy(),
         "vae_encoder": vae.encode(t["vae_encoder"]["frames"]).numpy(),
     }
 
@@ -398,10 +399,19 @@ def write_model_card(out: str, meta: dict) -> bool:
 def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, name: str = "kineo-mini",
                  version: str = "1", steps: int = 20, guidance: float = 4.0, shift: float = 1.0,
                  check: bool = True, preview_clips: int = 32, aspects: Optional[Dict[str, Tuple[int, int]]] = None,
-                 context_noise: float = 0.0,
+                 context_noise: float = 0.0, hd_ck: Optional[dict] = None,
                  log=print) -> dict:
-    """Write the model directory ``out``; returns the manifest (model.json)."""
+    """Write the model directory ``out``; returns the manifest (model.json). ``hd_ck``: a 2x decoder's checkpoint
+    (training.vae.train_hd), exported as vae_decoder.onnx; model.json then says video.decodeScale 2."""
     vae, kineo = build_models(vae_ck, dit_ck)
+    hd = None
+    if hd_ck is not None:
+        from .vae.hd import HDDecoder
+        hd = HDDecoder.from_config(hd_ck["config"])
+        hd.load_state_dict(hd_ck["ema"])
+        hd.eval()
+        if hd.config()["vae"] != vae.config():
+            raise SystemExit("the 2x decoder was trained on another VAE's latents than the one exported")
     step = vae.spatial_factor * kineo.dit.patch[1]
     for ratio, (w, h) in (aspects or {}).items():
         if w % step or h % step:
@@ -415,7 +425,7 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
         fp32 = {k: os.path.join(tmp, v["file"]) for k, v in ONNX_IO.items()}
         export_text_encoder(kineo.text, fp32["text_encoder"])
         export_transformer(kineo.dit, fp32["transformer"], max_tokens=kineo.text.max_tokens)
-        export_vae_decoder(vae, fp32["vae_decoder"])
+        export_vae_decoder(vae, fp32["vae_decoder"], hd)
         export_vae_encoder(vae, fp32["vae_encoder"])
         stored = {}
         for k, src in fp32.items():
@@ -426,7 +436,7 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
             os.replace(dst + ".tmp", dst)
         if check:
             inputs = check_inputs(vae, kineo)
-            ref = torch_outputs(vae, kineo, inputs)
+            ref = torch_outputs(vae, kineo, inputs, hd)
             for k, io in ONNX_IO.items():
                 out_name = io["outputs"][0]
                 got32 = run_onnx(fp32[k], inputs[k])[out_name]
@@ -443,6 +453,13 @@ def export_model(vae_ck: dict, dit_ck: dict, out: str, fp16: bool = True, *, nam
     meta = manifest(vae, kineo, vae_ck, dit_ck, out, preview, "fp16-weights" if fp16 else "fp32", name=name,
                     version=version, steps=steps, guidance=guidance, shift=shift, checks=checks, aspects=aspects,
                    context_noise=context_noise)
+    if hd is not None:
+        meta["video"]["decodeScale"] = hd.scale
+        meta["params"]["vae_decoder"] = count_params(hd)
+        meta["params"]["total"] = sum(v for k, v in meta["params"].items() if k != "total")
+        meta["training"]["vae_decoder_2x"] = training_summary(hd_ck, ("batch", "lr", "edge", "gan", "latent_noise",
+                                                                      "minutes", "seed"))
+        meta["config"]["vae_decoder_2x"] = hd.config()
     write_json_atomic(meta, os.path.join(out, "model.json"))
     if write_model_card(out, meta):
         log(f"[export] wrote a model card skeleton {os.path.join(out, 'README.md')}")
@@ -476,6 +493,8 @@ def parse_args(argv=None):
     p.add_argument("--dit", help="DiT checkpoint dir (from training.dit.train --out)")
     p.add_argument("--weights", help="packed weights file (training.weights pack), instead of --vae/--dit")
     p.add_argument("--out", required=True, help="model directory, e.g. models/kineo-mini")
+    p.add_argument("--hd", default=None, help="a 2x decoder's run dir (training.vae.train_hd --out), exported as "
+                   "vae_decoder.onnx (default: the one packed in --weights, if any)")
     p.add_argument("--fp32", action="store_true", help="store float32 weights (default: float16 weights, fp32 compute)")
     p.add_argument("--name", default="kineo-mini")
     p.add_argument("--version", default="1")
@@ -507,9 +526,15 @@ def main(argv=None) -> dict:
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     vae_ck, dit_ck = load_checkpoints(a.vae, a.dit, a.weights)
+    hd_ck = None
+    if a.hd:
+        hd_ck = load_ckpt(a.hd)
+    elif a.weights:
+        from .weights import checkpoints, read
+        hd_ck = checkpoints(read(a.weights)).get("hd")
     return export_model(vae_ck, dit_ck, a.out, fp16=not a.fp32, name=a.name, version=a.version, steps=a.steps,
                         guidance=a.guidance, shift=a.shift, check=not a.no_check, preview_clips=a.preview_clips,
-                        aspects=a.aspects, context_noise=a.context_noise)
+                        aspects=a.aspects, context_noise=a.context_noise, hd_ck=hd_ck)
 
 
 if __name__ == "__main__":

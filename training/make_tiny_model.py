@@ -76,6 +76,21 @@ def tiny_checkpoints(vocab: Optional[dict] = None, seed: int = 0) -> Tuple[dict,
     return vae_ck, dit_ck
 
 
+def tiny_hd_checkpoint(vae_ck: dict, seed: int = 0) -> dict:
+    """A 2x decoder (training/vae/hd.py) over the tiny VAE, its head perturbed off zero so it adds detail."""
+    from .vae.hd import HDDecoder
+    from .vae.train import build_model_from_ckpt as build_vae
+    g = torch.Generator().manual_seed(seed + 2)
+    hd = HDDecoder(build_vae(vae_ck), head_channels=4)
+    _perturb(hd, 0.05, g)
+    with torch.no_grad():
+        for p in hd.parameters():
+            p.copy_(p.half().float())
+    sd = {k: v.clone() for k, v in hd.state_dict().items()}
+    return {"model": sd, "ema": sd, "config": hd.config(), "step": 5, "elapsed": 3.0, "samples_seen": 20,
+            "args": {"batch": 4, "lr": 3e-4}, "machine": vae_ck["machine"], "saved": "2026-01-01T00:00:00Z"}
+
+
 def golden_noise(n: int) -> torch.Tensor:
     """Deterministic stand-in for the engine's seeded noise: ``x[i] = fround(1.5 sin(0.37 i + 0.1))``."""
     i = torch.arange(n, dtype=torch.float64)
@@ -151,6 +166,8 @@ def main(argv=None) -> dict:
     p.add_argument("--out", default=os.path.join(REPO_ROOT, "test", "fixtures", "tiny-model"))
     p.add_argument("--vocab", help="vocab.json (default: the caption grammar's, via node bin/kineo.mjs world vocab)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hd", action="store_true", help="export a 2x decoder (video.decodeScale 2) in the VAE decoder's "
+                   "place: test/fixtures/tiny-model-2x (no golden)")
     p.add_argument("--golden", default=os.path.join(REPO_ROOT, "test", "fixtures", "tiny-model-golden.json"),
                    help="where to write the reference sampler's output for the engine's parity test")
     a = p.parse_args(argv)
@@ -161,9 +178,10 @@ def main(argv=None) -> dict:
     else:
         vocab = grammar_vocab()
     vae_ck, dit_ck = tiny_checkpoints(vocab, a.seed)
+    hd_ck = tiny_hd_checkpoint(vae_ck, a.seed) if a.hd else None
     meta = export_model(vae_ck, dit_ck, a.out, fp16=True, name="kineo-tiny", version="test", steps=6,
-                        guidance=4.0, shift=1.0, check=True, preview_clips=16, aspects=TINY_ASPECTS)
-    if a.golden:
+                        guidance=4.0, shift=1.0, check=True, preview_clips=16, aspects=TINY_ASPECTS, hd_ck=hd_ck)
+    if a.golden and not a.hd:
         with open(a.golden, "w", encoding="utf-8") as f:
             json.dump(golden(vae_ck, dit_ck), f)
             f.write("\n")

@@ -17,7 +17,7 @@ import glob
 import io
 import json
 import os
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 import torch
@@ -29,21 +29,23 @@ FORMAT = "kineo-mini-weights/1"
 
 
 def _ema_state(ck: dict, kind: str) -> Dict[str, torch.Tensor]:
-    if kind == "vae":
+    if kind in ("vae", "hd"):
         return ck["ema"]
     return ck["ema"]["shadow"]  # the DiT's EMA keeps its shadow dict
 
 
-def pack(vae_dir: str, dit_dir: str) -> Dict[str, np.ndarray]:
+def pack(vae_dir: str, dit_dir: str, hd_dir: Optional[str] = None) -> Dict[str, np.ndarray]:
+    """``hd_dir``: the 2x decoder's run (training.vae.train_hd), packed beside the VAE it decodes for."""
     arrays: Dict[str, np.ndarray] = {}
     meta = {"format": FORMAT}
-    for kind, d in (("vae", vae_dir), ("dit", dit_dir)):
+    kinds = [("vae", vae_dir), ("dit", dit_dir)] + ([("hd", hd_dir)] if hd_dir else [])
+    for kind, d in kinds:
         ck = torch_load(os.path.join(d, CKPT_NAME))
         for k, v in _ema_state(ck, kind).items():
             t = v.detach().cpu()
             arrays[f"{kind}/{k}"] = t.numpy().astype(np.float16) if t.is_floating_point() and t.ndim > 0 else t.numpy()
         info = {key: ck.get(key) for key in ("model_config", "step", "elapsed", "samples_seen", "args", "machine",
-                                             "params", "saved")}
+                                             "params", "saved", "config")}
         if kind == "dit":
             info.update({"vocab": ck["vocab"], "latent_norm": ck["latent_norm"], "history": ck.get("history", [])})
         metrics = os.path.join(d, "metrics.json")
@@ -102,10 +104,11 @@ def state_dict(arrays: Dict[str, np.ndarray], kind: str) -> Dict[str, torch.Tens
 
 
 def checkpoints(arrays: Dict[str, np.ndarray]) -> Dict[str, dict]:
-    """Checkpoint dicts (as the trainers write them, without optimizer state) for ``vae`` and ``dit``."""
+    """Checkpoint dicts (as the trainers write them, without optimizer state) for ``vae``, ``dit`` and, when packed,
+    ``hd`` (the 2x decoder)."""
     meta = meta_of(arrays)
     out = {}
-    for kind in ("vae", "dit"):
+    for kind in ("vae", "dit") + (("hd",) if "hd" in meta else ()):
         info = dict(meta[kind])
         sd = state_dict(arrays, kind)
         ck = {"model": sd, "step": info.get("step") or 0, "elapsed": info.get("elapsed") or 0.0,
@@ -114,6 +117,8 @@ def checkpoints(arrays: Dict[str, np.ndarray]) -> Dict[str, dict]:
               "saved": info.get("saved"), "from_weights": True, "metrics": info.get("metrics")}
         if kind == "vae":
             ck["ema"] = sd
+        elif kind == "hd":
+            ck.update({"ema": sd, "config": info["config"]})
         else:
             ck["ema"] = {"decay": float((info.get("args") or {}).get("ema", 0.999)), "updates": 10 ** 6,
                          "shadow": sd}
@@ -140,6 +145,7 @@ def main(argv=None) -> None:
     pk = sub.add_parser("pack")
     pk.add_argument("--vae", required=True)
     pk.add_argument("--dit", required=True)
+    pk.add_argument("--hd", default=None, help="the 2x decoder's run dir (training.vae.train_hd --out)")
     pk.add_argument("--out", required=True)
     pk.add_argument("--split-mib", type=float, default=0.0)
     up = sub.add_parser("unpack")
@@ -147,7 +153,7 @@ def main(argv=None) -> None:
     up.add_argument("--out", required=True)
     a = p.parse_args(argv)
     if a.cmd == "pack":
-        paths = write(pack(a.vae, a.dit), a.out, a.split_mib)
+        paths = write(pack(a.vae, a.dit, a.hd), a.out, a.split_mib)
         print(f"[weights] wrote {', '.join(paths)} ({sum(os.path.getsize(x) for x in paths) / 2 ** 20:.1f} MiB)")
     else:
         unpack(a.weights, a.out)

@@ -68,7 +68,8 @@ async function runGenerate(prompt: string, opts: GenerateOptions): Promise<void>
   };
   const image = await picture(opts.image);
   const lastImage = await picture(opts.lastImage);
-  const extend = opts.extend ? await decodeVideoFile(opts.extend, frameSize.width, frameSize.height, video.fps, caps.maxFrames - 1) : undefined;
+  const outSize = pipeline.outputSizeOf(aspect);
+  const extend = opts.extend ? await decodeVideoFile(opts.extend, outSize.width, outSize.height, video.fps, caps.maxFrames - 1) : undefined;
   const seed = opts.seed ?? randomInt(0, 2 ** 31 - 1);
   const requestId = randomUUID();
   const steps = opts.steps ?? manifest.sampler.steps;

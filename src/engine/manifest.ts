@@ -19,6 +19,9 @@ const t2vSchema = z.object({
     frames: positiveInt, fps: z.number().positive(), height: positiveInt, width: positiveInt,
     /** Other aspect ratios the model draws natively ("16:9": its frame size); width and height are the 1:1 size. */
     aspects: z.record(z.string().regex(/^\d+:\d+$/), z.object({ width: positiveInt, height: positiveInt })).optional(),
+    /** The decoder draws this many times the frame size in each direction (pictures are still fitted to width ×
+     * height, the size the encoder takes and the latent grid follows): a sharper clip at no cost to the DiT. */
+    decodeScale: z.number().int().min(1).max(4).optional(),
   }),
   text: z.object({
     vocab: z.string().min(1),

@@ -282,3 +282,47 @@ describe('loading a model directory into a pipeline', () => {
     }
   });
 });
+
+// The same tiny model with a 2x decoder in the VAE decoder's place (make_tiny_model.py --hd): video.decodeScale 2.
+const FIXTURE_2X = fileURLToPath(new URL('../../test/fixtures/tiny-model-2x/', import.meta.url));
+
+describe('a model whose decoder draws at twice its frame size', () => {
+  let pipeline: KineoPipeline;
+  beforeAll(async () => {
+    pipeline = await KineoPipeline.load(FIXTURE_2X, { threads: 1 });
+  });
+  afterAll(async () => {
+    await pipeline.release();
+  });
+
+  it('takes pictures at its frame size and makes clips at twice it, in every aspect', async () => {
+    expect(pipeline.decodeScale).toBe(2);
+    expect(pipeline.sizeOf('1:1')).toEqual({ width: 64, height: 64 });
+    expect(pipeline.outputSizeOf('1:1')).toEqual({ width: 128, height: 128 });
+    expect(pipeline.outputSizeOf('16:9')).toEqual({ width: 224, height: 128 });
+    const g = await pipeline.generate({ prompt: 'a cat moves left', seed: 2, steps: 2, image: goldenPicture() });
+    expect(g).toMatchObject({ frames: 16, width: 128, height: 128 });
+    expect(g.data).toHaveLength(16 * 128 * 128 * 3);
+    const tall = await pipeline.generate({ prompt: 'a cat moves left', seed: 2, steps: 2, aspect: '9:16' });
+    expect(tall).toMatchObject({ width: 128, height: 224 });
+    const still = await pipeline.roundTrip(goldenPicture());
+    expect(still).toMatchObject({ frames: 1, width: 128, height: 128 });
+    expect(still.data).toHaveLength(128 * 128 * 3);
+  });
+
+  it('extends a clip given at the size it draws, keeping those frames byte for byte', async () => {
+    const clip = await pipeline.generate({ prompt: 'a ball bounces on the beach', seed: 3, steps: 2 });
+    const g = await pipeline.generate({ prompt: 'a ball bounces on the beach', seed: 4, steps: 2, frames: 8, extend: clip });
+    expect(g).toMatchObject({ frames: 24, width: 128, height: 128 });
+    expect(sha256(g.data.subarray(0, clip.data.length))).toBe(sha256(clip.data));
+  });
+
+  it('extends a clip given at its frame size too (upscaled to join the new frames), and refuses other sizes', async () => {
+    const small = { frames: 8, width: 64, height: 64, data: new Uint8Array(8 * 64 * 64 * 3).fill(120) };
+    const g = await pipeline.generate({ prompt: 'a dog moves right', seed: 1, steps: 2, frames: 8, extend: small });
+    expect(g).toMatchObject({ frames: 16, width: 128, height: 128 });
+    expect(new Set(g.data.subarray(0, 8 * 128 * 128 * 3))).toEqual(new Set([120]));
+    const odd = { frames: 8, width: 96, height: 96, data: new Uint8Array(8 * 96 * 96 * 3) };
+    await expect(pipeline.generate({ prompt: 'a dog', seed: 1, steps: 2, frames: 8, extend: odd })).rejects.toMatchObject({ code: 'invalid_request', message: /64×64 or 128×128/ });
+  });
+});

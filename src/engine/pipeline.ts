@@ -22,6 +22,7 @@ import type { FlowScheduler } from './schedulers/scheduler.js';
 import { denormalize, framesToBytes, latentSize, previewFrame, seededNoise, type LatentShape, type PreviewImage } from './latents.js';
 import type { Clip } from '../world/render.js';
 import { bytesToFrames, latentFrame, normalizeLatents, planWindows, setLatentFrame, sliceLatentFrames, stillFrames, type RgbImage } from './conditioning.js';
+import { bilinearUp, boxDown } from './frame-scale.js';
 
 export const SCHEDULERS: readonly SchedulerName[] = ['euler', 'heun'];
 const SCHEDULER_FACTORIES: Record<SchedulerName, (steps: number, shift: number) => FlowScheduler> = { euler: flowEuler, heun: flowHeun };
@@ -47,7 +48,8 @@ export interface GenerateRequest {
   image?: RgbImage;
   /** The clip's last frame, likewise. */
   lastImage?: RgbImage;
-  /** A clip at the model's size that the new frames continue; the result is this clip followed by the new frames. */
+  /** A clip that the new frames continue, at the model's size (`sizeOf`) or at the size it draws (`outputSizeOf`, kept
+   * sharp); the result is this clip at the output size followed by the new frames. */
   extend?: Clip;
   /** How many frames to draw (default: the model's video.frames); more than one window's are drawn window by window. */
   frames?: number;
@@ -205,6 +207,17 @@ export class KineoPipeline {
     return { width, height };
   }
 
+  /** The frame size of the clips the model makes at an aspect ratio: its drawing size × the decoder's scale. */
+  outputSizeOf(aspect = '1:1'): { width: number; height: number } {
+    const { width, height } = this.geometry(aspect);
+    return { width: width * this.decodeScale, height: height * this.decodeScale };
+  }
+
+  /** How many times the frame size the decoder draws (model.json video.decodeScale, default 1). */
+  get decodeScale(): number {
+    return this.manifest.video.decodeScale ?? 1;
+  }
+
   private geometry(aspect = '1:1'): Geometry {
     const { video } = this.manifest;
     if (aspect === '1:1') return { width: video.width, height: video.height, latent: this.latentShape };
@@ -244,7 +257,8 @@ export class KineoPipeline {
     const vd = this.manifest.onnx.vae_decoder;
     this.calls.vaeDecoder++;
     const out = (await this.sessions.vaeDecoder.run({ [vd.inputs[0]!]: new ort.Tensor('float32', denormalize(z, shape, this.manifest.latent.norm.mean, this.manifest.latent.norm.std), [1, shape.channels, 1, shape.height, shape.width]) }))[vd.outputs[0]!]!;
-    return { data: framesToBytes((out.data as Float32Array).subarray(0, height * width * 3)), frames: 1, height, width };
+    const s = this.decodeScale;
+    return { data: framesToBytes((out.data as Float32Array).subarray(0, height * s * width * s * 3)), frames: 1, height: height * s, width: width * s };
   }
 
   /** Frames (F, H, W, 3) in [0, 1] at the geometry's size, F a multiple of the time factor → model-space latents. */
@@ -394,12 +408,15 @@ export class KineoPipeline {
     const [, decodedFrames, height, width, channels] = decoded.dims.map(Number);
     const { video } = m;
     const tf = m.conditioning?.vae.timeFactor ?? video.frames / window;
-    if (decodedFrames !== total * tf || height !== g.height || width !== g.width || channels !== 3) {
-      throw new ModelDirError(`${m.dir}: the decoder made ${decoded.dims.join('×')} frames, model.json promises ${total * tf}×${g.height}×${g.width}×3`, 'model_invalid');
+    const scale = this.decodeScale;
+    if (decodedFrames !== total * tf || height !== g.height * scale || width !== g.width * scale || channels !== 3) {
+      throw new ModelDirError(`${m.dir}: the decoder made ${decoded.dims.join('×')} frames, model.json promises ${total * tf}×${g.height * scale}×${g.width * scale}×3`, 'model_invalid');
     }
     const frameBytes = height * width * 3;
     const fresh = framesToBytes(decoded.data as Float32Array).subarray(drawn * tf * frameBytes, (drawn * tf + plan.newFrames) * frameBytes);
-    const data = request.extend ? concatBytes(request.extend.data, fresh) : Uint8Array.from(fresh);
+    const e = request.extend;
+    const given = e && (e.width === width ? e.data : bilinearUp(e.data, e.frames, e.height, e.width, scale));
+    const data = given ? concatBytes(given, fresh) : Uint8Array.from(fresh);
     const total_ms = elapsed();
     emit({ step: of, of, phase: 'done' });
     return {
@@ -429,8 +446,11 @@ export class KineoPipeline {
     let extendLatents: Float32Array | undefined;
     if (r.extend) {
       const e = r.extend;
-      if (e.width !== g.width || e.height !== g.height) {
-        throw new GenerationError(`the clip to extend must be ${g.width}×${g.height} (fit it first), got ${e.width}×${e.height}`, 'invalid_request');
+      const s = this.decodeScale;
+      const atOutput = s > 1 && e.width === g.width * s && e.height === g.height * s;
+      if (!atOutput && (e.width !== g.width || e.height !== g.height)) {
+        const sizes = s > 1 ? `${g.width}×${g.height} or ${g.width * s}×${g.height * s}` : `${g.width}×${g.height}`;
+        throw new GenerationError(`the clip to extend must be ${sizes} (fit it first), got ${e.width}×${e.height}`, 'invalid_request');
       }
       drawn = Math.floor(e.frames / tf);
       if (drawn < 1) throw new GenerationError(`the clip to extend needs at least ${tf} frames, got ${e.frames}`, 'invalid_request');
@@ -438,7 +458,8 @@ export class KineoPipeline {
       // the clip's last whole latent frames, encoded from their start (the encoder is causal)
       const frameValues = e.height * e.width * 3;
       const tail = e.data.subarray((e.frames - drawn * tf) * frameValues, e.frames * frameValues);
-      extendLatents = await this.encodeFrames(bytesToFrames(tail), drawn * tf, g);
+      const small = atOutput ? boxDown(tail, drawn * tf, e.height, e.width, s) : tail;
+      extendLatents = await this.encodeFrames(bytesToFrames(small), drawn * tf, g);
     }
     const total = drawn + Math.ceil(newFrames / tf);
     return { total, drawn, newFrames, windows: planWindows(Math.max(total, window), window, Math.min(WINDOW_OVERLAP, window - 1), drawn), extendLatents };

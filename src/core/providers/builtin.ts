@@ -115,7 +115,8 @@ export class BuiltinProvider implements Provider {
       try {
         const path = join(dir, 'clip.mp4');
         writeFileSync(path, request.extend);
-        extend = await decodeVideoFile(path, width, height, fps, pipeline.capabilities.maxFrames - 1);
+        const out = pipeline.outputSizeOf(aspect); // kept at the size the model draws: its frames stay as sharp as they were
+        extend = await decodeVideoFile(path, out.width, out.height, fps, pipeline.capabilities.maxFrames - 1);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
