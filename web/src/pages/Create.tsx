@@ -298,19 +298,25 @@ export function CreatePage({ remixOf, effectOf, extendOf }: { remixOf: string | 
               <small id="scheduler-help">{t('create.samplerHelp')}</small><FieldError id="scheduler" error={error} /></div>
           </div>
         </details>
+        {/* One compact bar that stays at the bottom of the screen: the button, what it costs and how long it takes.
+            Kept to the height of the button so that on a phone it hides as little of the form as possible. */}
         <div className="submit-bar">
-        <p className="cost" data-testid="cost">
-          {t('create.cost')}<strong>{t('create.credits', { n: cost })}</strong>
-          {shape?.price_per_second != null && t('create.perSecond', { price: +shape.price_per_second.toFixed(3) })}
-          {balance && t('create.balance', { balance: balance.balance })}
-        </p>
-        {time && <p className={time.slow ? 'time warn' : 'time'} data-testid="time-estimate">
-          {t(time.slow ? 'create.timeSlow' : 'create.time', { time: aboutTime(time.runS * 1000, t) })}
-          {time.waitS >= 1 && t('create.queueWait', { time: aboutTime(time.waitS * 1000, t) })}
-        </p>}
-        {error && !PLACED.has(error.param ?? '') && <p role="alert" className="error">{errorText(error, t)}</p>}
-        <div className="row"><button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)} aria-keyshortcuts="Control+Enter Meta+Enter">{t(source ? 'create.extend' : parent ? 'create.generateRemix' : 'create.generate')}</button>
-          <small className="note shortcut">{t('create.shortcut')}</small></div>
+          {error && !PLACED.has(error.param ?? '') && <p role="alert" className="error">{errorText(error, t)}</p>}
+          <div className="submit-row">
+            <button type="submit" disabled={busy || (!prompt.trim() && !image && !lastImage && !source)} aria-keyshortcuts="Control+Enter Meta+Enter">{t(source ? 'create.extend' : parent ? 'create.generateRemix' : 'create.generate')}</button>
+            <div className="submit-facts">
+              <p className="cost" data-testid="cost">
+                {t('create.cost')}<strong>{t('create.credits', { n: cost })}</strong>
+                {shape?.price_per_second != null && <span className="per-second">{t('create.perSecond', { price: +shape.price_per_second.toFixed(3) })}</span>}
+                {balance && t('create.balance', { balance: balance.balance })}
+              </p>
+              {time && <p className={time.slow ? 'time warn' : 'time'} data-testid="time-estimate">
+                {t(time.slow ? 'create.timeSlow' : 'create.time', { time: aboutTime(time.runS * 1000, t) })}
+                {time.waitS >= 1 && t('create.queueWait', { time: aboutTime(time.waitS * 1000, t) })}
+              </p>}
+            </div>
+            <small className="note shortcut">{t('create.shortcut')}</small>
+          </div>
         </div>
       </form>
       {fresh && <Knows />}
