@@ -48,7 +48,8 @@ export async function generatorFor(spec: string, settings: SamplerSettings = {})
       });
       // a long clip keeps its frames (the model draws at the judge's 8 fps); only its size is brought to the judge's
       const size = ASPECT_SIZES[aspect ?? '1:1']!;
-      return { ...resampleClip(clip, frames ?? JUDGE_CLIP.frames, size.height, size.width), seams: clip.seams };
+      const judged = resampleClip(clip, frames ?? JUDGE_CLIP.frames, size.height, size.width);
+      return { ...judged, seams: clip.seams, ...(clip.width > size.width ? { full: clip } : {}) };
     },
     roundTrip: pipeline.capabilities.image
       ? async (frame) => {
@@ -72,7 +73,7 @@ export function formatReport(report: EvalReport): string {
     `${'temporal'.padEnd(12)}${report.temporal_consistency.generated.toFixed(3).padStart(7)}  ${report.temporal_consistency.oracle.toFixed(3).padStart(7)}`,
     `${'flicker'.padEnd(12)}${report.flicker.generated.toFixed(4).padStart(7)}  ${report.flicker.oracle.toFixed(4).padStart(7)}`,
     ...(report.frechet ? [`${'Fréchet'.padEnd(12)}${report.frechet.generated.toFixed(2).padStart(7)}  ${report.frechet.floor.toFixed(2).padStart(7)}  (judge features; oracle column: the oracle against other seeds, the floor)`] : []),
-    ...(report.sharpness ? [`${'sharpness'.padEnd(12)}${report.sharpness.frame.generated.toFixed(1).padStart(7)}  ${report.sharpness.frame.oracle.toFixed(1).padStart(7)}  ${report.sharpness.frame.ratio.toFixed(3).padStart(6)}  (mean squared Laplacian of luma, whole frames${report.sharpness.object ? `; inside the object's box: ${report.sharpness.object.ratio.toFixed(3)}` : ''})`] : []),
+    ...(report.sharpness ? [`${'sharpness'.padEnd(12)}${report.sharpness.frame.generated.toFixed(1).padStart(7)}  ${report.sharpness.frame.oracle.toFixed(1).padStart(7)}  ${report.sharpness.frame.ratio.toFixed(3).padStart(6)}  (mean squared Laplacian of luma, whole frames${report.sharpness.object ? `; inside the object's box: ${report.sharpness.object.ratio.toFixed(3)}` : ''}${report.sharpness.output ? `; at the drawn size ${report.sharpness.output.size}: ${report.sharpness.output.ratio.toFixed(3)}` : ''})`] : []),
     ...Object.entries(report.given_frames ?? {}).filter(([, p]) => p).map(([which, p]) =>
       `${`${which} frame`.padEnd(12)}${p!.generated_psnr.toFixed(2).padStart(7)} dB PSNR to the given picture (the VAE's round trip: ${p!.roundtrip_psnr === null ? 'n/a' : `${p!.roundtrip_psnr.toFixed(2)} dB`})`),
     ...(report.long ? [

@@ -7,6 +7,8 @@ import { classScores, evaluate, oracleGenerator, scoreVerdicts, JUDGE_CLIP } fro
 import { Judge } from './judge.js';
 import { renderLabels } from '../world/index.js';
 import { kineo } from '../../test/cli-helpers.js';
+import { resampleClip } from './resample.js';
+import { bilinearUp } from '../engine/frame-scale.js';
 
 let judge: Judge;
 beforeAll(async () => {
@@ -119,6 +121,32 @@ describe('sharper measures: Fréchet distance on judge features and sharpness', 
     expect(given.sharpness!.object!.ratio).toBeLessThan(0.5);
   });
 });
+
+describe('sharpness at the size a generator draws', () => {
+  it('measures a 128×128 clip against the world rendered at 128, and an upscaled 64×64 one far below it', async () => {
+    const cases = casesFromSplit('heldout', 6, 96);
+    const at = (size: number, drawn: number) => ({
+      name: `oracle ${drawn} shown at ${size}`,
+      generate: async (caption: string, seed: number) => {
+        const c = cases.find((k) => k.caption === caption && k.seed === seed)!;
+        const small = renderLabels(c.labels, seed, { ...JUDGE_CLIP, height: drawn, width: drawn });
+        const full = bilinearUpClip(small, size / drawn);
+        return { ...resampleClip(full, 16, 64, 64), full };
+      },
+    });
+    const sharp = await evaluate({ cases, generator: at(128, 128), judge, frechet: false });
+    const upscaled = await evaluate({ cases, generator: at(128, 64), judge, frechet: false });
+    expect(sharp.sharpness!.output).toMatchObject({ size: '128x128' });
+    expect(sharp.sharpness!.output!.ratio).toBeCloseTo(1, 5);
+    expect(upscaled.sharpness!.output!.ratio).toBeLessThan(0.5);
+    const judgeSized = await evaluate({ cases, generator: oracleGenerator(), judge, frechet: false });
+    expect(judgeSized.sharpness!.output).toBeUndefined();
+  });
+});
+
+function bilinearUpClip(clip: { frames: number; height: number; width: number; data: Uint8Array }, f: number) {
+  return { frames: clip.frames, height: clip.height * f, width: clip.width * f, data: bilinearUp(clip.data, clip.frames, clip.height, clip.width, f) };
+}
 
 describe('evaluation with given frames and long clips', () => {
   it('reports the PSNR of the generated first frame to the given picture, and no round trip for a generator without one', async () => {

@@ -24,7 +24,9 @@ export type InputMode = 'text' | 'first' | 'first-last';
 
 /** Anything that turns a caption into a clip: the oracle, or a model through the engine. */
 /** A long clip and where its denoising windows meet (frame indices of each later window's first frame). */
-export type LongClip = Clip & { seams?: number[] };
+/** `full`: the clip at the size the generator drew it, when that is larger than the judge's (a 2x decoder's 128×128):
+ * its sharpness is also measured there, against the oracle rendered at that size. */
+export type LongClip = Clip & { seams?: number[]; full?: Clip };
 
 export interface ClipGenerator {
   name: string;
@@ -91,7 +93,7 @@ export interface EvalReport {
   frechet?: { generated: number; floor: number };
   /** High-frequency energy (mean squared Laplacian of luma) of generated against oracle clips: over whole frames,
    * and, when frames are given (the object starts where the oracle's does), inside the oracle's object boxes. */
-  sharpness?: { frame: SharpnessScore; object?: SharpnessScore };
+  sharpness?: { frame: SharpnessScore; object?: SharpnessScore; output?: SharpnessScore & { size: string } };
   [extra: string]: unknown;
 }
 
@@ -172,7 +174,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const change = { seam: 0, seams: 0, inside: 0, insides: 0 };
   const withFrechet = options.frechet !== false;
   const floorVerdicts: JudgeVerdict[] = [];
-  const sharp = { gen: 0, ora: 0, genBox: 0, oraBox: 0, n: 0, nBox: 0 };
+  const sharp = { gen: 0, ora: 0, genBox: 0, oraBox: 0, n: 0, nBox: 0, genOut: 0, oraOut: 0, nOut: 0, outSize: '' };
   const cropOffset = { x: Math.floor((frameSize.width - JUDGE_CLIP.width) / 2), y: Math.floor((frameSize.height - JUDGE_CLIP.height) / 2) };
   const squareBoxes = (clip: Clip): (Box | null)[] => coverageBoxes(clip).map((b) => {
     if (!b) return null;
@@ -188,7 +190,17 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       const given: FrameInputs = {};
       if (inputs !== 'text') given.first = frameOf(oracleFull[k]!, 0);
       if (inputs === 'first-last') given.last = frameOf(oracleFull[k]!, oracleFull[k]!.frames - 1);
-      let clip: Clip = await generator.generate(c.caption, c.seed, inputs === 'text' ? undefined : given, longFrames, options.aspect);
+      let clip: LongClip = await generator.generate(c.caption, c.seed, inputs === 'text' ? undefined : given, longFrames, options.aspect);
+      const full = clip.full;
+      if (full && full.width > frameSize.width) {
+        // the whole frame at the size it was drawn, its first 16 frames, against the world rendered at that size
+        const drawnFull = framesOf(full, 0, Math.min(JUDGE_CLIP.frames, full.frames));
+        const oracleAtSize = renderLabels(c.labels, c.seed, { frames: drawnFull.frames, height: full.height, width: full.width });
+        sharp.genOut += laplacianEnergy(drawnFull);
+        sharp.oraOut += laplacianEnergy(oracleAtSize);
+        sharp.nOut++;
+        sharp.outSize = `${full.width}x${full.height}`;
+      }
       if (longFrames) {
         const long = clip as LongClip;
         const seams = new Set(long.seams ?? []);
@@ -266,6 +278,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     sharpness: {
       frame: sharpnessScore(sharp.gen, sharp.ora),
       ...(sharp.nBox ? { object: sharpnessScore(sharp.genBox, sharp.oraBox) } : {}),
+      ...(sharp.nOut ? { output: { ...sharpnessScore(sharp.genOut, sharp.oraOut), size: sharp.outSize } } : {}),
     },
     ...(inputs === 'text' ? {} : {
       given_frames: {
