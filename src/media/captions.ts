@@ -26,7 +26,9 @@ export function captionLayout(aspect: AspectRatio) {
   const lineHeight = Math.round(fontSize * 1.45);
   // Vertical video keeps clear of the bottom ~12 % where platforms draw their own buttons and text.
   const bottom = Math.round(height * (aspect === '9:16' ? 0.14 : 0.08));
-  return { width, height, fontSize, maxChars, maxLines: 3, lineHeight, bottom };
+  // ...and of the top ~10 % where they put the account name and the close button
+  const top = Math.round(height * (aspect === '9:16' ? 0.1 : 0.06));
+  return { width, height, fontSize, maxChars, maxLines: 3, lineHeight, bottom, top };
 }
 
 /** Escapes a value for a filter option, then for the filter graph (ffmpeg's two quoting levels). */
@@ -35,11 +37,23 @@ export function filterValue(value: string): string {
   return option.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
 }
 
+/** Where a caption's block sits: near the bottom (the default, where viewers look for it) or near the top. */
+export type CaptionPosition = 'bottom' | 'top';
+
+/** The rows (y0 inclusive, y1 exclusive, in the frame of `aspect`) the caption's block covers at `position`. */
+export function captionBand(caption: string, aspect: AspectRatio, position: CaptionPosition = 'bottom'): { y0: number; y1: number; lines: string[] } {
+  const l = captionLayout(aspect);
+  const lines = wrapText(caption, l.maxChars, l.maxLines);
+  const pad = Math.round(l.fontSize * 0.3);
+  const top = position === 'top' ? l.top : l.height - l.bottom - lines.length * l.lineHeight;
+  return { y0: Math.max(0, top - pad), y1: Math.min(l.height, top + lines.length * l.lineHeight + pad), lines };
+}
+
 /**
  * drawtext filters (joined with commas) that burn `caption` into a frame of `aspect`, one centred line each on a
- * translucent box. The lines are written to files in `dir` named `<prefix>-<n>.txt`.
+ * translucent box, at `position`. The lines are written to files in `dir` named `<prefix>-<n>.txt`.
  */
-export function burnCaptionFilters(caption: string, aspect: AspectRatio, dir: string, prefix: string): string {
+export function burnCaptionFilters(caption: string, aspect: AspectRatio, dir: string, prefix: string, position: CaptionPosition = 'bottom'): string {
   const l = captionLayout(aspect);
   const lines = wrapText(caption, l.maxChars, l.maxLines);
   if (!lines.length) return 'null';
@@ -47,7 +61,7 @@ export function burnCaptionFilters(caption: string, aspect: AspectRatio, dir: st
   return lines.map((line, i) => {
     const file = join(dir, `${prefix}-${i}.txt`);
     writeFileSync(file, line, 'utf8');
-    const y = l.height - l.bottom - (lines.length - i) * l.lineHeight;
+    const y = position === 'top' ? l.top + i * l.lineHeight : l.height - l.bottom - (lines.length - i) * l.lineHeight;
     return `drawtext=fontfile=${font}:textfile=${filterValue(file)}:expansion=none:fontsize=${l.fontSize}:fontcolor=white`
       + `:box=1:boxcolor=black@0.55:boxborderw=${Math.round(l.fontSize * 0.3)}:x=(w-text_w)/2:y=${y}`;
   }).join(',');

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { ffmpegPath, metadataArgs } from '../engine/ffmpeg.js';
 import { fitFilter, type AspectRatio } from './aspect.js';
 import { burnCaptionFilters } from './captions.js';
+import { captionPosition } from './caption-placement.js';
 
 export interface VariantRender {
   input: string;
@@ -23,7 +24,9 @@ export interface VariantRender {
 }
 
 export async function renderVariant(r: VariantRender): Promise<void> {
-  const caption = r.burnCaption?.trim() ? burnCaptionFilters(r.burnCaption, r.aspect, r.workDir, r.name) : 'null';
+  // the caption goes where the clip's subject is not (bottom unless the top is clearly clearer)
+  const text = r.burnCaption?.trim();
+  const caption = text ? burnCaptionFilters(text, r.aspect, r.workDir, r.name, await captionPosition(r.input, text, r.aspect)) : 'null';
   const graph = `${fitFilter(r.aspect)};[fit]${caption},format=yuv420p[out]`;
   const meta = metadataArgs(r.metadata);
   const args = [
