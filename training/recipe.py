@@ -10,7 +10,9 @@ A recipe (``kineo-recipe/1``) continues packed weights (``from``: a path, option
 repository's ``training/weights/kineo-mini.npz`` is overwritten by every release), renders its ``data`` sets
 (``world`` clips through ``kineo world data`` at any size, or ``pictures``: the camera moving over procedural
 pictures), encodes them with the frozen VAE, trains the DiT on them (``dit.mix`` weights the sets in ``data`` order),
-packs the weights and exports the model directory. Stages are recorded in ``DIR/recipe.json``; a rerun skips what
+packs the weights and exports the model directory. Optional stages: ``hd`` trains the 2x decoder
+(training.vae.train_hd) on world clips rendered at twice the model's size, ``distill`` teaches a few-step student
+(training.dit.distill) from the recipe's DiT; ``dit.minutes`` 0 keeps the DiT as it was. Stages are recorded in ``DIR/recipe.json``; a rerun skips what
 is finished and resumes the DiT from its checkpoint, so an interrupted run loses minutes, not the run.
 
 ``--scale F`` multiplies every set's clip count (a smoke run of the recipe's shape on a few clips); ``--minutes``
@@ -65,6 +67,16 @@ def load_recipe(path: str) -> dict:
     mix = dit.get("mix")
     if mix is not None and len(mix) != len(data):
         raise RecipeError(f"{path}: dit.mix has {len(mix)} weights for {len(data)} data sets")
+    hd = r.get("hd")
+    if hd is not None:
+        for key in ("clips", "seed", "minutes"):
+            if key not in hd:
+                raise RecipeError(f"{path}: hd needs {key!r} (its world clips at twice the model's size and its budget)")
+    distill = r.get("distill")
+    if distill is not None and "minutes" not in distill:
+        raise RecipeError(f"{path}: distill.minutes is required")
+    if distill is not None and distill.get("mix") is not None and len(distill["mix"]) != len(data):
+        raise RecipeError(f"{path}: distill.mix has {len(distill['mix'])} weights for {len(data)} data sets")
     if "from" in r and "weights" not in r["from"]:
         raise RecipeError(f"{path}: from needs 'weights' (a packed .npz, e.g. training/weights/kineo-mini.npz)")
     return r
@@ -153,6 +165,9 @@ class Recipe(StagedRun):
             import shutil
             shutil.copyfile(start, os.path.join(dit_out, "ckpt.pt"))
         dit = self.r["dit"]
+        if self.minutes <= 0:  # the DiT is kept as it was (a recipe that trains a decoder or distils only)
+            self.mark("dit", minutes=0)
+            return
         argv = ["--latents", ",".join(self.path(f"latents-{d['name']}") for d in self.r["data"]),
                 "--vocab", os.path.join(REPO, dit.get("vocab", "models/kineo-mini/vocab.json")),
                 "--out", dit_out, "--resume", "--minutes", f"{self.minutes:.4f}"]
@@ -161,12 +176,57 @@ class Recipe(StagedRun):
         dit_train.main(argv + [str(x) for x in dit.get("args", [])] + self.dit_args)
         self.mark("dit", minutes=self.minutes)
 
+    def train_hd(self) -> None:
+        """The 2x decoder (training.vae.train_hd) on world clips rendered at twice the model's size."""
+        from .vae import train_hd
+
+        hd = self.r.get("hd")
+        if hd is None or self.done("hd"):
+            return
+        size = str(hd.get("size", 128))
+        for stage, split, clips, seed in (("data-hd", "train", self.clips(hd), hd["seed"]),
+                                          ("data-hd-val", "heldout", self.clips(hd.get("val", {"clips": 200})),
+                                           hd.get("val", {}).get("seed", hd["seed"] + 1))):
+            if self.done(stage):
+                continue
+            cmd = ["node", os.path.join(REPO, "bin", "kineo.mjs"), "world", "data", "--out", self.path(stage),
+                   "--split", split, "--clips", str(clips), "--seed", str(seed), "--size", size,
+                   "--workers", str(hd.get("workers", 2))]
+            log(f"[recipe] render {stage}: {' '.join(cmd)}")
+            subprocess.run(cmd, check=True, cwd=REPO)
+            self.mark(stage, clips=clips)
+        train_hd.main(["--data", self.path("data-hd"), "--val", self.path("data-hd-val"), "--vae", self.vae_dir(),
+                       "--out", self.path("hd"), "--resume", "--minutes", str(hd["minutes"])]
+                      + [str(x) for x in hd.get("args", [])])
+        self.mark("hd", minutes=hd["minutes"])
+
+    def distil(self) -> None:
+        """The few-step student (training.dit.distill), taught by the DiT this recipe ends with."""
+        from .dit import distill
+
+        d = self.r.get("distill")
+        if d is None or self.done("distill"):
+            return
+        argv = ["--teacher", self.path("dit"), "--out", self.path("distill"), "--resume", "--minutes", str(d["minutes"]),
+                "--latents", ",".join(self.path(f"latents-{x['name']}") for x in self.r["data"])]
+        if d.get("mix"):
+            argv += ["--mix", ",".join(str(w) for w in d["mix"])]
+        distill.main(argv + [str(x) for x in d.get("args", [])])
+        self.mark("distill", minutes=d["minutes"])
+
+    def hd_dir(self):
+        """This recipe's 2x decoder, else the one the weights it continues carry, else none."""
+        if "hd" in self.r:
+            return self.path("hd")
+        return self.path("from", "hd") if os.path.exists(self.path("from", "hd", "ckpt.pt")) else None
+
     def pack_and_export(self) -> None:
         from . import export_model
         from .weights import pack, write
 
         if not self.done("pack"):
-            write(pack(self.vae_dir(), self.path("dit")), self.path("weights.npz"))
+            dit = self.path("distill") if "distill" in self.r else self.path("dit")
+            write(pack(self.vae_dir(), dit, self.hd_dir()), self.path("weights.npz"))
             self.mark("pack", weights=self.path("weights.npz"))
         if not self.done("export"):
             export_model.main(["--weights", self.path("weights.npz"), "--out", self.export_dir]
@@ -183,6 +243,8 @@ class Recipe(StagedRun):
         for d in self.r["data"]:
             self.encode(d)
         self.train_dit()
+        self.distil()
+        self.train_hd()
         self.pack_and_export()
         summary = {"wall_s": round(time.time() - t0, 1), "model": self.export_dir, "weights": self.path("weights.npz")}
         self.state["summary"] = summary

@@ -62,6 +62,30 @@ def test_a_recipe_continues_weights_on_every_aspect_and_exports_resumably(tmp_pa
     assert {k: after[k]["finished"] for k in before} == before
 
 
+def test_a_recipe_can_keep_the_dit_distil_it_and_train_a_2x_decoder(tmp_path):
+    packed, start_step = tiny_weights(tmp_path)
+    r = {"format": recipe.FORMAT, "model": "kineo-mini", "version": 98, "from": {"weights": packed},
+         "data": [{"name": "sq", "kind": "world", "clips": 6, "seed": 1, "workers": 1}],
+         "dit": {"minutes": 0, "vocab": str(tmp_path / "vocab.json")},
+         "distill": {"minutes": 0.02, "args": ["--batch", "2", "--threads", "1", "--max-steps", "2"]},
+         "hd": {"clips": 5, "seed": 4, "minutes": 0.02, "workers": 1, "val": {"clips": 2, "seed": 5},
+                "args": ["--batch", "2", "--head-channels", "4", "--threads", "1", "--max-steps", "2", "--val-max", "2"]},
+         "export": ["--version", "98", "--steps", "4", "--guidance", "1", "--no-check", "--preview-clips", "2"]}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(r))
+    out = tmp_path / "run"
+    summary = recipe.main([str(path), "--out", str(out)])
+    state = json.load(open(out / "recipe.json"))["stages"]
+    assert {"dit", "distill", "data-hd", "data-hd-val", "hd", "pack", "export"} <= set(state)
+    from training.common.device import torch_load
+    assert torch_load(str(out / "dit" / "ckpt.pt"))["step"] == start_step  # minutes 0: the DiT as it was
+    packed_out = weights.checkpoints(weights.read(summary["weights"]))
+    assert packed_out["dit"]["step"] == 2 and "distilled_from" in packed_out["dit"]["args"]  # the student ships
+    assert "hd" in packed_out
+    model = json.load(open(os.path.join(summary["model"], "model.json")))
+    assert model["video"]["decodeScale"] == 2 and model["sampler"]["steps"] == 4 and model["sampler"]["guidance"] == 1
+
+
 def test_recipes_are_checked_with_messages_that_say_what_to_fix(tmp_path):
     def bad(**over):
         r = {"format": recipe.FORMAT, "data": [{"name": "a", "kind": "world", "clips": 1, "seed": 1}],
@@ -76,6 +100,8 @@ def test_recipes_are_checked_with_messages_that_say_what_to_fix(tmp_path):
     assert "kind must be one of world, pictures" in bad(data=[{"name": "a", "kind": "video", "clips": 1, "seed": 1}])
     assert "dit.mix has 2 weights for 1 data sets" in bad(dit={"minutes": 1, "mix": [0.5, 0.5]})
     assert "data[0] must be a world set" in bad(data=[{"name": "a", "kind": "pictures", "clips": 1, "seed": 1}])
+    assert "hd needs 'minutes'" in bad(hd={"clips": 1, "seed": 1})
+    assert "distill.minutes is required" in bad(distill={})
     assert "used twice" in bad(data=[{"name": "a", "kind": "world", "clips": 1, "seed": 1}] * 2)
 
 
