@@ -49,8 +49,10 @@ def main(argv=None):
     cfg = ck["model_config"]
     heads = {h: ck["vocab"][h] for h in ck["heads"]}
     meta = {
-        "name": "kineo-judge",
+        "name": "kineo-judge-grey" if cfg.get("greyscale") else "kineo-judge",
         "version": "1",
+        # a colour-blind judge turns the RGB it is given into luma inside its graph: it reads shapes, not colours
+        **({"greyscale": True} if cfg.get("greyscale") else {}),
         "format": "kineo-judge/1",
         "input": {"name": "clip", "frames": cfg["frames"], "height": cfg["height"], "width": cfg["img_width"],
                   "layout": "BTHWC", "range": [0, 1], "dtype": "float32"},
@@ -64,7 +66,7 @@ def main(argv=None):
         "files": {"judge.onnx": file_entry(onnx_path)},
         "model": {"arch": "3d-cnn", "width": cfg["width"], "params": ck.get("params"), "macs_per_clip": ck.get("macs")},
         "training": {
-            **training_summary(ck, ("batch", "lr", "wd", "minutes", "width", "smoothing", "seed")),
+            **training_summary(ck, ("batch", "lr", "wd", "minutes", "width", "smoothing", "seed", "greyscale")),
             "val_metrics": metrics,
         },
     }

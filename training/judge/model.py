@@ -33,8 +33,11 @@ def conv_bn(ci: int, co: int, stride=1, kernel=3, padding=1) -> nn.Sequential:
 
 class Judge(nn.Module):
     def __init__(self, vocab_sizes: Dict[str, int], width: int = 16, frames: int = FRAMES,
-                 height: int = HEIGHT, img_width: int = WIDTH, dropout: float = 0.1):
+                 height: int = HEIGHT, img_width: int = WIDTH, dropout: float = 0.1, greyscale: bool = False):
         super().__init__()
+        # greyscale: the judge sees luma only (in its graph, so the engine feeds it RGB as ever): it must tell a fox
+        # from a rabbit by shape, not by colour (issue 25's colour-blind judge)
+        self.greyscale = bool(greyscale)
         self.vocab_sizes = OrderedDict((k, int(v)) for k, v in vocab_sizes.items())
         self.width = width
         self.frames, self.height, self.img_width = frames, height, img_width
@@ -67,6 +70,9 @@ class Judge(nn.Module):
 
     def forward(self, clip: torch.Tensor) -> Dict[str, torch.Tensor]:
         # (B, T, H, W, C) -> (B, C, T, H, W), normalise
+        if self.greyscale:
+            luma = clip[..., 0:1] * 0.299 + clip[..., 1:2] * 0.587 + clip[..., 2:3] * 0.114
+            clip = torch.cat([luma, luma, luma], dim=-1)
         x = torch.sub(clip, MEAN).mul_(1.0 / STD).permute(0, 4, 1, 2, 3)
         x = self.stem(x)
         f1 = self.stage1(x)  # (B, w1, T, H/4, W/4)
@@ -87,7 +93,7 @@ class Judge(nn.Module):
 
     def config(self) -> dict:
         return {"vocab_sizes": dict(self.vocab_sizes), "width": self.width, "frames": self.frames,
-                "height": self.height, "img_width": self.img_width}
+                "height": self.height, "img_width": self.img_width, **({"greyscale": True} if self.greyscale else {})}
 
 
 def count_params(model: nn.Module) -> int:

@@ -73,7 +73,7 @@ def evaluate(model, ds: WorldShards, indices: np.ndarray, heads: List[str], batc
 def build_model_from_ckpt(ck: dict) -> Judge:
     cfg = ck["model_config"]
     m = Judge(cfg["vocab_sizes"], width=cfg["width"], frames=cfg["frames"], height=cfg["height"],
-              img_width=cfg["img_width"])
+              img_width=cfg["img_width"], greyscale=bool(cfg.get("greyscale")))
     m.load_state_dict(ck["model"])
     return m
 
@@ -90,6 +90,7 @@ def parse_args(argv=None):
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--smoothing", type=float, default=0.05)
     p.add_argument("--no-aug", action="store_true")
+    p.add_argument("--greyscale", action="store_true", help="a colour-blind judge: it sees luma only (shape counts)")
     p.add_argument("--val-max", type=int, default=2048, help="max val clips per evaluation")
     return p.parse_args(argv)
 
@@ -113,7 +114,8 @@ def main(argv=None) -> dict:
     else:
         if a.resume:
             log(f"[judge] --resume: no checkpoint in {a.out}, starting fresh")
-        model = Judge(ds.vocab_sizes(), width=a.width, frames=ds.frames, height=ds.height, img_width=ds.width)
+        model = Judge(ds.vocab_sizes(), width=a.width, frames=ds.frames, height=ds.height, img_width=ds.width,
+                      greyscale=a.greyscale)
     opt = make_adamw(model, a.lr, a.wd)
     step, elapsed, seen = resume(ck, opt, "judge")
 
