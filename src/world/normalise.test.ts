@@ -97,6 +97,18 @@ describe('the prompt normaliser', () => {
     expect(normalisePrompt('a cat and a dog on the grass')).toMatchObject({ concepts: { object: 'cat', background: 'grass' }, unused: ['dog'] });
     // an effect holds the object still
     expect(normalisePrompt('an apple moves left and melts')).toMatchObject({ concepts: { effect: 'melt' }, unused: ['moves left'] });
+    // a relation whose partner the world does not know is reported with it, not drawn with a made-up partner
+    const lonely = normalisePrompt('a frog meets a duck');
+    expect(lonely.concepts).toEqual({ object: 'frog', count: 1 });
+    expect(lonely.caption).toBe('A frog');
+    expect(lonely.unused.join(' ')).toMatch(/meets.*duck/);
+  });
+
+  it('writes a relation with one subject: its count of 2 is the two objects together', () => {
+    const r = normalisePrompt('一只狐狸追兔子');
+    expect(r.concepts).toMatchObject({ object: 'fox', object2: 'rabbit', motion: 'chases', count: 2 });
+    expect(r.caption).toBe('A fox chases a rabbit');
+    expect(writeCaption({ object: 'dog', object2: 'ball', motion: 'chases', count: 2, background: 'beach' })).toBe('A dog chases a ball on the beach');
   });
 
   it('writes only words of the model\'s vocabulary', () => {

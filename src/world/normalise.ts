@@ -216,6 +216,12 @@ function reconcile(concepts: Concepts, understood: UnderstoodPhrase[], spans: { 
       understood.push({ phrase: text.slice(object2.start, object2.end), kind: 'object', value: object2.meaning.value });
     } else spans.push(object2);
   }
+  // "a frog meets a duck" with no duck in the world: a relation needs its second object, so it is reported unused
+  // rather than drawn with a made-up partner
+  if (relation && concepts.object && !concepts.object2) {
+    drop('motion');
+    return reconcile(concepts, understood, spans, byKind, undefined, text);
+  }
   if (relation && concepts.object) concepts.count = 2;
   if (concepts.effect && concepts.object) concepts.count = 1;
   if (concepts.speed && (!concepts.motion || concepts.motion === 'stay' || concepts.effect)) drop('speed');
@@ -263,7 +269,9 @@ export function writeCaption(c: Concepts): string {
   const noun = (object: string) => OBJECT_WORDS[object]![0]!;
   const parts: string[] = [];
   const count = c.count ?? 1;
-  if (c.object) parts.push(count === 1 ? withArticle(noun(c.object).one) : `${COUNT_WORDS[count][0]} ${noun(c.object).many}`);
+  // a relation's count (2) is its two objects together: the subject is one ("a dog chases a ball")
+  const relation = c.motion !== undefined && isRelation(c.motion as Motion) && !(c.effect && c.effect !== 'none');
+  if (c.object) parts.push(count === 1 || relation ? withArticle(noun(c.object).one) : `${COUNT_WORDS[count][0]} ${noun(c.object).many}`);
   if (c.effect && c.effect !== 'none') parts.push(EFFECT_WORDS[c.effect as Exclude<Effect, 'none'>][0]!.one);
   else if (c.motion) {
     const verb = MOTION_WORDS[c.motion][0]!;
