@@ -1,7 +1,7 @@
 /**
  * An ad batch's or a storyboard's child tasks folded under one entry (Tasks, My videos): the batch's name or the
  * film's title, its status and count done, the zip or the film once made, and the children in a <details> that
- * renders them only while open (a 20-variant batch would otherwise open 20 progress streams).
+ * draws them only while open (a 20-variant batch's rows are long; the page that holds it polls while it runs).
  */
 import { useState, type ReactNode } from 'react';
 import type { TaskGroup, TaskGroupRef } from '../api';

@@ -92,14 +92,18 @@ export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | nul
     load();
   };
 
-  const row = (task: Task) => (
+  const row = (task: Task, inGroup = false) => (
     <li key={task.id} className={`card task${task.id === openWhenDone ? ' new' : ''}`} data-task-id={task.id} data-status={task.status}>
       <div className="task-head">
         <strong className="prompt" translate="no">{task.prompt}</strong>
         <span className={`status ${task.status}`}>{t(`status.${task.status}`)}</span>
       </div>
       {task.id === openWhenDone && ACTIVE.has(task.status) && <p className="note">{t('tasks.opensItself')}</p>}
-      {ACTIVE.has(task.status) && <LiveProgress task={task} onDone={finished} watched={task.id === openWhenDone} />}
+      {ACTIVE.has(task.status) && (inGroup
+        // A batch's or film's child: the group's polling moves its bar (20 event streams would starve the browser's
+        // six connections to the server).
+        ? <div className="grow"><progress max={100} value={task.progress} aria-label={t('tasks.progressOf', { prompt: task.prompt })}>{task.progress}%</progress><small>{task.progress}%</small></div>
+        : <LiveProgress task={task} onDone={finished} watched={task.id === openWhenDone} />)}
       {task.status === 'succeeded' && task.files.find((f) => f.kind === 'poster') && (
         <a {...linkProps(`/v/${task.id}`)}><img className="thumb" src={task.files.find((f) => f.kind === 'poster')!.url} alt={t('tasks.posterOf', { prompt: task.prompt })} /></a>
       )}
@@ -123,7 +127,7 @@ export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | nul
       <ul className="tasks">
         {tasks && groupEntries(tasks, groups).map((e) => ('item' in e ? row(e.item) : (
           <GroupEntry key={`${e.group.kind}:${e.group.id}`} group={e.group} count={e.items.length}>
-            {() => <ul className="tasks">{e.items.map(row)}</ul>}
+            {() => <ul className="tasks">{e.items.map((task) => row(task, true))}</ul>}
           </GroupEntry>
         )))}
       </ul>
