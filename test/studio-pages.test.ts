@@ -220,6 +220,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio as a new user meets it', () =
     const signedOut = await newPage({ reducedMotion: 'reduce' });
     await signedIn.goto(`${studio.server.url}/create`);
     await signedOut.goto(`${studio.server.url}/`);
+    // An ad batch and a storyboard, finished, so that Tasks and My videos show their children folded under them.
+    await signedIn.evaluate(async () => {
+      const csrf = (await (await fetch('/api/session')).json()).csrf_token as string;
+      const post = async (path: string, body: unknown) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(body) })).json();
+      const batch = await post('/api/batches', { name: 'Crunchy Apple', product: { subject: 'a red apple' }, selling_points: ['100% organic'], templates: ['squish'], aspect_ratios: ['9:16', '1:1'], count: 2, model: 'oracle' });
+      const film = await post('/api/storyboards', { title: 'A fox at the seaside', subject: 'a red fox', model: 'oracle', shots: [{ prompt: 'moves left on the beach', duration: 2 }, { prompt: 'jumps on the grass', duration: 2 }] });
+      for (const path of [`/api/batches/${batch.id}`, `/api/storyboards/${film.id}`]) {
+        while (!['succeeded', 'partially_failed', 'failed', 'cancelled'].includes((await (await fetch(path)).json()).status)) await new Promise((r) => setTimeout(r, 250));
+      }
+    });
     const problems: string[] = [];
     for (const [name, path, ready] of pages) {
       const page = name === 'sign-in' ? signedOut : signedIn;

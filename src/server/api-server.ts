@@ -27,6 +27,7 @@ import { taskPreviewRenderer } from './services/preview-renderer.js';
 import { BatchesService } from './services/batches.service.js';
 import { BatchRunner, MAX_ASSEMBLY_RUNS } from './services/batch-runner.js';
 import { StoryboardsService } from './services/storyboards.service.js';
+import { TaskGroupsService } from './services/task-groups.service.js';
 import { loadEffectCatalog } from './effects/catalog.js';
 
 export interface ApiServer {
@@ -94,7 +95,7 @@ export async function createApiServer(core: Core, options: ApiServerOptions = {}
   let state: string | null = 'starting';
   const context: AppContext = {
     config, keys, auth, tasks, files, webhooks, bus, providers, metrics, guard, accounts, community, prompts, effects, arena, batches,
-    storyboards,
+    storyboards, taskGroups: new TaskGroupsService(db, batches, storyboards),
     abortRunning,
     providerCallback: (taskId, token) => {
       if (!callbacks.verify(taskId, token)) return false;

@@ -17,6 +17,7 @@ import type { EffectsService } from './services/effects.service.js';
 import type { ArenaService } from './services/arena.service.js';
 import type { BatchesService } from './services/batches.service.js';
 import type { StoryboardsService } from './services/storyboards.service.js';
+import type { TaskGroupsService } from './services/task-groups.service.js';
 
 export interface AppContext {
   config: Config;
@@ -40,6 +41,8 @@ export interface AppContext {
   batches: BatchesService;
   /** Storyboards: shots as child tasks → one film with a title card and transitions. */
   storyboards: StoryboardsService;
+  /** Which ad batch or storyboard listed tasks belong to, with those groups' summaries. */
+  taskGroups: TaskGroupsService;
   /** A remote provider called back about a task: checks the callback's token, and wakes the task's poll wherever it
    * runs (false: the token is not this server's for that task). */
   providerCallback: (taskId: string, token: string) => boolean;

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -44,7 +44,8 @@ export function ensureStudioBuilt(): string | null {
   if (studioBuilt() && !studioStale()) return null;
   let vite: string;
   try {
-    vite = createRequire(import.meta.url).resolve('vite/bin/vite.js');
+    // vite's package exports do not include bin/vite.js (resolving it throws): find the package, then its bin.
+    vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
   } catch {
     return studioBuilt() ? null : 'vite is not installed (install dev dependencies, then run "npm run build:web")';
   }

@@ -115,6 +115,12 @@ describe('ad batches', () => {
     // Children are ordinary tasks of the key, each charged once.
     const tasks = await call(server.url, 'GET', '/api/tasks?limit=100', { token: key.secret_key });
     expect(tasks.body.data.map((t: any) => t.id).sort()).toEqual(done.variants.map((v: any) => v.task_id).sort());
+    // Each child names its batch, and the list summarises the batch once (the studio folds the children under it).
+    expect(tasks.body.data.map((t: any) => [t.id, t.group])).toEqual(expect.arrayContaining(done.variants.map((v: any) => [v.task_id, { kind: 'batch', id: done.id, index: v.index }])));
+    expect(tasks.body.groups).toEqual([{
+      kind: 'batch', id: done.id, title: 'Crunchy Apple', subject: 'a red apple', status: 'succeeded', progress: 100, total: 6, succeeded: 6, failed: 0,
+      output: { kind: 'zip', url: `/api/batches/${done.id}/zip`, bytes: done.zip.bytes, poster_url: null }, created_at: done.created_at,
+    }]);
     const ledger = (await call(server.url, 'GET', '/api/ledger', { token: key.secret_key })).body.data as { kind: string }[];
     expect(ledger.filter((e) => e.kind === 'reserve')).toHaveLength(6);
     expect(ledger.filter((e) => e.kind === 'capture')).toHaveLength(6);

@@ -76,6 +76,10 @@ describe('storyboards', () => {
       const task = await call(s.url, 'GET', `/api/tasks/${shot.task_id}`, { token });
       expect(task.body).toMatchObject({ status: 'succeeded', params: { seed: 7, output_size: 128 } });
     }
+    // The task list names each shot's storyboard and summarises the film once, with its link.
+    const list = (await call(s.url, 'GET', '/api/tasks', { token })).body;
+    expect(list.data.map((t: { group: { index: number } }) => t.group).sort((a: { index: number }, b: { index: number }) => a.index - b.index)).toEqual([0, 1, 2].map((index) => ({ kind: 'storyboard', id: done.id, index })));
+    expect(list.groups).toMatchObject([{ kind: 'storyboard', id: done.id, title: STORY.title, status: 'succeeded', total: 3, succeeded: 3, failed: 0, output: { kind: 'film', url: done.video.url, poster_url: done.poster.url } }]);
     const ledger = (await call(s.url, 'GET', '/api/ledger?limit=500', { token })).body.data as { task_id: string; kind: string }[];
     for (const shot of done.shots) expect(ledger.filter((e) => e.task_id === shot.task_id).map((e) => e.kind).sort()).toEqual(['capture', 'reserve']);
     expect((await call(s.url, 'GET', '/api/balance', { token })).body).toMatchObject({ balance: 97, active_tasks: 0 });

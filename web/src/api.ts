@@ -47,6 +47,12 @@ export function sentence(message: string): string {
 // The community and arena shapes come from the server's own definitions (type-only: nothing of the server is bundled).
 export type { Video, ArenaPair, ArenaSide, Vote as ArenaVote } from '../../src/server/views/studio';
 export type { StoryboardView, StoryboardEstimate } from '../../src/server/views/storyboards';
+export type { TaskGroup, TaskGroupRef } from '../../src/server/views/task-groups';
+import type { TaskGroupRef } from '../../src/server/views/task-groups';
+import type { Video } from '../../src/server/views/studio';
+
+/** A video of GET /api/my/videos: with the ad batch or storyboard it belongs to. */
+export type MyVideo = Video & { group: TaskGroupRef | null };
 
 export interface SessionInfo {
   user: { id: string; username: string; is_admin: boolean; access_key: string } | null;
@@ -77,6 +83,8 @@ export interface Task {
   meta: { unknownWords?: string[] } | null;
   files: { kind: string; url: string }[];
   created_at: number;
+  /** The ad batch or storyboard this task is a child of (in list responses). */
+  group?: TaskGroupRef | null;
 }
 
 export interface Progress {

@@ -58,6 +58,10 @@ export const batchesRepository = {
     for (const r of rows) byBatch.get(r.batch_id)!.push(r);
     return byBatch;
   },
+  /** The variants whose current child task is one of `taskIds` (the task list's groups). */
+  variantsOfTasks: (q: Q, taskIds: string[]) => taskIds.length
+    ? q.selectFrom('batch_variants').select(['batch_id', 'idx', 'task_id']).where('task_id', 'in', taskIds).execute()
+    : Promise.resolve([]),
   /** Settles a variant whose current task is `taskId` (no-op when another run settled or retried it first). */
   async settleVariant(q: Q, batchId: string, idx: number, taskId: string, set: Pick<Updateable<BatchVariantsTable>, 'status' | 'error_code' | 'error_message'>): Promise<boolean> {
     const r = await q.updateTable('batch_variants').set(set)

@@ -36,6 +36,10 @@ export const storyboardsRepository = {
     q.selectFrom('storyboard_shots as s').innerJoin('tasks as t', 't.id', 's.task_id')
       .select(['s.storyboard_id', 's.idx', 's.task_id', 's.caption', 't.status', 't.progress', 't.error_code', 't.error_message', 't.meta', 't.deleted_at'])
       .where('s.storyboard_id', '=', storyboardId).orderBy('s.idx').execute(),
+  /** The shots whose task is one of `taskIds` (the task list's groups). */
+  shotsOfTasks: (q: Q, taskIds: string[]) => taskIds.length
+    ? q.selectFrom('storyboard_shots').select(['storyboard_id', 'idx', 'task_id']).where('task_id', 'in', taskIds).execute()
+    : Promise.resolve([]),
   /**
    * Admits a storyboard's n clips on its key in one statement: n concurrency slots and n × price credits, when the
    * key has at least one free slot and the credits for every clip. No row back: no free slot or too few credits.

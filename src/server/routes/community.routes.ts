@@ -4,6 +4,7 @@ import { plainText } from '../formats/text.js';
 import type { AppContext } from '../context.js';
 import { IdParams } from '../formats/native.js';
 import type { ZApp } from './types.js';
+import type { MyVideos } from '../views/studio.js';
 import { viewerOf } from './viewer.js';
 
 const config = { dialect: 'native' as const };
@@ -19,9 +20,11 @@ export function registerCommunityRoutes(app: ZApp, ctx: AppContext): void {
   const tags = ['Community'];
   app.get('/api/feed', { config, schema: { tags, summary: 'Published videos, newest or popular first (offset paging)', querystring: FeedQuery } }, async (req) =>
     ctx.community.feed(await viewerOf(ctx, req), req.query.sort, req.query.limit, req.query.offset));
-  app.get('/api/my/videos', { config, schema: { tags, summary: 'The signed-in user\'s finished videos (studio key)' } }, async (req) => {
+  app.get('/api/my/videos', { config, schema: { tags, summary: 'The signed-in user\'s finished videos (studio key); an ad batch\'s or a storyboard\'s names it (`group`), summarised once in `groups`' } }, async (req): Promise<MyVideos> => {
     const viewer = await viewerOf(ctx, req);
-    return { data: await ctx.community.mine(viewer, viewer.studioKeyId, 100) };
+    const videos = await ctx.community.mine(viewer, viewer.studioKeyId, 100);
+    const { of, groups } = await ctx.taskGroups.of(viewer.studioKeyId, videos.map((v) => v.id));
+    return { data: videos.map((v) => ({ ...v, group: of.get(v.id) ?? null })), groups };
   });
   app.get('/api/videos/:id', { config, schema: { tags, summary: 'A video: parameters, counters, parent and published remixes', params: IdParams } }, async (req) =>
     ctx.community.video(req.params.id, await viewerOf(ctx, req)));

@@ -7,7 +7,7 @@ import { snapshotOf } from '../../core/tasks/task-lifecycle.js';
 import type { ProgressSnapshot } from '../../core/services/progress-bus.js';
 import { durationOf } from '../services/tasks.service.js';
 import { pricePerSecond } from '../../core/providers/pricing.js';
-import { nativeFile, nativeTask } from '../views/native.js';
+import { nativeFile, nativeTask, type NativeTaskList } from '../views/native.js';
 import { idempotencyKeyOf, type ZApp } from './types.js';
 import { viewerOf } from './viewer.js';
 
@@ -26,10 +26,11 @@ export function registerNativeRoutes(app: ZApp, ctx: AppContext): void {
     return view(task);
   });
 
-  app.get('/api/tasks', { config, schema: { tags: ['Native'], summary: 'List tasks', querystring: NativeListQuery } }, async (req) => {
+  app.get('/api/tasks', { config, schema: { tags: ['Native'], summary: 'List tasks; an ad batch\'s or a storyboard\'s child names it (`group`), and `groups` summarises each named once', querystring: NativeListQuery } }, async (req): Promise<NativeTaskList> => {
     const { tasks, hasMore } = await ctx.tasks.list(req.key.id, req.query);
-    const data = await Promise.all(tasks.map(view));
-    return { data, has_more: hasMore, last_id: data.at(-1)?.id ?? null };
+    const [views, { of, groups }] = await Promise.all([Promise.all(tasks.map(view)), ctx.taskGroups.of(req.key.id, tasks.map((t) => t.id))]);
+    const data = views.map((v) => ({ ...v, group: of.get(v.id) ?? null }));
+    return { data, has_more: hasMore, last_id: data.at(-1)?.id ?? null, groups };
   });
 
   app.get('/api/tasks/:id', { config, schema: { tags: ['Native'], summary: 'Get a task', params: IdParams } }, async (req) => view(await ctx.tasks.get(req.key.id, req.params.id)));

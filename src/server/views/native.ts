@@ -3,6 +3,7 @@ import type { FileRow } from '../../core/repositories/files.repository.js';
 import type { TaskRow } from '../../core/repositories/tasks.repository.js';
 import type { FilesService } from '../../core/services/files.service.js';
 import { parseParams, type TaskParams } from '../../core/tasks/task-params.js';
+import type { TaskGroup, TaskGroupRef } from './task-groups.js';
 
 export interface NativeFile {
   id: string;
@@ -38,6 +39,14 @@ export interface NativeTask {
   updated_at: number;
   started_at: number | null;
   completed_at: number | null;
+}
+
+/** GET /api/tasks: each task names its ad batch or storyboard (`group`), and the groups named come once each. */
+export interface NativeTaskList {
+  data: (NativeTask & { group: TaskGroupRef | null })[];
+  has_more: boolean;
+  last_id: string | null;
+  groups: TaskGroup[];
 }
 
 export function nativeFile(f: FileRow, files: FilesService): NativeFile {

@@ -4,6 +4,7 @@
  */
 import type { TaskStatus } from '../../core/db/schema.js';
 import type { TaskParams } from '../../core/tasks/task-params.js';
+import type { TaskGroup, TaskGroupRef } from './task-groups.js';
 
 export interface Video {
   id: string;
@@ -27,6 +28,12 @@ export interface Video {
   video_url: string | null;
   poster_url: string | null;
   created_at: number;
+}
+
+/** GET /api/my/videos: each video names its ad batch or storyboard (`group`); `groups` has each named once. */
+export interface MyVideos {
+  data: (Video & { group: TaskGroupRef | null })[];
+  groups: TaskGroup[];
 }
 
 export type Vote = 'left' | 'right' | 'tie' | 'both_bad';

@@ -232,6 +232,17 @@ export const en = {
   'mine.empty': 'No finished videos yet. {link}.',
   'mine.createOne': 'Create one',
 
+  // An ad batch's or a storyboard's child tasks, folded under one entry (Tasks, My videos)
+  'groups.batch': 'Ad batch',
+  'groups.film': 'Film',
+  'groups.done': '{done} of {total} done',
+  'groups.failed': ' · {n} failed',
+  'groups.progressOf': 'Progress of “{title}”',
+  'groups.watchFilm': 'Watch the film',
+  'groups.posterOf': 'Title card of “{title}”',
+  'groups.clips': { one: 'Its {n} clip', other: 'Its {n} clips' },
+  'groups.clipsHere': '{n} of its {total} clips here',
+
   // Effects
   'effects.title': 'Effects',
   'effects.intro': 'Templates apply an effect to the subject you name. Previews are made by the built-in model from each template\'s prompt.',

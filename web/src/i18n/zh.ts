@@ -219,6 +219,16 @@ export const zh: Dictionary = {
   'mine.empty': '还没有生成完成的视频。{link}。',
   'mine.createOne': '去生成一个',
 
+  'groups.batch': '广告批次',
+  'groups.film': '短片',
+  'groups.done': '已完成 {done}/{total}',
+  'groups.failed': ' · {n} 个失败',
+  'groups.progressOf': '“{title}”的进度',
+  'groups.watchFilm': '观看短片',
+  'groups.posterOf': '“{title}”的片头',
+  'groups.clips': { other: '其中的 {n} 段视频' },
+  'groups.clipsHere': '此处列出其中 {n} 段视频（共 {total} 段）',
+
   'effects.title': '特效',
   'effects.intro': '特效模板会把效果加到你写的主体上。预览由内置模型根据每个模板的提示词生成。',
   'effects.drawing': '正在绘制预览…',

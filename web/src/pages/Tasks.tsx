@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Progress, type Task } from '../api';
+import { api, type Progress, type Task, type TaskGroup } from '../api';
+import { ACTIVE_GROUP, GroupEntry, groupEntries } from './TaskGroup';
 import { linkProps, navigate } from '../router';
 import { usePageTitle } from '../a11y';
 import { progressWords } from '../progress-words';
@@ -53,12 +54,22 @@ export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | nul
   const t = useT();
   usePageTitle(t('tasks.title'));
   const [tasks, setTasks] = useState<Task[] | null>(null);
+  const [groups, setGroups] = useState<TaskGroup[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [announce, setAnnounce] = useState('');
   const load = useCallback(() => {
-    void api<{ data: Task[] }>('GET', '/api/tasks?limit=30').then((r) => setTasks(r.data), setError);
+    void api<{ data: Task[]; groups: TaskGroup[] }>('GET', '/api/tasks?limit=30').then((r) => {
+      setTasks(r.data);
+      setGroups(r.groups);
+    }, setError);
   }, []);
   useEffect(load, [load]);
+  // A batch or film still at work is polled (its folded children open no progress streams of their own).
+  useEffect(() => {
+    if (!groups.some((g) => ACTIVE_GROUP.has(g.status))) return;
+    const timer = setTimeout(load, 2000);
+    return () => clearTimeout(timer);
+  }, [groups, load]);
   const finished = useCallback((task: Task, status: string) => {
     // One announcement per finished task (the bar's own updates would flood a screen reader).
     setAnnounce(status === 'succeeded' ? t('tasks.ready', { prompt: task.prompt }) : status === 'unknown' ? ''
@@ -81,6 +92,32 @@ export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | nul
     load();
   };
 
+  const row = (task: Task, inGroup = false) => (
+    <li key={task.id} className={`card task${task.id === openWhenDone ? ' new' : ''}`} data-task-id={task.id} data-status={task.status}>
+      <div className="task-head">
+        <strong className="prompt" translate="no">{task.prompt}</strong>
+        <span className={`status ${task.status}`}>{t(`status.${task.status}`)}</span>
+      </div>
+      {task.id === openWhenDone && ACTIVE.has(task.status) && <p className="note">{t('tasks.opensItself')}</p>}
+      {ACTIVE.has(task.status) && (inGroup
+        // A batch's or film's child: the group's polling moves its bar (20 event streams would starve the browser's
+        // six connections to the server).
+        ? <div className="grow"><progress max={100} value={task.progress} aria-label={t('tasks.progressOf', { prompt: task.prompt })}>{task.progress}%</progress><small>{task.progress}%</small></div>
+        : <LiveProgress task={task} onDone={finished} watched={task.id === openWhenDone} />)}
+      {task.status === 'succeeded' && task.files.find((f) => f.kind === 'poster') && (
+        <a {...linkProps(`/v/${task.id}`)}><img className="thumb" src={task.files.find((f) => f.kind === 'poster')!.url} alt={t('tasks.posterOf', { prompt: task.prompt })} /></a>
+      )}
+      {task.error && <p className="error">{storedErrorText(task.error, t)}</p>}
+      <div className="row">
+        <small className="note">{t.rich('tasks.meta', { model: <span key="m" translate="no">{task.model}</span>, seed: task.params.seed, time: new Date(task.created_at).toLocaleTimeString(LOCALE[t.lang]) })}</small>
+        {ACTIVE.has(task.status) && <button type="button" className="secondary" onClick={() => void cancel(task.id)}>{t('tasks.cancel')}</button>}
+        {(task.status === 'failed' || task.status === 'cancelled') && <button type="button" className="secondary" onClick={() => void retry(task)}>{t('tasks.retry')}</button>}
+        {task.status === 'succeeded' && <button type="button" onClick={() => navigate(`/v/${task.id}`)}>{t('tasks.open')}</button>}
+        {task.status === 'succeeded' && <button type="button" className="secondary" aria-label={t('tasks.extendOf', { prompt: task.prompt })} onClick={() => navigate(`/create?extend=${task.id}`)}>{t('tasks.extend')}</button>}
+      </div>
+    </li>
+  );
+
   return (
     <section>
       <h1>{t('tasks.title')}</h1>
@@ -88,27 +125,11 @@ export function TasksPage({ openWhenDone = null }: { openWhenDone?: string | nul
       {error !== null && <p role="alert" className="error">{errorText(error, t)}</p>}
       {tasks && tasks.length === 0 && <p>{t.rich('tasks.empty', { link: <a key="link" {...linkProps('/create')}>{t('tasks.createVideo')}</a> })}</p>}
       <ul className="tasks">
-        {tasks?.map((task) => (
-          <li key={task.id} className={`card task${task.id === openWhenDone ? ' new' : ''}`} data-task-id={task.id} data-status={task.status}>
-            <div className="task-head">
-              <strong className="prompt" translate="no">{task.prompt}</strong>
-              <span className={`status ${task.status}`}>{t(`status.${task.status}`)}</span>
-            </div>
-            {task.id === openWhenDone && ACTIVE.has(task.status) && <p className="note">{t('tasks.opensItself')}</p>}
-            {ACTIVE.has(task.status) && <LiveProgress task={task} onDone={finished} watched={task.id === openWhenDone} />}
-            {task.status === 'succeeded' && task.files.find((f) => f.kind === 'poster') && (
-              <a {...linkProps(`/v/${task.id}`)}><img className="thumb" src={task.files.find((f) => f.kind === 'poster')!.url} alt={t('tasks.posterOf', { prompt: task.prompt })} /></a>
-            )}
-            {task.error && <p className="error">{storedErrorText(task.error, t)}</p>}
-            <div className="row">
-              <small className="note">{t.rich('tasks.meta', { model: <span key="m" translate="no">{task.model}</span>, seed: task.params.seed, time: new Date(task.created_at).toLocaleTimeString(LOCALE[t.lang]) })}</small>
-              {ACTIVE.has(task.status) && <button type="button" className="secondary" onClick={() => void cancel(task.id)}>{t('tasks.cancel')}</button>}
-              {(task.status === 'failed' || task.status === 'cancelled') && <button type="button" className="secondary" onClick={() => void retry(task)}>{t('tasks.retry')}</button>}
-              {task.status === 'succeeded' && <button type="button" onClick={() => navigate(`/v/${task.id}`)}>{t('tasks.open')}</button>}
-              {task.status === 'succeeded' && <button type="button" className="secondary" aria-label={t('tasks.extendOf', { prompt: task.prompt })} onClick={() => navigate(`/create?extend=${task.id}`)}>{t('tasks.extend')}</button>}
-            </div>
-          </li>
-        ))}
+        {tasks && groupEntries(tasks, groups).map((e) => ('item' in e ? row(e.item) : (
+          <GroupEntry key={`${e.group.kind}:${e.group.id}`} group={e.group} count={e.items.length}>
+            {() => <ul className="tasks">{e.items.map((task) => row(task, true))}</ul>}
+          </GroupEntry>
+        )))}
       </ul>
     </section>
   );
