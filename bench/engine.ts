@@ -4,7 +4,10 @@
  * window, and (a model with other aspects) a 5-second 16:9 clip. Each configuration runs in a fresh child process (so peak RSS is its own), warms up once, then
  * takes the median of `--runs` generations.
  *
- *   npm run bench:engine [-- --json] [-- --model DIR] [-- --runs 3] [-- --steps 4,8,20] [-- --threads 1,2] [-- --seconds 5,10] [-- --aspects 16:9]
+ *   npm run bench:engine [-- --json] [-- --model DIR] [-- --baseline DIR] [-- --runs 3] [-- --steps 4,8,20] [-- --threads 1,2] [-- --seconds 5,10] [-- --aspects 16:9]
+ *
+ * `--baseline DIR`: another model's default 2-second clip measured in the same run (an earlier release), printed
+ * beside this one's with the speed-up, so a comparison never mixes machines or loads.
  *
  * RTF = total ÷ clip duration (frames / fps): below 1 is faster than playback. `default` is the model's own
  * sampler settings (model.json) at 2 threads.
@@ -119,8 +122,15 @@ async function main(): Promise<void> {
     results.push({ label, ...(JSON.parse(r.stdout) as Measure) });
   }
   const def = results[0]!;
+  const baselineDir = arg('--baseline');
+  let baseline: Measure | undefined;
+  if (baselineDir) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', '0:2:0:1:1', '--model', resolveModel(baselineDir), '--runs', String(runs)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`benchmark child for the baseline failed: ${r.stderr}`);
+    baseline = JSON.parse(r.stdout) as Measure;
+  }
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ model, prompt: PROMPT, runs, default: def, results: results.slice(1) }, null, 2));
+    console.log(JSON.stringify({ model, prompt: PROMPT, runs, default: def, results: results.slice(1), ...(baseline ? { baseline: { model: resolveModel(baselineDir!), ...baseline } } : {}) }, null, 2));
     return;
   }
   console.log(`model ${model}; "${PROMPT}"; median of ${runs} runs after a warm-up; clip ${def.clipSeconds} s`);
@@ -129,7 +139,11 @@ async function main(): Promise<void> {
     const label = r.label.startsWith('default') ? r.label.replace('default', `default (${r.steps})`) : r.label;
     console.log(`${label.padEnd(22)} ${String(r.clipSeconds).padStart(6)} ${String(r.threads).padStart(7)} ${r.textMs.toFixed(1).padStart(8)} ${r.stepMs.toFixed(1).padStart(8)} ${r.denoiseMs.toFixed(0).padStart(11)} ${r.decodeMs.toFixed(0).padStart(10)} ${r.encodeMs.toFixed(0).padStart(7)} ${r.totalMs.toFixed(0).padStart(9)} ${r.rtf.toFixed(3).padStart(6)} ${String(r.peakRssMiB).padStart(13)}`);
   }
-  console.log(`default RTF ${def.rtf.toFixed(3)} (target ≤ 1: ${def.rtf <= 1 ? 'met' : 'missed'})`);
+  console.log(`default RTF ${def.rtf.toFixed(3)} (target ≤ 1: ${def.rtf <= 1 ? 'met' : 'missed'}; issue 25's ≤ 0.25: ${def.rtf <= 0.25 ? 'met' : 'missed'}), peak RSS ${def.peakRssMiB} MiB`);
+  if (baseline) {
+    console.log(`baseline ${resolveModel(baselineDir!)}, default (${baseline.steps} steps, guidance ${baseline.guidance ?? 'none'}): total ${baseline.totalMs.toFixed(0)} ms, RTF ${baseline.rtf.toFixed(3)}, peak RSS ${baseline.peakRssMiB} MiB`);
+    console.log(`this model is ${(baseline.totalMs / def.totalMs).toFixed(2)}x the baseline's speed (denoise ${(baseline.denoiseMs / def.denoiseMs).toFixed(2)}x)`);
+  }
   for (const r of results.filter((x) => x.aspect !== '1:1')) {
     console.log(`${r.clipSeconds} s ${r.aspect} RTF ${r.rtf.toFixed(3)} (target ≤ 1: ${r.rtf <= 1 ? 'met' : 'missed'})`);
   }
