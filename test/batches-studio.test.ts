@@ -72,6 +72,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the Ads page in a browser', () => {
     await page.locator('[data-testid="batch"][data-status="succeeded"]').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('batch-counts').textContent()).toMatch(/^100% · 6 delivered/);
     expect(await page.locator('tr[data-status="succeeded"]').count()).toBe(6);
+    // every finished variant shows its own clip as a thumbnail, loaded (its first frame drawn)
+    const previews = page.locator('tr[data-status="succeeded"] .variant-preview video');
+    expect(await previews.count()).toBe(6);
+    await page.waitForFunction(() => [...document.querySelectorAll('.variant-preview video')].every((v) => (v as HTMLVideoElement).readyState >= 1), undefined, { timeout: 20_000 });
+    expect(new Set(await previews.evaluateAll((vs) => vs.map((v) => (v as HTMLVideoElement).currentSrc))).size).toBe(6);
     await shoot(page, 'ads-03-done');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);

@@ -347,6 +347,7 @@ export const en = {
   'ads.cancel': 'Cancel',
   'ads.new': 'New batch',
   'ads.variants': 'Variants',
+  'ads.colPreview': 'Preview',
   'ads.colTemplate': 'Template',
   'ads.colAspect': 'Aspect',
   'ads.colSeed': 'Seed',

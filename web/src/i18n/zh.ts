@@ -329,6 +329,7 @@ export const zh: Dictionary = {
   'ads.cancel': '取消',
   'ads.new': '新建批次',
   'ads.variants': '广告变体',
+  'ads.colPreview': '预览',
   'ads.colTemplate': '模板',
   'ads.colAspect': '比例',
   'ads.colSeed': '种子',

@@ -13,6 +13,18 @@ interface Model { id: string; default: boolean }
 const ASPECTS = [['9:16', 'ads.aspect.9:16'], ['1:1', 'ads.aspect.1:1'], ['16:9', 'ads.aspect.16:9']] as const;
 const ACTIVE = new Set(['queued', 'running', 'assembling']);
 
+/** A variant's clip as a small muted thumbnail: its first frame at rest, playing while pointed at or focused (twenty
+ * clips playing at once would be a wall of motion), a link to the clip itself. */
+function VariantPreview({ url, label }: { url: string; label: string }) {
+  const play = (e: { currentTarget: HTMLElement }) => void e.currentTarget.querySelector('video')?.play().catch(() => undefined);
+  const stop = (e: { currentTarget: HTMLElement }) => e.currentTarget.querySelector('video')?.pause();
+  return (
+    <a href={url} className="variant-preview" aria-label={label} onMouseEnter={play} onMouseLeave={stop} onFocus={play} onBlur={stop}>
+      <video src={url} muted loop playsInline preload="metadata" width={72} height={72} aria-hidden="true" />
+    </a>
+  );
+}
+
 /** Ad batches: one product, its selling points, templates × aspect ratios × seeds → many captioned variants in one zip. */
 export function BatchesPage({ batchId }: { batchId: string | null }) {
   const t = useT();
@@ -178,11 +190,15 @@ function BatchProgress({ id }: { id: string }) {
       </div>
       <div className="table-scroll"><table className="keys variants">
         <caption className="sr-only">{t('ads.variants')}</caption>
-        <thead><tr><th>#</th><th>{t('ads.colTemplate')}</th><th>{t('ads.colAspect')}</th><th>{t('ads.colSeed')}</th><th>{t('ads.colCaption')}</th><th>{t('ads.colStatus')}</th></tr></thead>
+        <thead><tr><th>#</th><th>{t('ads.colPreview')}</th><th>{t('ads.colTemplate')}</th><th>{t('ads.colAspect')}</th><th>{t('ads.colSeed')}</th><th>{t('ads.colCaption')}</th><th>{t('ads.colStatus')}</th></tr></thead>
         <tbody>
           {batch.variants.map((v) => (
             <tr key={v.index} data-status={v.status}>
-              <td>{v.index + 1}</td><td>{nameOf(v.template)}</td><td>{v.aspect_ratio}</td><td>{v.seed}</td><td translate="no">{v.caption}</td>
+              <td>{v.index + 1}</td>
+              <td>{v.video_url
+                ? <VariantPreview url={v.video_url} label={t('ads.clipOf', { n: v.index + 1 })} />
+                : <span className="variant-preview empty" aria-hidden="true" />}</td>
+              <td>{nameOf(v.template)}</td><td>{v.aspect_ratio}</td><td>{v.seed}</td><td translate="no">{v.caption}</td>
               <td><span className={`status ${v.status}`} title={v.error ? storedErrorText(v.error, t) : undefined}>{t(`status.${v.status}`)}{v.status === 'running' ? ` ${v.progress}%` : ''}{v.attempts > 1 ? t('ads.try', { n: v.attempts }) : ''}</span>
                 {v.video_url && <> <a href={v.video_url} aria-label={t('ads.clipOf', { n: v.index + 1 })}>{t('ads.clip')}</a></>}</td>
             </tr>
