@@ -55,6 +55,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the Ads page in a browser', () => {
     await page.getByLabel('Variants').fill('6');
     await page.getByLabel('Model', { exact: true }).selectOption('oracle');
 
+    // A product the model cannot draw at all blocks the submit, with the reason; then one it partly knows.
+    await page.getByLabel('Product (as the model knows it)').fill('the new Zorblax 15 Pro');
+    await page.getByTestId('estimate').getByText(/cannot draw "the new Zorblax 15 Pro"/).waitFor();
+    expect(await page.getByRole('button', { name: 'Make the ads' }).isDisabled()).toBe(true);
+    await page.getByLabel('Product (as the model knows it)').fill('a red zorblax apple');
     // The live estimate, and the words the model does not know.
     await page.getByTestId('unknown-words').filter({ hasText: 'zorblax' }).waitFor();
     await page.getByLabel('Product (as the model knows it)').fill('a red apple');

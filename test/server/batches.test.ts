@@ -98,6 +98,16 @@ describe('ad batches', () => {
     expect((await call(server.url, 'POST', '/api/batches/estimate', { token: poor.secret_key, json: body() })).body).toMatchObject({ total_credits: 6, balance: 3, affordable: false });
   });
 
+  it('refuses a product the model cannot draw before anything is charged, estimate and batch alike', async () => {
+    for (const path of ['/api/batches/estimate', '/api/batches']) {
+      const r = await call(server.url, 'POST', path, { token, json: body({ product: { subject: 'the new Zorblax 15 Pro' } }) });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'prompt_unusable', param: 'product.subject' });
+      expect(r.body.error.message).toMatch(/cannot draw "the new Zorblax 15 Pro".*e\.g\. "a red apple"/);
+    }
+    expect((await call(server.url, 'GET', '/api/batches?limit=50', { token })).body.data.some((b: { product: { subject: string } }) => /Zorblax/.test(b.product.subject))).toBe(false);
+  });
+
   it('fans out into child tasks and delivers a zip: a manifest and every variant at its aspect ratio, captioned and labelled', async () => {
     const key = await server.newKey(50);
     const created = await call(server.url, 'POST', '/api/batches', { token: key.secret_key, json: body() });

@@ -23,6 +23,7 @@ import { idempotencyFingerprint, lostRaceOn, SlotsTaken, type RetryAfter } from 
 import { insertVariantInputs, variantTaskRow } from './batch-variant.js';
 import type { FilesService } from '../../core/services/files.service.js';
 import type { PromptsService } from './prompts.service.js';
+import { normalisePrompt, WORLD_SUMMARY } from '../../world/normalise.js';
 import type { Providers } from '../../core/providers/catalog.js';
 import type { TaskLifecycle } from '../../core/tasks/task-lifecycle.js';
 import { durationOf, type TasksService } from './tasks.service.js';
@@ -74,6 +75,11 @@ export class BatchesService {
     }
     const subject = (b.product.subject ?? '').trim().replace(/[.!,;]+$/, '');
     if (!subject && b.product.image === undefined) throw errors.invalid('product.subject or product.image is required: the product as a phrase the model knows (e.g. "a red apple") or its picture', 'product.subject');
+    // A model that draws only its world's objects must know the product, or every variant would animate something
+    // else: refused before payment, like an unusable prompt on Create (a product image stands in for the words).
+    if (subject && b.product.image === undefined && provider.readsWorldPrompts && !normalisePrompt(subject).concepts.object) {
+      throw errors.promptUnusable(`${provider.model} cannot draw "${subject}": it draws ${WORLD_SUMMARY}. Describe the product as one of its objects (e.g. "a red apple"), or send product.image`, 'product.subject');
+    }
     const templates: EffectTemplate[] = [];
     for (const name of b.templates) {
       const t = findTemplate(this.catalog, name);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useEstimate } from '../use-estimate';
-import { api, type AdBatch, type AdBatchEstimate, type AdBatchSummary, type EffectTemplate } from '../api';
+import { api, ApiFailure, type AdBatch, type AdBatchEstimate, type AdBatchSummary, type EffectTemplate } from '../api';
 import { linkProps, navigate } from '../router';
 import { usePageTitle } from '../a11y';
 import { LOCALE, useT } from '../i18n';
@@ -70,6 +70,8 @@ function BatchForm() {
   // The cost estimate, live: asked again (debounced) whenever the form changes.
   const { estimate, estimateError } = useEstimate<AdBatchEstimate>('/api/batches/estimate', ready ? body : null);
 
+  // a product the model cannot draw blocks the submit, as an unusable prompt does on Create
+  const unusable = estimateError instanceof ApiFailure && estimateError.code === 'prompt_unusable';
   const toggle = (list: string[], set: (v: string[]) => void, id: string) => set(list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
 
   const submit = async () => {
@@ -130,7 +132,7 @@ function BatchForm() {
           {estimateError && <p className="warn">{errorText(estimateError, t)}</p>}
         </div>
         {error !== null && <p role="alert" className="error">{errorText(error, t)}</p>}
-        <div className="row"><button type="submit" disabled={busy || !ready || (estimate !== null && !estimate.affordable)}>{t('ads.submit')}</button></div>
+        <div className="row"><button type="submit" disabled={busy || !ready || (estimate !== null && !estimate.affordable) || unusable}>{t('ads.submit')}</button></div>
       </form>
       {recent.length > 0 && (
         <>
