@@ -425,6 +425,7 @@ export const en = {
   'error.csrf_failed': 'The session has expired. Reload the page and try again.',
   'error.not_found': 'It was not found: it may have been deleted, or be private.',
   'error.prompt_unusable': 'Nothing in the prompt is something the model can draw: name an animal or a thing, a motion and a place.',
+  'error.prompt_unusable.product.subject': 'The model cannot draw this product: describe it as one of the things it knows, e.g. “a red apple”, or give a picture of it.',
   'error.invalid_image': 'The picture is not a PNG, JPEG or WebP.',
   'error.image_invalid': 'The picture is not a PNG, JPEG or WebP.',
   'error.image_too_large': 'The picture is too large. Use one of at most 10 MiB and 40 megapixels.',

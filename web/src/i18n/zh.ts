@@ -404,6 +404,7 @@ export const zh: Dictionary = {
   'error.csrf_failed': '会话已过期，请刷新页面后重试。',
   'error.not_found': '没有找到：它可能已被删除，或者不公开。',
   'error.prompt_unusable': '提示词里没有模型能画出来的内容：请写出一个动物或物品、一种动作和一个场景。',
+  'error.prompt_unusable.product.subject': '模型画不出这个商品：请写成它认识的东西，例如“一个红苹果”，或上传商品图片。',
   'error.invalid_image': '图片不是 PNG、JPEG 或 WebP 格式。',
   'error.image_invalid': '图片不是 PNG、JPEG 或 WebP 格式。',
   'error.image_too_large': '图片太大，请使用不超过 10 MiB、4000 万像素的图片。',
